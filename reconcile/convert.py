@@ -1,0 +1,424 @@
+"""Decoding and encoding with cattrs: the only module that imports cattrs.
+
+Building a converter (`make_converter`) is separate from configuring it (`configure`), so tests,
+benchmarks and the CLI all use the same configuration. Two configured converters exist per mode: a
+fast one, and one with cattrs' detailed validation that is used only after the fast one failed, to
+name every bad field by its path. The observed mode is lenient about *shape* (unknown fields are
+ignored, every field may be null or absent, unknown enum values are kept) and strict about *types*
+(`"false"` is not a bool, `"3600000"` is not an int: the official SDK coerces both; we refuse).
+The spec mode (`structure_spec`) is strict about both: an unknown key is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from reconcile import model
+from reconcile.enums import OpenIntEnum, OpenStrEnum
+from reconcile.exceptions import DecodeError, FieldProblem
+from reconcile.secret import REDACTED, Secret
+
+__all__ = [
+    "Mismatch",
+    "configure",
+    "decode_notebook",
+    "decode_notebook_list",
+    "describe_value",
+    "flatten_errors",
+    "make_converter",
+    "structure_strict",
+    "unstructure",
+]
+
+T = TypeVar("T")
+_NONE = type(None)
+_MAX_SHOWN = 60  # characters of a bad value quoted in an error message
+
+
+class Mismatch(TypeError):
+    """A value of the wrong type or outside its allowed set; formatted later, when the path is known.
+
+    The value is kept so the message can quote it, unless the field turns out to hold a secret.
+    """
+
+    def __init__(self, expected: str, value: Any) -> None:
+        self.expected = expected
+        self.value = value
+        super().__init__(f"expected {expected}")
+
+
+def describe_value(value: Any) -> str:
+    """A short, JSON-like rendering of a bad value for an error message."""
+    if isinstance(value, Secret):
+        return REDACTED
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _type_name(tp: Any) -> str:
+    names = {str: "string", int: "int", bool: "bool", float: "number"}
+    return names.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+# -- leaf hooks ---------------------------------------------------------------------------------
+
+
+def _strict_scalar(tp: type) -> Callable[[Any, Any], Any]:
+    """A hook that accepts exactly `tp` (bool is not an int; an int is a float)."""
+    name = _type_name(tp)
+    if tp is float:
+
+        def hook_float(v: Any, _: Any) -> Any:
+            if (type(v) is float) or (type(v) is int):
+                return float(v)
+            raise Mismatch(name, v)
+
+        return hook_float
+
+    def hook(v: Any, _: Any) -> Any:
+        if type(v) is tp:
+            return v
+        raise Mismatch(name, v)
+
+    return hook
+
+
+def _open_enum_hook(cls: type) -> Callable[[Any, Any], Any]:
+    """Known values map to members; an undocumented value keeps its exact text."""
+    base = str if issubclass(cls, OpenStrEnum) else int
+    members = cls._value2member_map_  # type: ignore[attr-defined]
+    expected = "string" if base is str else "int"
+
+    def hook(v: Any, _: Any) -> Any:
+        member = members.get(v) if type(v) is base else None
+        if member is not None:
+            return member
+        if type(v) is base:
+            return cls(v)
+        raise Mismatch(expected, v)
+
+    return hook
+
+
+def _open_enum_classes() -> list[type]:
+    """Every open enum class defined in `reconcile.enums` (and subclasses defined elsewhere)."""
+    found: list[type] = []
+    stack: list[type] = [OpenStrEnum, OpenIntEnum]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            found.append(sub)
+            stack.append(sub)
+    return found
+
+
+def _secret_hook(v: Any, _: Any) -> Secret:
+    if type(v) is str:
+        return Secret(v)
+    raise Mismatch("string", v)
+
+
+def _is_optional(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType) and _NONE in typing.get_args(tp)
+
+
+def _strip_none(tp: Any) -> Any:
+    args = tuple(a for a in typing.get_args(tp) if a is not _NONE)
+    return args[0] if len(args) == 1 else typing.Union[args]  # noqa: UP007 (runtime construction)
+
+
+def _is_tuple_of(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> cattrs.Converter:
+    """Install our hooks on `converter`: strict scalars, open enums, secrets, tuples, aliases.
+
+    Args:
+        converter: a converter from `make_converter` (or a bare cattrs Converter).
+        strict_keys: refuse unknown keys (spec mode) instead of ignoring them (observed mode).
+
+    Returns:
+        The same converter, configured.
+    """
+    for tp in (str, int, bool, float):
+        converter.register_structure_hook(tp, _strict_scalar(tp))
+    # Our enums subclass str and int, so each is registered by its own class: the most specific wins.
+    for enum_cls in _open_enum_classes():
+        converter.register_structure_hook(enum_cls, _open_enum_hook(enum_cls))
+    converter.register_structure_hook(Secret, _secret_hook)
+    converter.register_unstructure_hook(Secret, lambda s: s.reveal())
+
+    def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
+        inner = _strip_none(tp)
+        inner_hook = converter.get_structure_hook(inner)
+
+        def hook(v: Any, _: Any) -> Any:
+            return None if v is None else inner_hook(v, inner)
+
+        return hook
+
+    converter.register_structure_hook_factory(_is_optional, optional_factory)
+
+    def union_factory(tp: Any) -> Callable[[Any, Any], Any]:
+        # `str | tuple[str, ...]`: chosen by the JSON type of the value.
+        args = typing.get_args(tp)
+        expected = " or ".join("list" if _is_tuple_of(a) else _type_name(a) for a in args)
+
+        def hook(v: Any, _: Any) -> Any:
+            for arg in args:
+                if (arg is str and type(v) is str) or (_is_tuple_of(arg) and type(v) is list):
+                    return converter.structure(v, arg)
+            raise Mismatch(expected, v)
+
+        return hook
+
+    converter.register_structure_hook_factory(
+        lambda t: typing.get_origin(t) in (typing.Union, types.UnionType) and not _is_optional(t),
+        union_factory,
+    )
+
+    def tuple_factory(tp: Any) -> Callable[[Any, Any], Any]:
+        item_type = typing.get_args(tp)[0]
+        item_hook = converter.get_structure_hook(item_type)
+        detailed = converter.detailed_validation
+
+        def hook(v: Any, _: Any) -> tuple[Any, ...]:
+            if type(v) is not list:
+                raise Mismatch("list", v)
+            if not detailed:
+                return tuple([item_hook(x, item_type) for x in v])
+            out, errors = [], []
+            for i, x in enumerate(v):
+                try:
+                    out.append(item_hook(x, item_type))
+                except Exception as exc:  # noqa: BLE001 (collected and re-raised as a group)
+                    note = IterableValidationNote(f"Structuring {tp} @ index {i}", i, item_type)
+                    exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError(f"While structuring {tp}", errors, tp)
+            return tuple(out)
+
+        return hook
+
+    converter.register_structure_hook_factory(_is_tuple_of, tuple_factory)
+
+    def class_factory(cls: type) -> Callable[[Any, Any], Any]:
+        aliases = model.ALIASES.get(cls, {})
+        overrides = {}
+        if strict_keys:
+            overrides = {
+                a.name: override(rename=a.alias) for a in attrs.fields(cls) if a.alias != a.name
+            }
+        generated = make_dict_structure_fn(
+            cls,
+            converter,
+            _cattrs_forbid_extra_keys=strict_keys,
+            _cattrs_detailed_validation=converter.detailed_validation,
+            **overrides,
+        )
+
+        def hook(v: Any, _: Any) -> Any:
+            if not isinstance(v, Mapping):
+                raise Mismatch("an object", v)
+            if aliases:
+                v = _apply_aliases(v, aliases)
+            return generated(v, cls)
+
+        return hook
+
+    converter.register_structure_hook_factory(attrs.has, class_factory)
+
+    def unstructure_factory(cls: type) -> Callable[[Any], Any]:
+        return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
+
+    converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    return converter
+
+
+def _apply_aliases(v: Mapping[str, Any], aliases: Mapping[str, str]) -> Mapping[str, Any]:
+    """Read a second spelling into the canonical field when the canonical one is absent or null."""
+    if not any(a in v for a in aliases):
+        return v
+    out = dict(v)
+    for alias, canonical in aliases.items():
+        if alias in out:
+            value = out.pop(alias)
+            if out.get(canonical) is None:
+                out[canonical] = value
+    return out
+
+
+def make_converter(*, detailed: bool = False, strict_keys: bool = False) -> cattrs.Converter:
+    """Build and configure a converter (observed mode by default; `strict_keys` for specs)."""
+    return configure(
+        cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=strict_keys),
+        strict_keys=strict_keys,
+    )
+
+
+_FAST = make_converter()
+_DETAILED = make_converter(detailed=True)
+_STRICT = make_converter(detailed=True, strict_keys=True)
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def _join(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _note_step(exc: BaseException) -> str | int | None:
+    """The attribute name or list index cattrs noted on a sub-error, if any."""
+    for note in getattr(exc, "__notes__", ()):
+        if isinstance(note, AttributeValidationNote):
+            return note.name
+        if isinstance(note, IterableValidationNote):
+            return note.index
+    return None
+
+
+def flatten_errors(
+    exc: BaseException, path: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every leaf problem under a cattrs validation error, as (path, message), in document order.
+
+    A value inside a secret field (see `model.SECRET_FIELDS`) is never quoted.
+    """
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        out: list[tuple[tuple[str | int, ...], str]] = []
+        for sub in exc.exceptions:
+            step = _note_step(sub)
+            out.extend(flatten_errors(sub, (*path, step) if step is not None else path))
+        return out
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return [((*path, key), "unknown field") for key in sorted(exc.extra_fields)]
+    if isinstance(exc, Mismatch):
+        secret = bool(path) and path[-1] in model.SECRET_FIELDS
+        got = REDACTED if secret else describe_value(exc.value)
+        return [(path, f"expected {exc.expected}, got {got}")]
+    if isinstance(exc, KeyError):
+        return [((*path, exc.args[0]), "required field is missing")]
+    message = str(exc) or type(exc).__name__
+    return [(path, message)]
+
+
+# -- observed decoding --------------------------------------------------------------------------
+
+
+def _parse(data: bytes | str | Mapping[str, Any], source: str | None) -> Any:
+    if isinstance(data, Mapping):
+        return data
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        problem = FieldProblem("", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+        raise DecodeError([problem], source) from None
+    except UnicodeDecodeError:
+        raise DecodeError([FieldProblem("", "body is not UTF-8 text")], source) from None
+
+
+def _decode(data: bytes | str | Mapping[str, Any], cls: type[T], source: str | None) -> T:
+    raw = _parse(data, source)
+    if not isinstance(raw, Mapping):
+        raise DecodeError([FieldProblem("", f"expected an object, got {describe_value(raw)}")], source)
+    try:
+        return _FAST.structure(raw, cls)
+    except Exception:  # noqa: BLE001 (the detailed pass below explains it)
+        pass
+    try:
+        value = _DETAILED.structure(raw, cls)
+    except Exception as exc:  # noqa: BLE001 (translated to ours in one place)
+        problems = [FieldProblem(_join(p), m) for p, m in flatten_errors(exc)]
+        raise DecodeError(problems, source) from None
+    return value  # pragma: no cover (the fast pass fails exactly when the detailed one does)
+
+
+def decode_notebook(data: bytes | str | Mapping[str, Any], source: str | None = None) -> model.Notebook:
+    """Decode a `GET /v1/{project_id}/notebooks/{id}` response body.
+
+    Args:
+        data: the raw body (bytes or str) or an already-parsed mapping.
+        source: where the body came from, for error messages.
+
+    Raises:
+        DecodeError: the body is not JSON, or a field has the wrong type; lists every bad field.
+    """
+    return _decode(data, model.Notebook, source)
+
+
+def decode_notebook_list(
+    data: bytes | str | Mapping[str, Any], source: str | None = None
+) -> model.NotebookList:
+    """Decode a `GET /v1/{project_id}/notebooks` list response body (`{current, data, pages, size, total}`)."""
+    return _decode(data, model.NotebookList, source)
+
+
+def unstructure(obj: Any, *, reveal_secrets: bool = False) -> Any:
+    """Turn a model instance into plain JSON values, leaving out absent (None) fields.
+
+    Secrets are left out unless `reveal_secrets` is set (tests and round trips only).
+    """
+    data = _FAST.unstructure(obj)
+    if not reveal_secrets:
+        _drop_secrets(data)
+    return data
+
+
+def _drop_secrets(data: Any) -> None:
+    if isinstance(data, dict):
+        for key in model.SECRET_FIELDS & data.keys():
+            del data[key]
+        for value in data.values():
+            _drop_secrets(value)
+    elif isinstance(data, list):
+        for value in data:
+            _drop_secrets(value)
+
+
+# -- spec structuring ---------------------------------------------------------------------------
+
+
+def structure_strict(raw: Any, cls: type[T]) -> T:
+    """Structure `raw` into `cls` refusing unknown keys and wrong types (spec mode).
+
+    Raises:
+        cattrs' validation errors; `flatten_errors` turns them into (path, message) pairs.
+    """
+    return _STRICT.structure(raw, cls)
+
+
+def register_strict_hook(tp: Any, hook: Callable[[Any, Any], Any]) -> None:
+    """Register a structure hook for a spec-only type (durations, CIDRs) on the strict converter."""
+    _STRICT.register_structure_hook(tp, hook)

@@ -1,0 +1,61 @@
+"""What observing one spec entry produced, offline (files) or live (the API).
+
+An observation is one of three things: `Found` (a response body, not yet decoded), `Missing` (the
+service says the notebook does not exist: the plan says create) or `Failed` (nothing usable: the plan
+records an error for that entry and plans the others). Decoding happens later, in one place, so the
+offline and live paths give identical plans for identical bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = ["Failed", "Found", "Missing", "Observation", "Target"]
+
+
+@attrs.frozen
+class Target:
+    """One notebook to observe.
+
+    Attributes:
+        name: the local name in the spec (the plan address suffix).
+        notebook_id: the notebook id when the spec gives one: it is then the identity.
+        notebook_name: the notebook name, used as identity only when there is no id.
+    """
+
+    name: str
+    notebook_id: str | None = None
+    notebook_name: str | None = None
+
+
+@attrs.frozen
+class Found:
+    """A response body for the notebook, as bytes (GET) or an already-parsed mapping (list entry).
+
+    Attributes:
+        body: the raw body or the parsed list entry.
+        source: where it came from (a file path or a URL), for error messages.
+    """
+
+    body: bytes | Mapping[str, Any] = attrs.field(repr=False)
+    source: str
+
+
+@attrs.frozen
+class Missing:
+    """The notebook does not exist (HTTP 404, ModelArts.6309/6357/6404, no match by name)."""
+
+    reason: str
+
+
+@attrs.frozen
+class Failed:
+    """The notebook could not be observed; `message` is one line and carries no secret."""
+
+    message: str
+
+
+Observation = Found | Missing | Failed
