@@ -11,6 +11,8 @@ The spec mode (`structure_spec`) is strict about both: an unknown key is an erro
 
 from __future__ import annotations
 
+import difflib
+import enum
 import json
 import types
 import typing
@@ -28,8 +30,8 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from reconcile import model
-from reconcile.enums import OpenIntEnum, OpenStrEnum
+from reconcile import model, normalize, spec
+from reconcile.enums import DevService, Feature, LeaseType, OpenIntEnum, OpenStrEnum, VolumeCategory, VolumeOwnership
 from reconcile.exceptions import DecodeError, FieldProblem
 from reconcile.secret import REDACTED, Secret
 
@@ -170,6 +172,9 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
     for enum_cls in _open_enum_classes():
         converter.register_structure_hook(enum_cls, _open_enum_hook(enum_cls))
     converter.register_structure_hook(Secret, _secret_hook)
+    # Plain values out: an enum member unstructures to its exact text (or number), never the member.
+    converter.register_unstructure_hook(OpenStrEnum, lambda e: str.__str__(e))
+    converter.register_unstructure_hook(OpenIntEnum, lambda e: int(e))
     converter.register_unstructure_hook(Secret, lambda s: s.reveal())
 
     def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
@@ -273,12 +278,48 @@ def _apply_aliases(v: Mapping[str, Any], aliases: Mapping[str, str]) -> Mapping[
     return out
 
 
+def _closed_enum_hook(cls: type[enum.Enum]) -> Callable[[Any, Any], Any]:
+    """Spec enums: case-insensitive on input, canonical member out, anything else refused."""
+    by_upper = {m.value.upper(): m for m in cls}
+    expected = "one of " + ", ".join(m.value for m in cls)
+
+    def hook(v: Any, _: Any) -> Any:
+        member = by_upper.get(v.upper()) if type(v) is str else None
+        if member is None:
+            raise Mismatch(expected, v)
+        return member
+
+    return hook
+
+
+def _duration_hook(v: Any, _: Any) -> int:
+    if type(v) is int or type(v) is str:
+        return normalize.parse_duration(v)
+    raise Mismatch("milliseconds or text like 2h, 90m, 1h30m", v)
+
+
+def _cidr_hook(v: Any, _: Any) -> str:
+    if type(v) is str:
+        return normalize.canonical_cidr(v)
+    raise Mismatch("an IP address or CIDR string", v)
+
+
+def configure_spec(converter: cattrs.Converter) -> cattrs.Converter:
+    """Install the spec-only hooks: closed case-insensitive enums, durations and CIDRs."""
+    for cls in (spec.DesiredStatus, DevService, Feature, LeaseType, VolumeCategory, VolumeOwnership):
+        converter.register_structure_hook(cls, _closed_enum_hook(cls))
+    converter.register_structure_hook(spec.Duration, _duration_hook)
+    converter.register_structure_hook(spec.Cidr, _cidr_hook)
+    return converter
+
+
 def make_converter(*, detailed: bool = False, strict_keys: bool = False) -> cattrs.Converter:
-    """Build and configure a converter (observed mode by default; `strict_keys` for specs)."""
-    return configure(
+    """Build and configure a converter: observed mode by default; spec mode with `strict_keys`."""
+    converter = configure(
         cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=strict_keys),
         strict_keys=strict_keys,
     )
+    return configure_spec(converter) if strict_keys else converter
 
 
 _FAST = make_converter()
@@ -323,13 +364,21 @@ def flatten_errors(
             out.extend(flatten_errors(sub, (*path, step) if step is not None else path))
         return out
     if isinstance(exc, ForbiddenExtraKeysError):
-        return [((*path, key), "unknown field") for key in sorted(exc.extra_fields)]
+        known = sorted(a.name for a in attrs.fields(exc.cl)) if attrs.has(exc.cl) else []
+        out = []
+        for key in sorted(exc.extra_fields, key=str):
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {close[0]}?" if close else "expected one of " + ", ".join(known)
+            out.append(((*path, key), f"unknown field ({hint})"))
+        return out
     if isinstance(exc, Mismatch):
         secret = bool(path) and path[-1] in model.SECRET_FIELDS
         got = REDACTED if secret else describe_value(exc.value)
         return [(path, f"expected {exc.expected}, got {got}")]
     if isinstance(exc, KeyError):
-        return [((*path, exc.args[0]), "required field is missing")]
+        key = exc.args[0] if exc.args else None
+        at = path if path and path[-1] == key else (*path, key) if key is not None else path
+        return [(at, "required field is missing")]
     message = str(exc) or type(exc).__name__
     return [(path, message)]
 
@@ -418,7 +467,3 @@ def structure_strict(raw: Any, cls: type[T]) -> T:
     """
     return _STRICT.structure(raw, cls)
 
-
-def register_strict_hook(tp: Any, hook: Callable[[Any, Any], Any]) -> None:
-    """Register a structure hook for a spec-only type (durations, CIDRs) on the strict converter."""
-    _STRICT.register_structure_hook(tp, hook)

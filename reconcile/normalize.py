@@ -1,0 +1,97 @@
+"""Normalisation: the one place that decides when two values mean the same thing.
+
+Both sides of a comparison (desired values from the spec, observed values from the API) go through
+these functions, so `2h` equals `7200000`, `1.2.3.4` equals `1.2.3.4/32`, and reordered IP or key
+lists are equal. False drift is the worst bug a drift tool can have.
+
+Desired values are parsed strictly (a bad value is a spec error); observed values leniently (the
+service's text is kept when it cannot be parsed, so an odd value shows as drift instead of a crash).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+
+__all__ = [
+    "canonical_cidr",
+    "format_duration",
+    "observed_cidrs",
+    "parse_duration",
+    "string_set",
+]
+
+_UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?")
+
+
+def parse_duration(value: int | str) -> int:
+    """A duration in milliseconds, from an integer of ms or text such as `2h`, `90m`, `1h30m`, `45s`.
+
+    Raises:
+        ValueError: not a non-negative integer or a duration text; the message says what is accepted.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"invalid duration {value!r} (expected milliseconds or text like 2h, 90m, 1h30m)")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"invalid duration {value} (expected a non-negative number of milliseconds)")
+        return value
+    text = value.strip().lower()
+    if text.isdigit():
+        return int(text)
+    match = _DURATION.fullmatch(text)
+    if not text or match is None or not any(match.groups()):
+        raise ValueError(f'invalid duration "{value}" (expected milliseconds or text like 2h, 90m, 1h30m)')
+    days, hours, minutes, seconds, millis = (int(g) if g else 0 for g in match.groups())
+    return days * _UNIT_MS["d"] + hours * _UNIT_MS["h"] + minutes * _UNIT_MS["m"] + seconds * _UNIT_MS["s"] + millis
+
+
+def format_duration(ms: int) -> str:
+    """Milliseconds as short text (`7200000` -> `2h`, `5400000` -> `1h30m`), for human output."""
+    if ms == 0:
+        return "0s"
+    parts = []
+    rest = ms
+    for unit in ("d", "h", "m", "s", "ms"):
+        count, rest = divmod(rest, _UNIT_MS[unit])
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def canonical_cidr(text: str) -> str:
+    """An IP address or network in canonical CIDR form (`1.2.3.4` -> `1.2.3.4/32`).
+
+    A network with host bits set (`10.0.0.1/24`) is refused rather than widened to `10.0.0.0/24`:
+    silently turning one address into 256 would widen SSH access without anyone deciding to.
+
+    Raises:
+        ValueError: not an IPv4/IPv6 address or network, or host bits set.
+    """
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=True))
+    except ValueError:
+        pass
+    try:
+        widened = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise ValueError(f'invalid IP address or CIDR "{text}"') from None
+    raise ValueError(f'"{text}" has host bits set (write {widened} for the network, or the address alone)')
+
+
+def observed_cidrs(values: Iterable[str] | None) -> tuple[str, ...]:
+    """The service's allowed IPs as a sorted set of canonical CIDRs; unparsable text is kept as is."""
+    out = set()
+    for text in values or ():
+        try:
+            out.add(str(ipaddress.ip_network(text.strip(), strict=False)))
+        except ValueError:
+            out.add(text)
+    return tuple(sorted(out))
+
+
+def string_set(values: Iterable[str] | None) -> tuple[str, ...]:
+    """A list compared as a set: sorted, without duplicates; None is the empty set."""
+    return tuple(sorted(set(values or ())))

@@ -1,0 +1,159 @@
+"""The desired state: frozen attrs classes of spec format version 1 (DESIGN.md section 2).
+
+These classes hold values already normalised: durations in milliseconds, IP lists as sorted sets of
+canonical CIDRs, key lists as sorted sets, enum text in canonical upper case. Reading files and
+reporting problems with file and line is `reconcile.specfile`'s job; the strict structuring itself
+goes through the project's cattrs converter (`reconcile.convert`).
+
+Only what a spec states is managed: a field left out (None) is not compared.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import NewType
+
+import attrs
+
+from reconcile.enums import DevService, Feature, LeaseType, VolumeCategory, VolumeOwnership
+
+__all__ = [
+    "SPEC_VERSION",
+    "Cidr",
+    "DesiredStatus",
+    "Duration",
+    "EndpointSpec",
+    "ImageSpec",
+    "LeaseSpec",
+    "NotebookSpec",
+    "PoolSpec",
+    "Spec",
+    "SpecDocument",
+    "SpecEntry",
+    "VolumeSpec",
+]
+
+#: The spec format version this release reads.
+SPEC_VERSION = 1
+
+#: Milliseconds; the spec accepts an integer or text such as `2h`, `90m`, `1h30m`.
+Duration = NewType("Duration", int)
+#: A canonical CIDR; the spec accepts an address (`1.2.3.4`) or a network (`10.0.0.0/24`).
+Cidr = NewType("Cidr", str)
+
+
+def _sorted_set(values: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(sorted(set(values)))
+
+
+class DesiredStatus(enum.StrEnum):
+    """The run states a spec may ask for."""
+
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+
+
+@attrs.frozen
+class ImageSpec:
+    """The image, named by exactly one of `id`, `name` (with an optional `tag`) or `swr_path`."""
+
+    id: str | None = None
+    name: str | None = None
+    tag: str | None = None
+    swr_path: str | None = None
+
+
+@attrs.frozen
+class VolumeSpec:
+    """The storage volume; `capacity` is in GB."""
+
+    category: VolumeCategory | None = None
+    capacity: int | None = None
+    ownership: VolumeOwnership | None = None
+    mount_path: str | None = None
+
+
+@attrs.frozen
+class EndpointSpec:
+    """An endpoint the notebook must have; its IP and key lists compare as sets."""
+
+    dev_service: DevService
+    allowed_access_ips: tuple[Cidr, ...] | None = attrs.field(default=None, converter=_sorted_set)
+    ssh_keys: tuple[str, ...] | None = attrs.field(default=None, converter=_sorted_set)
+
+
+@attrs.frozen
+class LeaseSpec:
+    """Auto-stop: on or off, after how long, of which type."""
+
+    enable: bool | None = None
+    duration: Duration | None = None
+    type: LeaseType | None = None
+
+
+@attrs.frozen
+class PoolSpec:
+    """The dedicated resource pool, by id or by name."""
+
+    id: str | None = None
+    name: str | None = None
+
+
+@attrs.frozen
+class NotebookSpec:
+    """The desired state of one notebook.
+
+    Attributes:
+        id: the identity, when given.
+        name: the identity when there is no id (looked up by name); a managed field otherwise.
+        ignore_changes: spec paths left out of the comparison (like Terraform's lifecycle block).
+    """
+
+    id: str | None = None
+    name: str | None = None
+    flavor: str | None = None
+    image: ImageSpec | None = None
+    volume: VolumeSpec | None = None
+    endpoints: tuple[EndpointSpec, ...] | None = None
+    lease: LeaseSpec | None = None
+    status: DesiredStatus | None = None
+    description: str | None = None
+    feature: Feature | None = None
+    pool: PoolSpec | None = None
+    workspace_id: str | None = None
+    ignore_changes: tuple[str, ...] = attrs.field(default=(), converter=lambda v: tuple(sorted(set(v))))
+
+    def endpoint(self, service: str) -> EndpointSpec | None:
+        """The endpoint spec for a dev service, or None."""
+        for ep in self.endpoints or ():
+            if ep.dev_service == service:
+                return ep
+        return None
+
+
+@attrs.frozen
+class SpecDocument:
+    """One spec file, as written: `version`, optional `project_id`, `notebooks` by local name."""
+
+    version: int
+    notebooks: dict[str, NotebookSpec] = attrs.field(hash=False)
+    project_id: str | None = None
+
+
+@attrs.frozen
+class SpecEntry:
+    """One notebook of a (possibly merged) spec, with the file it came from."""
+
+    name: str
+    notebook: NotebookSpec
+    file: str
+
+
+@attrs.frozen
+class Spec:
+    """The desired state of every notebook, merged from one or more spec files, sorted by local name."""
+
+    entries: tuple[SpecEntry, ...] = attrs.field(converter=lambda es: tuple(sorted(es, key=lambda e: e.name)))
+    project_id: str | None = None
+    files: tuple[str, ...] = ()

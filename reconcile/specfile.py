@@ -1,0 +1,391 @@
+"""Reading spec files: YAML (safe loading only), JSON or TOML, chosen by extension, merged.
+
+Every problem in every file is collected and reported together, one per line, as
+`FILE:LINE: dotted.path: what is wrong (what was expected)`. For YAML the line is the line of the
+offending key; JSON gets the same from a YAML parse of the text where that works (JSON is YAML's
+subset for all practical specs); TOML gives lines for syntax errors only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from reconcile import convert
+from reconcile.catalogue import IGNORABLE_PATHS
+from reconcile.exceptions import SpecError, SpecProblem
+from reconcile.spec import SPEC_VERSION, NotebookSpec, Spec, SpecDocument, SpecEntry
+
+__all__ = ["EXTENSIONS", "MAX_SPEC_BYTES", "load_spec", "load_spec_file", "spec_from_data"]
+
+#: Spec files larger than this are refused before they are read.
+MAX_SPEC_BYTES = 10 * 1024 * 1024
+#: File extensions and the format each means.
+EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+
+_TOP_KEYS = {"version", "project_id", "notebooks", "$schema"}
+_LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_LEASE_MIN_MS, _LEASE_MAX_MS = 3_600_000, 259_200_000
+_MAX_CAPACITY_GB = 4096
+
+Path_ = tuple[str | int, ...]
+
+
+def dotted(path: Path_) -> str:
+    """`("notebooks", "a", "endpoints", 0, "ssh_keys")` -> `notebooks.a.endpoints[0].ssh_keys`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@attrs.define
+class _Collector:
+    """Problems of one file, with the line map used to place them."""
+
+    file: str
+    lines: dict[Path_, int] = attrs.field(factory=dict)
+    problems: list[SpecProblem] = attrs.field(factory=list)
+
+    def add(self, path: Path_, message: str, line: int | None = None) -> None:
+        if line is None:
+            line = self.line_of(path)
+        self.problems.append(SpecProblem(self.file, line, dotted(path), message))
+
+    def line_of(self, path: Path_) -> int | None:
+        for end in range(len(path), 0, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+
+def _yaml_lines(node: yaml.Node, path: Path_, out: dict[Path_, int], dupes: list[tuple[Path_, int]]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            child = (*path, key)
+            line = key_node.start_mark.line + 1
+            if child in out:
+                dupes.append((child, line))
+            out[child] = line
+            _yaml_lines(value_node, child, out, dupes)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out[(*path, i)] = item.start_mark.line + 1
+            _yaml_lines(item, (*path, i), out, dupes)
+
+
+def _parse_yaml(text: str, col: _Collector, *, lines_only: bool = False) -> Any:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        dupes: list[tuple[Path_, int]] = []
+        _yaml_lines(node, (), col.lines, dupes)
+        if lines_only:
+            return None
+        for path, line in dupes:
+            col.add(path, "duplicate key (each key may appear once)", line)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        if lines_only:
+            return None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
+            tag = re.search(r"'([^']*)'", problem)
+            shown = (tag.group(1) if tag else problem).replace("tag:yaml.org,2002:", "!!")
+            message = f"refused YAML tag {shown}: a spec holds plain data only (safe loading)"
+        elif isinstance(exc, yaml.composer.ComposerError) and "single document" in str(exc):
+            message = "more than one YAML document (expected exactly one)"
+        else:
+            context = getattr(exc, "context", None)
+            message = f"invalid YAML: {context + ', ' if context else ''}{problem}"
+        col.add((), message, line)
+        return _INVALID
+    finally:
+        loader.dispose()
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f'duplicate key "{key}"')
+        out[key] = value
+    return out
+
+
+def _parse_json(text: str, col: _Collector) -> Any:
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        col.add((), f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)
+        return _INVALID
+    except ValueError as exc:
+        col.add((), f"invalid JSON: {exc}")
+        return _INVALID
+    _parse_yaml(text, col, lines_only=True)  # best effort: line numbers for later problems
+    return data
+
+
+def _parse_toml(text: str, col: _Collector) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = re.search(r"\(at line (\d+), column \d+\)", message)
+        line = int(found.group(1)) if found else None
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "syntax error"
+        col.add((), f"invalid TOML: {message}", line)
+        return _INVALID
+
+
+_INVALID = object()
+_PARSERS = {"yaml": _parse_yaml, "json": _parse_json, "toml": _parse_toml}
+
+
+def _read_text(path: Path, col: _Collector) -> str | None:
+    if not path.exists():
+        col.add((), "no such file")
+        return None
+    if path.is_dir():
+        col.add((), "is a directory (expected a spec file: .yaml, .yml, .json or .toml)")
+        return None
+    if path.suffix.lower() not in EXTENSIONS:
+        col.add((), f'unknown spec file extension "{path.suffix}" (expected .yaml, .yml, .json or .toml)')
+        return None
+    try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            col.add((), f"file is too large ({size / 2**20:.1f} MiB; the limit is {MAX_SPEC_BYTES // 2**20} MiB)")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        col.add((), f"cannot read the file: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col.add((), f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line)
+        return None
+    if not text.strip():
+        col.add((), "file is empty (expected a mapping with `version: 1` and `notebooks`)")
+        return None
+    return text
+
+
+# -- validation ---------------------------------------------------------------------------------
+
+
+def _type_word(value: Any) -> str:
+    return convert.describe_value(value)
+
+
+def _check_entry(name: str, nb: NotebookSpec, col: _Collector, *, skip_identity: bool = False) -> None:
+    base: Path_ = ("notebooks", name)
+    if nb.id is None and nb.name is None and not skip_identity:
+        col.add(base, "no identity (expected `id`, or `name` alone to look the notebook up by name)")
+    if nb.image is not None:
+        chosen = [k for k in ("id", "name", "swr_path") if getattr(nb.image, k) is not None]
+        if len(chosen) != 1:
+            col.add((*base, "image"), "name the image by exactly one of `id`, `name` (with `tag`) or `swr_path`"
+                    + (f" (got {', '.join(chosen)})" if chosen else ""))
+        if nb.image.tag is not None and nb.image.name is None:
+            col.add((*base, "image", "tag"), "`tag` goes with `name` (expected `name` beside it)")
+    if nb.volume is not None and nb.volume.capacity is not None and not 1 <= nb.volume.capacity <= _MAX_CAPACITY_GB:
+        col.add((*base, "volume", "capacity"), f"{nb.volume.capacity} is out of range (expected 1 to 4096 GB)")
+    seen: dict[str, int] = {}
+    for i, ep in enumerate(nb.endpoints or ()):
+        where = (*base, "endpoints", i)
+        if ep.dev_service.value in seen:
+            col.add((*where, "dev_service"), f"{ep.dev_service.value} endpoint listed twice (also at endpoints[{seen[ep.dev_service.value]}])")
+        seen.setdefault(ep.dev_service.value, i)
+        if ep.dev_service.value != "SSH":
+            for key in ("allowed_access_ips", "ssh_keys"):
+                if getattr(ep, key) is not None:
+                    col.add((*where, key), f"`{key}` applies to the SSH endpoint only")
+    lease = nb.lease
+    if lease is not None and lease.duration is not None and lease.enable is not False:
+        if not _LEASE_MIN_MS <= lease.duration <= _LEASE_MAX_MS:
+            col.add((*base, "lease", "duration"),
+                    f"{lease.duration} ms is out of range (expected 1h to 72h, the API's auto-stop range)")
+    if nb.pool is not None and nb.pool.id is None and nb.pool.name is None:
+        col.add((*base, "pool"), "empty pool (expected `id` or `name`)")
+    for i, path in enumerate(nb.ignore_changes):
+        if path not in IGNORABLE_PATHS:
+            close = difflib.get_close_matches(path, sorted(IGNORABLE_PATHS), n=1)
+            hint = f"did you mean {close[0]}?" if close else "expected a managed field path such as lease.duration"
+            col.add((*base, "ignore_changes", i), f'unknown path "{path}" ({hint})')
+
+
+def _structure_entry(name: str, raw: Any, col: _Collector) -> NotebookSpec | None:
+    base: Path_ = ("notebooks", name)
+    if not isinstance(raw, Mapping):
+        col.add(base, f"expected a mapping of notebook settings, got {_type_word(raw)}")
+        return None
+    raw = dict(raw)
+    ignore = raw.get("ignore_changes")
+    if ignore is None:
+        raw.pop("ignore_changes", None)
+    try:
+        nb = convert.structure_strict(raw, NotebookSpec)
+    except Exception as exc:  # noqa: BLE001 (cattrs' validation groups, flattened into our problems)
+        bad = set()
+        for path, message in convert.flatten_errors(exc):
+            col.add((*base, *path), message)
+            if path:
+                bad.add(path[0])
+        # Check what is left too, so one run reports every problem of the entry.
+        try:
+            rest = convert.structure_strict({k: v for k, v in raw.items() if k not in bad}, NotebookSpec)
+        except Exception:  # noqa: BLE001 (already reported above)
+            return None
+        _check_entry(name, rest, col, skip_identity=bool(bad & {"id", "name"}))
+        return None
+    _check_entry(name, nb, col)
+    return nb
+
+
+def _document(data: Any, col: _Collector) -> SpecDocument | None:
+    if not isinstance(data, Mapping):
+        col.add((), f"expected a mapping with `version: 1` and `notebooks`, got {_type_word(data)}")
+        return None
+    for key in sorted(set(data) - _TOP_KEYS, key=str):
+        close = difflib.get_close_matches(str(key), sorted(_TOP_KEYS - {"$schema"}), n=1)
+        col.add((str(key),), "unknown field" + (f" (did you mean {close[0]}?)" if close else
+                                                   " (expected version, project_id, notebooks)"))
+    version = data.get("version")
+    if "version" not in data:
+        col.add((), "missing `version` (expected `version: 1`)", 1)
+    elif type(version) is not int or version != SPEC_VERSION:
+        col.add(("version",), f"unsupported spec version {_type_word(version)} (this release reads version 1)")
+    project_id = data.get("project_id")
+    if project_id is not None and type(project_id) is not str:
+        col.add(("project_id",), f"expected string, got {_type_word(project_id)}")
+        project_id = None
+    notebooks = data.get("notebooks")
+    entries: dict[str, NotebookSpec] = {}
+    if "notebooks" not in data:
+        col.add((), "missing `notebooks` (expected a mapping of local name to notebook settings)", 1)
+    elif notebooks is None:
+        pass  # `notebooks:` with nothing under it: a valid, empty fleet
+    elif not isinstance(notebooks, Mapping):
+        col.add(("notebooks",), f"expected a mapping of local name to notebook settings, got {_type_word(notebooks)}")
+    else:
+        for name, raw in notebooks.items():
+            if type(name) is not str or not _LOCAL_NAME.fullmatch(name):
+                col.add(("notebooks", str(name)),
+                        "invalid local name (expected letters, digits, _ and -, starting with a letter or _)")
+                continue
+            nb = _structure_entry(name, raw, col)
+            if nb is not None:
+                entries[name] = nb
+    if col.problems:
+        return None
+    return SpecDocument(version=SPEC_VERSION, notebooks=entries, project_id=project_id)
+
+
+def load_spec_file(path: str | Path) -> tuple[SpecDocument | None, list[SpecProblem], dict[Path_, int]]:
+    """Read and validate one spec file.
+
+    Returns:
+        The document (None when there are problems), every problem found, and the line of each key.
+    """
+    file = str(path)
+    col = _Collector(file)
+    text = _read_text(Path(path), col)
+    if text is None:
+        return None, col.problems, col.lines
+    data = _PARSERS[EXTENSIONS[Path(path).suffix.lower()]](text, col)
+    if data is _INVALID:
+        return None, col.problems, col.lines
+    if data is None:
+        col.add((), "file holds no data (expected a mapping with `version: 1` and `notebooks`)")
+        return None, col.problems, col.lines
+    doc = _document(data, col)
+    col.problems.sort(key=lambda p: (p.line or 0, p.path, p.message))
+    return doc, col.problems, col.lines
+
+
+def spec_from_data(data: Mapping[str, Any], file: str = "<data>") -> Spec:
+    """Validate an already-parsed spec document (what a YAML, JSON or TOML file holds).
+
+    Raises:
+        SpecError: listing every problem, with paths (no lines: there is no file).
+    """
+    col = _Collector(file)
+    doc = _document(data, col)
+    if doc is None:
+        raise SpecError(col.problems)
+    return Spec(entries=tuple(SpecEntry(n, nb, file) for n, nb in doc.notebooks.items()),
+                project_id=doc.project_id, files=(file,))
+
+
+def load_spec(paths: Sequence[str | Path]) -> Spec:
+    """Read, validate and merge spec files.
+
+    Raises:
+        SpecError: listing every problem in every file: syntax, types, unknown keys, values, a local
+            name or a notebook id used twice, contradictory project ids.
+    """
+    if not paths:
+        raise SpecError([SpecProblem("<command line>", None, "", "no spec files given")])
+    problems: list[SpecProblem] = []
+    entries: dict[str, SpecEntry] = {}
+    where: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    project: tuple[str, str] | None = None
+    for path in paths:
+        doc, found, lines = load_spec_file(path)
+        problems += found
+        if doc is None:
+            continue
+        file = str(path)
+        if doc.project_id is not None:
+            if project is not None and project[0] != doc.project_id:
+                problems.append(SpecProblem(file, lines.get(("project_id",)), "project_id",
+                                            f'"{doc.project_id}" contradicts "{project[0]}" in {project[1]}'))
+            project = project or (doc.project_id, file)
+        for name, nb in doc.notebooks.items():
+            line = lines.get(("notebooks", name))
+            here = f"{file}:{line}" if line else file
+            if name in entries:
+                problems.append(SpecProblem(file, line, f"notebooks.{name}",
+                                            f"local name defined twice (also in {where[name]})"))
+                continue
+            if nb.id is not None and nb.id in ids:
+                problems.append(SpecProblem(file, lines.get(("notebooks", name, "id")), f"notebooks.{name}.id",
+                                            f"notebook {nb.id} is already managed as {ids[nb.id]}"))
+                continue
+            if nb.id is not None:
+                ids[nb.id] = f"notebooks.{name}"
+            entries[name] = SpecEntry(name, nb, file)
+            where[name] = here
+    if problems:
+        raise SpecError(problems)
+    return Spec(entries=tuple(entries.values()), project_id=project[0] if project else None,
+                files=tuple(str(p) for p in paths))
+
+
+def iter_problems(paths: Sequence[str | Path]) -> Iterator[SpecProblem]:
+    """Every problem in the given spec files (nothing when they are valid)."""
+    try:
+        load_spec(paths)
+    except SpecError as exc:
+        yield from exc.problems
