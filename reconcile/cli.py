@@ -7,14 +7,24 @@ line on stderr and exit status 1, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconcile._version import __version__
-from reconcile.exceptions import ReconcileError
+from reconcile.exceptions import PlanFormatError, ReconcileError, SpecError
 from reconcile.schema import SCHEMA_NAMES, schema_text
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from reconcile.observation import Observation
+    from reconcile.plan import Plan
+    from reconcile.spec import Spec
+
+__all__ = ["main", "write_atomically"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -55,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    _add_validate(commands)
+    _add_plan(commands)
+    _add_show(commands)
+
     schema = commands.add_parser(
         "schema",
         help="print a shipped JSON Schema (spec, notebook or plan)",
@@ -67,6 +81,185 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.set_defaults(func=_cmd_schema)
     return parser
+
+
+_FORMAT_HELP = "text (Terraform's look), json (terraform show -json shape), markdown (PR comments), junit (CI)"
+
+
+def _add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "validate",
+        help="check spec files without observing anything",
+        description="Check spec files: syntax, types, unknown keys, values, identities, ignore_changes paths.\n"
+        "Every problem is printed on stderr as FILE:LINE: dotted.path: what is wrong (what was expected).",
+        epilog="exit status: 0 valid, 1 problems found",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (.yaml, .yml, .json, .toml); merged")
+    p.set_defaults(func=_cmd_validate)
+
+
+def _add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "plan",
+        help="compare notebooks with the spec and show the drift",
+        description="Compare each notebook of the spec with what is observed and show what would change.\n"
+        "Offline with --observed (saved API responses); live against the ModelArts API otherwise.",
+        epilog="exit status: 0 success (with --detailed-exitcode: no changes), 1 error, "
+        "2 changes present (--detailed-exitcode only).\n"
+        "An error for one notebook gives 1, and the plan for the others is still written.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (.yaml, .yml, .json, .toml); merged")
+    p.add_argument("--observed", metavar="PATH",
+                   help="offline: a JSON file or a directory of saved GET or list responses")
+    _add_output_options(p)
+    p.add_argument("--detailed-exitcode", action="store_true",
+                   help="exit 2 when there are changes, 0 when there are none (as terraform plan)")
+    live = p.add_argument_group("live observation (without --observed)")
+    _add_live_options(live)
+    p.set_defaults(func=_cmd_plan)
+
+
+def _add_show(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "show",
+        help="render a saved JSON plan in any format",
+        description="Read a JSON plan written by `reconcile plan --format json` and render it.",
+    )
+    p.add_argument("plan", metavar="PLAN.json", help="a JSON plan file")
+    _add_output_options(p)
+    p.set_defaults(func=_cmd_show)
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    from reconcile.render import FORMATS
+
+    p.add_argument("--format", choices=FORMATS, default="text", help=_FORMAT_HELP)
+    p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument("--no-color", action="store_true",
+                   help="no ANSI colours (also when NO_COLOR is set or the output is not a terminal)")
+    p.add_argument("--artifact-name", default="plan.json", metavar="NAME",
+                   help="the JSON plan artifact Markdown output points to when it truncates (default plan.json)")
+
+
+def _add_live_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument("--endpoint", metavar="URL",
+                   help="ModelArts endpoint (default: https://modelarts.{region}.myhuaweicloud.com)")
+    g.add_argument("--region", metavar="R", help="region, e.g. cn-north-4 (or HW_REGION_NAME)")
+    g.add_argument("--project-id", metavar="ID",
+                   help="project id (or the spec's project_id, HUAWEICLOUD_SDK_PROJECT_ID, HW_PROJECT_ID)")
+    g.add_argument("--parallelism", type=_positive_int, default=10, metavar="N",
+                   help="requests in flight at once (default 10)")
+    g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the endpoint's certificate")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _print_spec_problems(exc: SpecError) -> int:
+    for problem in exc.problems:
+        sys.stderr.write(f"{problem}\n")
+    count = len(exc.problems)
+    sys.stderr.write(f"reconcile: {count} problem{'s' if count != 1 else ''} found\n")
+    return EXIT_ERROR
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from reconcile.specfile import load_spec
+
+    try:
+        spec = load_spec(args.specs)
+    except SpecError as exc:
+        return _print_spec_problems(exc)
+    count = len(spec.entries)
+    files = len(spec.files)
+    sys.stdout.write(
+        f"Valid: {count} notebook{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}.\n"
+    )
+    return EXIT_OK
+
+
+def _use_color(args: argparse.Namespace) -> bool:
+    if args.no_color or os.environ.get("NO_COLOR") or args.format != "text" or args.out:
+        return False
+    return sys.stdout.isatty()
+
+
+def _emit(args: argparse.Namespace, plan: Plan) -> None:
+    from reconcile.render import render
+
+    document = render(plan, args.format, color=_use_color(args), artifact_name=args.artifact_name)
+    if args.out:
+        write_atomically(Path(args.out), document)
+    else:
+        sys.stdout.write(document)
+        sys.stdout.flush()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file in the same directory and a rename."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _observe(args: argparse.Namespace, spec: Spec) -> dict[str, Observation]:
+    from reconcile.planner import targets
+
+    if args.observed:
+        from reconcile.offline import load_observed, observe_offline
+
+        return observe_offline(targets(spec), load_observed(args.observed))
+    from reconcile import live
+
+    return live.observe_for_cli(args, spec, targets(spec))
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from reconcile.planner import build_plan
+    from reconcile.specfile import load_spec
+
+    try:
+        spec = load_spec(args.specs)
+    except SpecError as exc:
+        return _print_spec_problems(exc)
+    plan = build_plan(spec, _observe(args, spec))
+    _emit(args, plan)
+    for error in plan.errors:
+        sys.stderr.write(f"reconcile: error: {error.address}: {error.message}\n")
+    if plan.errors:
+        return EXIT_ERROR
+    if args.detailed_exitcode and plan.has_changes:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from reconcile.render import read_plan
+
+    path = Path(args.plan)
+    if path.is_dir():
+        raise PlanFormatError(f"{path}: is a directory (expected a JSON plan file)")
+    plan = read_plan(path.read_bytes(), str(path))
+    _emit(args, plan)
+    return EXIT_OK
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

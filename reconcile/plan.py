@@ -116,6 +116,8 @@ class ResourceChange:
         health: runtime health of the observed notebook.
         status: the observed status text (exactly as the service sent it), or None when missing.
         notes: human sentences about the change: pending states, failure reasons, stop/start needs.
+        sensitive: top-level fields of the observed notebook that hold secrets (`token`); their
+            values are never in the plan, only the fact that they exist.
         before: the observed notebook as JSON (secrets removed), or None when missing.
         after: the desired values merged onto `before`, or the desired values alone for a create.
     """
@@ -128,6 +130,7 @@ class ResourceChange:
     health: Health = Health.HEALTHY
     status: str | None = None
     notes: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = ()
     before: dict[str, JSONValue] | None = attrs.field(default=None, eq=False, repr=False)
     after: dict[str, JSONValue] | None = attrs.field(default=None, eq=False, repr=False)
 

@@ -1,0 +1,254 @@
+"""Compare one desired notebook with what was observed: the only module that imports deepdiff.
+
+`compare(entry, observed)` -> `ResourceChange`. Only the fields the spec states are compared, both
+sides normalised the same way (`reconcile.normalize`), `ignore_changes` paths left out. Both sides are
+flattened to `{spec path: normalised value}`; equal dicts (the common case) cost one comparison, and
+only when they differ does deepdiff find which paths differ. deepdiff's own objects never leave here.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import attrs
+from deepdiff import DeepDiff
+
+from reconcile import convert, normalize
+from reconcile.catalogue import Change, is_ignored, rule_for
+from reconcile.enums import DevService, NotebookStatus
+from reconcile.model import SECRET_FIELDS, Notebook
+from reconcile.plan import Action, ApplyMethod, Difference, Health, ResourceChange
+from reconcile.spec import NotebookSpec, SpecEntry
+
+__all__ = ["FAILED_STATES", "PENDING_STATES", "compare", "desired_values", "health_of", "observed_values"]
+
+#: Transitional states: reported as pending, never as drift.
+PENDING_STATES = frozenset(
+    {NotebookStatus.INIT, NotebookStatus.CREATING, NotebookStatus.STARTING, NotebookStatus.STOPPING,
+     NotebookStatus.SNAPSHOTTING, NotebookStatus.DELETING}
+)
+#: Failed states: drift whatever the spec says.
+FAILED_STATES = frozenset(
+    {NotebookStatus.CREATE_FAILED, NotebookStatus.START_FAILED, NotebookStatus.DELETE_FAILED,
+     NotebookStatus.ERROR, NotebookStatus.FROZEN}
+)
+_SERVICES = tuple(s.value for s in DevService)
+
+Flat = dict[str, Any]
+
+
+def health_of(status: NotebookStatus | None) -> Health:
+    """Runtime health of an observed status."""
+    if status is None or not status.known:
+        return Health.UNKNOWN
+    if status in PENDING_STATES:
+        return Health.PENDING
+    if status in FAILED_STATES:
+        return Health.FAILED
+    if status is NotebookStatus.DELETED:
+        return Health.MISSING
+    return Health.HEALTHY
+
+
+def _value(v: Any) -> Any:
+    return v.value if hasattr(v, "value") else v
+
+
+def desired_values(nb: NotebookSpec) -> Flat:
+    """The stated fields of a spec entry as `{spec path: normalised value}`."""
+    flat: Flat = {}
+    if nb.id is not None and nb.name is not None:
+        flat["name"] = nb.name
+    for key in ("description", "flavor", "feature", "workspace_id", "status"):
+        value = getattr(nb, key)
+        if value is not None:
+            flat[key] = _value(value)
+    for group, obj in (("image", nb.image), ("volume", nb.volume), ("lease", nb.lease), ("pool", nb.pool)):
+        if obj is None:
+            continue
+        for field in attrs.fields(type(obj)):
+            value = getattr(obj, field.name)
+            if value is not None:
+                key = field.name
+                flat[f"{group}.{key}"] = _value(value)
+    if nb.endpoints is not None:
+        stated = {ep.dev_service.value: ep for ep in nb.endpoints}
+        for svc in _SERVICES:
+            if svc in stated or svc == DevService.SSH.value:
+                flat[f"endpoints.{svc}"] = svc in stated
+        for svc, ep in stated.items():
+            if ep.allowed_access_ips is not None:
+                flat[f"endpoints.{svc}.allowed_access_ips"] = ep.allowed_access_ips
+            if ep.ssh_keys is not None:
+                flat[f"endpoints.{svc}.ssh_keys"] = ep.ssh_keys
+    return flat
+
+
+def observed_values(nb: Notebook, paths: Any) -> Flat:
+    """The observed notebook's values at `paths`, normalised like `desired_values`."""
+    flat: Flat = {}
+    for path in paths:
+        head, _, rest = path.partition(".")
+        if head == "endpoints":
+            svc, _, key = rest.partition(".")
+            ep = nb.endpoint(DevService(svc))
+            if not key:
+                flat[path] = ep is not None
+            elif key == "allowed_access_ips":
+                flat[path] = normalize.observed_cidrs(ep.allowed_access_ips if ep else None)
+            else:
+                flat[path] = normalize.string_set(ep.ssh_keys if ep else None)
+        elif head == "image" and rest == "tag":
+            flat[path] = nb.image.effective_tag if nb.image else None
+        elif rest:
+            obj = getattr(nb, head)
+            flat[path] = _value(getattr(obj, rest)) if obj is not None else None
+        else:
+            flat[path] = _value(getattr(nb, head))
+    return flat
+
+
+def _changed_paths(observed: Flat, desired: Flat) -> list[str]:
+    """The paths whose values differ, found by deepdiff on the two flat dicts."""
+    tree = DeepDiff(observed, desired, view="tree")
+    changed = {level.path(output_format="list")[0] for levels in tree.values() for level in levels}
+    return sorted(changed)
+
+
+def _method(path: str, observed: Any, desired: Any, status: NotebookStatus | None) -> ApplyMethod:
+    change = rule_for(path).change
+    if change is Change.RUNNING_UPDATE:
+        return ApplyMethod.IN_PLACE
+    if change is Change.RESTART_UPDATE:
+        return ApplyMethod.RESTART if status is NotebookStatus.RUNNING else ApplyMethod.IN_PLACE
+    if change is Change.GROW_ONLY:
+        grow = observed is None or (isinstance(observed, int) and desired > observed)
+        return ApplyMethod.GROW if grow else ApplyMethod.REPLACE
+    if change is Change.LEASE:
+        return ApplyMethod.LEASE
+    if change is Change.STATUS:
+        return ApplyMethod.START if desired == NotebookStatus.RUNNING.value else ApplyMethod.STOP
+    return ApplyMethod.REPLACE
+
+
+def _json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _merge(before: dict[str, Any], desired: Flat) -> dict[str, Any]:
+    """`before` with the desired values written at their paths (Terraform's `after`)."""
+    after = copy.deepcopy(before)
+    for path, value in desired.items():
+        head, _, rest = path.partition(".")
+        if head == "endpoints":
+            svc, _, key = rest.partition(".")
+            endpoints = [ep for ep in after.get("endpoints", []) if ep.get("dev_service") != svc or value is not False]
+            after["endpoints"] = endpoints
+            if value is False:
+                continue
+            ep = next((e for e in endpoints if e.get("dev_service") == svc), None)
+            if ep is None:
+                ep = {"dev_service": svc}
+                endpoints.append(ep)
+            if key:
+                ep[key] = _json(value)
+        elif head == "image" and rest == "tag" and "tag" not in after.get("image", {}):
+            after.setdefault("image", {})["tag"] = value
+        elif rest:
+            after.setdefault(head, {})[rest] = _json(value)
+        else:
+            after[head] = _json(value)
+    return after
+
+
+def _create(entry: SpecEntry, reason: str) -> ResourceChange:
+    desired = desired_values(entry.notebook)
+    identity = {"id": entry.notebook.id} if entry.notebook.id else {}
+    if entry.notebook.name is not None:
+        identity["name"] = entry.notebook.name
+    return ResourceChange(
+        name=entry.name,
+        notebook_id=entry.notebook.id,
+        actions=(Action.CREATE,),
+        health=Health.MISSING,
+        notes=(reason,),
+        after=_merge(identity, desired),
+    )
+
+
+def compare(
+    entry: SpecEntry, observed: Notebook | None, missing_reason: str = "the notebook does not exist"
+) -> ResourceChange:
+    """Plan one notebook: what would change to make `observed` match `entry`.
+
+    Args:
+        entry: the spec entry (desired state).
+        observed: the decoded notebook, or None when it does not exist.
+        missing_reason: why it is missing, shown in the plan when `observed` is None.
+
+    Returns:
+        The ResourceChange: create when missing or DELETED, replace when a difference forces it,
+        update when any other difference exists, no-op otherwise.
+    """
+    if observed is None:
+        return _create(entry, f"{missing_reason}: it will be created")
+    status = observed.status
+    if status is NotebookStatus.DELETED:
+        return _create(entry, "the notebook is DELETED: it will be created")
+    health = health_of(status)
+    spec = entry.notebook
+    ignored = frozenset(spec.ignore_changes)
+    desired = {p: v for p, v in desired_values(spec).items() if not is_ignored(p, ignored)}
+    if health is Health.PENDING:
+        desired.pop("status", None)
+    observed_flat = observed_values(observed, desired)
+    changed = [] if observed_flat == desired else _changed_paths(observed_flat, desired)
+    absent_endpoints = {p for p in changed if p.startswith("endpoints.") and p.count(".") == 1}
+    diffs = [
+        Difference(tuple(p.split(".")), _json(observed_flat[p]), _json(desired[p]),
+                   _method(p, observed_flat[p], desired[p], status))
+        for p in changed
+        if not any(p.startswith(a + ".") for a in absent_endpoints)  # a missing endpoint says it all
+    ]
+    notes: list[str] = []
+    status_text = status.value if status is not None else None
+    if health is Health.FAILED:
+        diffs = [d for d in diffs if d.path != ("status",)]
+        diffs.append(Difference(("status",), status_text, _value(spec.status) or NotebookStatus.RUNNING.value,
+                                ApplyMethod.RECOVER))
+        notes.append(f"fail_reason: {observed.fail_reason or '(the service gave none)'}")
+    elif health is Health.PENDING:
+        notes.append("status is not compared until the notebook leaves its transitional state")
+    diffs.sort(key=lambda d: d.path)
+    methods = {d.method for d in diffs}
+    if ApplyMethod.REPLACE in methods:
+        actions: tuple[Action, ...] = (Action.DELETE, Action.CREATE)
+        forcing = ", ".join(d.dotted_path for d in diffs if d.forces_replacement)
+        notes.append(f"replacement forced by {forcing}")
+    elif diffs:
+        actions = (Action.UPDATE,)
+    else:
+        actions = (Action.NO_OP,)
+    if actions == (Action.UPDATE,):
+        if ApplyMethod.RESTART in methods:
+            notes.append("the notebook is RUNNING: it will be stopped, updated and started again")
+        needs_running = [d for d in diffs if d.method is ApplyMethod.GROW or (
+            d.method is ApplyMethod.IN_PLACE and rule_for(d.dotted_path).change is Change.RUNNING_UPDATE)]
+        if needs_running and status is NotebookStatus.STOPPED:
+            notes.append("name, description and storage change only while RUNNING: "
+                         "the notebook will be started for the update and stopped again")
+    before = convert.unstructure(observed)
+    return ResourceChange(
+        name=entry.name,
+        notebook_id=observed.id or spec.id,
+        actions=actions,
+        differences=tuple(diffs),
+        ignored=tuple(sorted(ignored)),
+        health=health,
+        status=status_text,
+        notes=tuple(notes),
+        sensitive=tuple(sorted(f for f in SECRET_FIELDS if getattr(observed, f, None) is not None)),
+        before=before,
+        after=_merge(before, {d.dotted_path: d.desired for d in diffs if d.method is not ApplyMethod.RECOVER}),
+    )

@@ -1,0 +1,47 @@
+"""From a spec and its observations to a Plan: decode each observation, compare, collect errors.
+
+Offline and live observation both end here, with the same `Observation` values, so the same
+responses give the same plan whichever way they were read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconcile.compare import compare
+from reconcile.convert import decode_notebook
+from reconcile.exceptions import DecodeError
+from reconcile.observation import Failed, Found, Missing, Observation, Target
+from reconcile.plan import Plan, PlanError, ResourceChange
+from reconcile.spec import Spec
+
+__all__ = ["build_plan", "targets"]
+
+
+def targets(spec: Spec) -> list[Target]:
+    """What to observe for each spec entry: its id, or its name when it has no id."""
+    return [
+        Target(entry.name, entry.notebook.id, entry.notebook.name if entry.notebook.id is None else None)
+        for entry in spec.entries
+    ]
+
+
+def build_plan(spec: Spec, observations: Mapping[str, Observation]) -> Plan:
+    """Plan every spec entry; an entry that cannot be observed or decoded becomes a PlanError."""
+    changes: list[ResourceChange] = []
+    errors: list[PlanError] = []
+    for entry in spec.entries:
+        observation = observations.get(entry.name, Failed("not observed"))
+        if isinstance(observation, Missing):
+            changes.append(compare(entry, None, observation.reason))
+        elif isinstance(observation, Failed):
+            errors.append(PlanError(entry.name, observation.message, entry.notebook.id))
+        else:
+            assert isinstance(observation, Found)
+            try:
+                notebook = decode_notebook(observation.body, source=observation.source)
+            except DecodeError as exc:
+                errors.append(PlanError(entry.name, f"undecodable response: {exc}", entry.notebook.id))
+                continue
+            changes.append(compare(entry, notebook))
+    return Plan(resource_changes=changes, errors=errors)

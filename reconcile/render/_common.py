@@ -1,0 +1,129 @@
+"""Vocabulary shared by the renderers: action and method wording, secrets, value formatting.
+
+Every renderer reads a `Plan` and nothing else; what they must say alike (how an `ApplyMethod` is
+described, which top-level keys are secret, how a JSON value prints on one line) lives here so the
+text, Markdown and JUnit outputs never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from reconcile.plan import Action, ApplyMethod, Difference, Health, ResourceChange
+from reconcile.secret import REDACTED
+
+__all__ = [
+    "METHOD_COMMENT",
+    "METHOD_LABEL",
+    "SENSITIVE_KEYS",
+    "action_label",
+    "clean_text",
+    "compact_json",
+    "is_noteworthy",
+    "redacted",
+    "secret_keys",
+    "sensitive_fields",
+    "without_sensitive",
+]
+
+#: Top-level notebook keys whose values are secrets. The plan says which ones the observed notebook
+#: has in `ResourceChange.sensitive` and keeps their values out of `before`; renderers also treat
+#: these names as secret wherever they meet them, so a mistake upstream cannot leak a value.
+SENSITIVE_KEYS: Final = frozenset({"token"})
+
+
+#: The comment the text renderer appends to a changed attribute, by how the change is applied.
+METHOD_COMMENT: Final[Mapping[ApplyMethod, str | None]] = {
+    ApplyMethod.IN_PLACE: None,  # the `~` already says "in place"
+    ApplyMethod.RESTART: "requires stop and restart",
+    ApplyMethod.GROW: "grows in place",
+    ApplyMethod.LEASE: "through the lease API",
+    ApplyMethod.START: "starts the notebook",
+    ApplyMethod.STOP: "stops the notebook",
+    ApplyMethod.REPLACE: "forces replacement",
+    ApplyMethod.RECOVER: "failed: needs recovery",
+}
+
+#: How a change is applied, in a few words (Markdown's "how applied" column, JUnit messages).
+METHOD_LABEL: Final[Mapping[ApplyMethod, str]] = {
+    ApplyMethod.IN_PLACE: "update in place",
+    ApplyMethod.RESTART: "stop, update, start",
+    ApplyMethod.GROW: "grow in place",
+    ApplyMethod.LEASE: "lease update",
+    ApplyMethod.START: "start",
+    ApplyMethod.STOP: "stop",
+    ApplyMethod.REPLACE: "forces replacement",
+    ApplyMethod.RECOVER: "recover (failed notebook)",
+}
+
+_ACTION_LABELS: Final[Mapping[tuple[Action, ...], str]] = {
+    (Action.NO_OP,): "no changes",
+    (Action.CREATE,): "create",
+    (Action.UPDATE,): "update in place",
+    (Action.DELETE,): "destroy",
+    (Action.DELETE, Action.CREATE): "replace",
+    (Action.CREATE, Action.DELETE): "replace (create first)",
+}
+
+# C0 and C1 controls, DEL, lone surrogates and the non-characters U+FFFE/U+FFFF: they would move a
+# terminal's cursor, break a table row or make XML ill-formed, so text from the service or the spec
+# never carries them out raw.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def action_label(actions: tuple[Action, ...]) -> str:
+    """Say what the actions of a resource change do, in a few words (`update in place`)."""
+    return _ACTION_LABELS.get(actions) or "+".join(a.value for a in actions)
+
+
+def clean_text(text: str) -> str:
+    """Return `text` with control characters and lone surrogates written as `\\uXXXX` escapes."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def compact_json(value: Any) -> str:
+    """Write a plan value as one line of JSON with sorted keys (`{"a": 1}`, `"text"`, `null`)."""
+    return clean_text(json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False))
+
+
+def sensitive_fields(rc: ResourceChange) -> frozenset[str]:
+    """The secret fields the notebook has: those the plan names, and any secret key in `before`/`after`."""
+    found = set(rc.sensitive)
+    for values in (rc.before, rc.after):
+        if values:
+            found |= SENSITIVE_KEYS & values.keys()
+    return frozenset(found)
+
+
+def secret_keys(rc: ResourceChange) -> frozenset[str]:
+    """The top-level keys whose values must never be printed for this notebook."""
+    return SENSITIVE_KEYS | frozenset(rc.sensitive)
+
+
+def without_sensitive(values: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+    """A `before`/`after` mapping without its secret keys."""
+    return {k: v for k, v in values.items() if k not in secrets}
+
+
+def is_noteworthy(rc: ResourceChange) -> bool:
+    """Whether a resource change is worth showing: it changes something, is not healthy, or has notes."""
+    return rc.is_change or rc.health is not Health.HEALTHY or bool(rc.notes)
+
+
+def redacted(difference: Difference, secrets: frozenset[str] = SENSITIVE_KEYS) -> Difference:
+    """The difference itself, or, for a path under a secret key, one whose values read `<redacted>`.
+
+    The comparator never compares a secret; this keeps a mistake there from reaching any output.
+    """
+    if not difference.path or difference.path[0] not in secrets:
+        return difference
+    return attrs.evolve(
+        difference,
+        observed=None if difference.observed is None else REDACTED,
+        desired=None if difference.desired is None else REDACTED,
+    )

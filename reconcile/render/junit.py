@@ -1,0 +1,95 @@
+"""The plan as JUnit XML, so CI systems show drift as failed tests.
+
+One `<testsuites>` holding one `<testsuite name="modelarts-reconcile">`, and in it one `<testcase>`
+per spec entry (classname `modelarts_notebook`, name the local name), in address order:
+
+- a notebook with a planned change (drift): `<failure type="update">` (the actions joined by `-`:
+  `create`, `update`, `delete-create`), its `message` the differences on one line, its text one
+  difference per line followed by the notes;
+- a notebook that could not be observed (`Plan.errors`): `<error type="observation">`;
+- a notebook without changes passes, also when pending: a pending notebook was compared and did
+  not drift, so it is not "skipped"; its health and notes go to `<system-out>`.
+
+No timestamps and `time="0"` throughout, so equal plans give identical bytes. Text is escaped by
+`xml.etree`; characters XML 1.0 cannot hold at all (control characters) are written as `\\uXXXX`.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Final
+
+from reconcile.plan import ADDRESS_PREFIX, Health, Plan, PlanError, ResourceChange
+from reconcile.render._common import (
+    METHOD_LABEL,
+    action_label,
+    clean_text,
+    compact_json,
+    redacted,
+    secret_keys,
+)
+
+__all__ = ["SUITE_NAME", "render"]
+
+#: The name of the test suite.
+SUITE_NAME: Final = "modelarts-reconcile"
+
+
+def render(plan: Plan) -> str:
+    """Render a plan as a JUnit XML document (UTF-8 declaration, 2-space indent, trailing newline)."""
+    cases: list[tuple[str, ET.Element]] = [(rc.address, _change_case(rc)) for rc in plan.resource_changes]
+    cases += [(e.address, _error_case(e)) for e in plan.errors]
+    cases.sort(key=lambda item: item[0])
+
+    failures = sum(1 for rc in plan.resource_changes if rc.is_change)
+    counts = {
+        "tests": str(len(cases)),
+        "failures": str(failures),
+        "errors": str(len(plan.errors)),
+        "skipped": "0",
+        "time": "0",
+    }
+    root = ET.Element("testsuites", {"name": SUITE_NAME, **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": SUITE_NAME, **counts})
+    suite.extend(case for _, case in cases)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _case(name: str) -> ET.Element:
+    return ET.Element("testcase", {"classname": ADDRESS_PREFIX, "name": clean_text(name), "time": "0"})
+
+
+def _change_case(rc: ResourceChange) -> ET.Element:
+    """The test case of one planned notebook: a failure when anything would change."""
+    case = _case(rc.name)
+    notes = [clean_text(n) for n in rc.notes]
+    if rc.is_change:
+        lines = [
+            f"{clean_text(d.dotted_path)}: {compact_json(d.observed)} -> {compact_json(d.desired)} "
+            f"({METHOD_LABEL[d.method]})"
+            for d in (redacted(d, secret_keys(rc)) for d in rc.differences)
+        ]
+        label = action_label(rc.actions)
+        message = f"{label}: " + "; ".join(lines) if lines else label
+        kind = "-".join(a.value for a in rc.actions)
+        failure = ET.SubElement(case, "failure", {"message": message, "type": kind})
+        failure.text = "\n".join([label, *lines, *(f"note: {n}" for n in notes)])
+        notes = []  # already in the failure
+    out = []
+    if rc.health is not Health.HEALTHY:
+        status = f" (status {clean_text(rc.status)})" if rc.status is not None else ""
+        out.append(f"health: {rc.health.value}{status}")
+    out += notes
+    if out:
+        ET.SubElement(case, "system-out").text = "\n".join(out)
+    return case
+
+
+def _error_case(error: PlanError) -> ET.Element:
+    """The test case of a notebook that could not be observed: an error."""
+    case = _case(error.name)
+    message = clean_text(error.message)
+    node = ET.SubElement(case, "error", {"message": message, "type": "observation"})
+    node.text = message
+    return case

@@ -1,0 +1,332 @@
+"""Tests for `reconcile.render.jsonplan`: the JSON plan, its schema, and reading it back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from jsonschema import Draft202012Validator
+
+from reconcile.exceptions import PlanFormatError, ReconcileError
+from reconcile.plan import FORMAT_VERSION, RESOURCE_TYPE, ApplyMethod, Health, Plan
+from reconcile.render import FORMATS, Format, jsonplan, read_plan, render
+from tests import plan_samples as samples
+
+SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "plan.schema.json").read_text())
+VALIDATOR = Draft202012Validator(SCHEMA)
+
+
+def _doc(plan: Plan) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(jsonplan.render(plan))
+    return doc
+
+
+def _errors(doc: Any) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in VALIDATOR.iter_errors(doc)]
+
+
+def test_schema_is_valid_2020_12() -> None:
+    """The plan schema is itself a valid JSON Schema 2020-12 document."""
+    Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_schema_enums_match_the_plan_model() -> None:
+    """The schema's health and action vocabularies are exactly those of `reconcile.plan`."""
+    defs = SCHEMA["$defs"]
+    assert defs["resource_change"]["properties"]["health"]["enum"] == [h.value for h in Health]
+    assert defs["difference"]["properties"]["action"]["enum"] == [m.value for m in ApplyMethod]
+    actions = defs["change"]["properties"]["actions"]["enum"]
+    assert {tuple(a) for a in actions} == {tuple(x.value for x in v) for v in jsonplan.VALID_ACTIONS}
+    assert SCHEMA["properties"]["format_version"]["const"] == FORMAT_VERSION
+    assert defs["resource_change"]["properties"]["type"]["const"] == RESOURCE_TYPE
+
+
+@pytest.mark.parametrize("name", sorted(samples.SAMPLES))
+def test_every_sample_validates_against_the_schema(name: str) -> None:
+    """The JSON of every sample plan is valid against `schemas/plan.schema.json`."""
+    assert _errors(_doc(samples.SAMPLES[name]())) == []
+
+
+@pytest.mark.parametrize("name", sorted(samples.SAMPLES))
+def test_round_trip_gives_the_same_plan_and_outputs(name: str) -> None:
+    """Reading a JSON plan back gives an equal plan that renders identically in every format."""
+    plan = samples.SAMPLES[name]()
+    written = render(plan, "json")
+    again = read_plan(written, "plan.json")
+    assert again == plan
+    for fmt in FORMATS:
+        assert render(again, fmt) == render(plan, fmt)
+
+
+def test_update_document_has_terraform_shape_and_our_additions() -> None:
+    """A resource change has Terraform's keys in order, then differences, ignored, health, status, notes."""
+    doc = _doc(samples.update_restart())
+    assert list(doc) == ["format_version", "resource_changes", "summary", "errors"]
+    assert doc["format_version"] == "1.2"
+    rc = doc["resource_changes"][0]
+    assert list(rc) == [
+        "address",
+        "mode",
+        "type",
+        "name",
+        "notebook_id",
+        "change",
+        "differences",
+        "ignored",
+        "health",
+        "status",
+        "notes",
+    ]
+    assert rc["address"] == "modelarts_notebook.train-box"
+    assert rc["mode"] == "managed"
+    assert rc["type"] == "huaweicloud_modelarts_notebook"
+    change = rc["change"]
+    assert list(change) == [
+        "actions",
+        "before",
+        "after",
+        "before_sensitive",
+        "after_sensitive",
+        "replace_paths",
+    ]
+    assert change["actions"] == ["update"]
+    assert change["before"]["flavor"] == "modelarts.vm.cpu.2u"
+    assert change["after"]["flavor"] == "modelarts.vm.cpu.8u"
+    assert change["replace_paths"] == []
+    assert "token" not in change["before"]
+    assert change["before_sensitive"] == change["after_sensitive"] == {"token": True}
+    assert rc["differences"] == [
+        {
+            "path": ["flavor"],
+            "observed": "modelarts.vm.cpu.2u",
+            "desired": "modelarts.vm.cpu.8u",
+            "action": "stop-update-start",
+            "forces_replacement": False,
+        }
+    ]
+    assert doc["summary"] == {"add": 0, "change": 1, "destroy": 0, "no_op": 0, "pending": 0, "errors": 0}
+    assert doc["errors"] == []
+
+
+def test_replace_lists_replace_paths() -> None:
+    """A replacement names the paths that force it, as Terraform's `replace_paths`."""
+    change = _doc(samples.replace())["resource_changes"][0]["change"]
+    assert change["actions"] == ["delete", "create"]
+    assert change["replace_paths"] == [["volume", "category"]]
+
+
+def test_token_is_flagged_sensitive_and_never_written() -> None:
+    """A token in the observed notebook shows only as `before_sensitive: {"token": true}`, never its value."""
+    rc = samples.update_restart().resource_changes[0]
+    before = {**(rc.before or {}), "token": samples.SECRET_VALUE}
+    leaky = Plan([attrs.evolve(rc, before=before, after=before)])
+    written = jsonplan.render(leaky)
+    assert samples.SECRET_VALUE not in written
+    change = json.loads(written)["resource_changes"][0]["change"]
+    assert "token" not in change["before"]
+    assert change["before_sensitive"] == {"token": True}
+    assert change["after_sensitive"] == {"token": True}
+
+
+def test_create_has_null_before_and_false_before_sensitive() -> None:
+    """A create has `before: null` and `before_sensitive: false`, as Terraform writes them."""
+    change = _doc(samples.create())["resource_changes"][0]["change"]
+    assert change["before"] is None
+    assert change["before_sensitive"] is False
+    assert change["after_sensitive"] == {}
+
+
+def test_errors_and_summary() -> None:
+    """Observation errors are listed with address, message and notebook id, and counted in the summary."""
+    doc = _doc(samples.errors())
+    assert doc["errors"] == [
+        {
+            "address": "modelarts_notebook.bad-body",
+            "message": 'notebooks/bad.json: image.size: expected int, got "big"',
+            "notebook_id": None,
+        },
+        {
+            "address": "modelarts_notebook.gone-box",
+            "message": "GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)",
+            "notebook_id": "x",
+        },
+    ]
+    assert doc["summary"]["errors"] == 2
+    assert _doc(samples.pending())["summary"]["pending"] == 1
+    assert _doc(samples.many())["summary"] == {
+        "add": 12,
+        "change": 6,
+        "destroy": 6,
+        "no_op": 6,
+        "pending": 0,
+        "errors": 3,
+    }
+
+
+def test_output_format_is_stable() -> None:
+    """The JSON is 2-space indented, ends with one newline, and does not depend on dict order."""
+    written = jsonplan.render(samples.update_restart())
+    assert written.endswith("}\n")
+    assert not written.endswith("\n\n")
+    assert '\n  "format_version": "1.2",\n' in written
+    rc = samples.update_restart().resource_changes[0]
+    reordered = dict(reversed(list((rc.before or {}).items())))
+    assert jsonplan.render(Plan([attrs.evolve(rc, before=reordered)])) == written
+
+
+def test_render_registry_picks_formats_and_rejects_unknown() -> None:
+    """`render` accepts every name of FORMATS (or a Format) and rejects others with the list of formats."""
+    plan = samples.update_restart()
+    assert render(plan, Format.JSON) == render(plan, "json") == jsonplan.render(plan)
+    assert FORMATS == ("text", "json", "markdown", "junit")
+    with pytest.raises(ValueError, match="unknown format 'yaml'; choose one of text, json, markdown, junit"):
+        render(plan, "yaml")
+
+
+def _valid() -> dict[str, Any]:
+    return _doc(samples.update_restart())
+
+
+def _bad(mutate: Any) -> str:
+    doc = _valid()
+    mutate(doc)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "{",
+            "plan.json: invalid JSON at line 1 column 2: Expecting property name enclosed in double quotes",
+        ),
+        ("[]", "plan.json: expected a JSON object at the top level, got array"),
+        ('{"format_version": NaN}', "plan.json: invalid JSON: NaN is not a JSON value"),
+        (
+            _bad(lambda d: d.update(format_version="2.0")),
+            'plan.json: format_version: unsupported version "2.0"; '
+            'this version of modelarts-reconcile reads "1.2"',
+        ),
+        (_bad(lambda d: d.pop("format_version")), "plan.json: format_version: missing"),
+        (_bad(lambda d: d.pop("summary")), "plan.json: summary: missing"),
+        (
+            _bad(lambda d: d["summary"].update(add="1")),
+            'plan.json: summary.add: expected number, got string "1"',
+        ),
+        (
+            _bad(lambda d: d.update(resource_changes={})),
+            "plan.json: resource_changes: expected array, got object",
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0]["change"].update(actions="update")),
+            'plan.json: resource_changes[0].change.actions: expected array, got string "update"',
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0]["change"].update(actions=["upgrade"])),
+            'plan.json: resource_changes[0].change.actions[0]: unknown value "upgrade"; '
+            'expected one of "no-op", "create", "update", "delete"',
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0]["change"].update(actions=["update", "create"])),
+            "plan.json: resource_changes[0].change.actions: "
+            'not a valid combination of actions: ["update", "create"]',
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0]["change"].pop("before")),
+            "plan.json: resource_changes[0].change.before: missing",
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0].update(health="sick")),
+            'plan.json: resource_changes[0].health: unknown value "sick"; expected one of '
+            '"healthy", "pending", "failed", "missing", "unknown"',
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0].update(address="modelarts_notebook.other")),
+            "plan.json: resource_changes[0].address: "
+            '"modelarts_notebook.other" does not match name "train-box"',
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0].update(type="aws_instance")),
+            "plan.json: resource_changes[0].type: "
+            'expected "huaweicloud_modelarts_notebook", got "aws_instance"',
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0]["differences"][0].update(forces_replacement=True)),
+            "plan.json: resource_changes[0].differences[0].forces_replacement: "
+            'true contradicts action "stop-update-start"',
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0]["differences"][0].update(path=["flavor", 3])),
+            "plan.json: resource_changes[0].differences[0].path[1]: expected string, got number 3",
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0]["differences"][0].pop("observed")),
+            "plan.json: resource_changes[0].differences[0].observed: missing",
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0]["change"].update(before_sensitive={"token": False})),
+            "plan.json: resource_changes[0].change.before_sensitive.token: expected true, got boolean false",
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0]["change"]["before"].update(token="abc")),
+            "plan.json: resource_changes[0].change.before.token: "
+            "a secret field must not have a value in a plan",
+        ),
+        (
+            _bad(lambda d: d["resource_changes"][0].update(notebook_id=False)),
+            "plan.json: resource_changes[0].notebook_id: expected string or null, got boolean false",
+        ),
+        (
+            _bad(
+                lambda d: d["errors"].append(
+                    {"address": "aws_instance.x", "message": "m", "notebook_id": None}
+                )
+            ),
+            'plan.json: errors[0].address: expected an address starting with "modelarts_notebook.", '
+            'got "aws_instance.x"',
+        ),
+    ],
+)
+def test_bad_input_raises_plan_format_error_naming_file_and_field(text: str, message: str) -> None:
+    """Bad input raises PlanFormatError with one line naming the file and the field path."""
+    with pytest.raises(PlanFormatError) as info:
+        read_plan(text, "plan.json")
+    assert str(info.value) == message
+    assert "\n" not in str(info.value)
+    assert isinstance(info.value, ReconcileError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_bytes_input_and_bad_encoding() -> None:
+    """Bytes are read as UTF-8 (a BOM is allowed); other bytes fail naming the file."""
+    written = jsonplan.render(samples.nested())
+    assert read_plan(written.encode(), "p.json") == samples.nested()
+    assert read_plan(b"\xef\xbb\xbf" + written.encode(), "p.json") == samples.nested()
+    with pytest.raises(PlanFormatError, match=r"^p\.json: not UTF-8 text \(byte 0\)$"):
+        read_plan(b"\xff{}", "p.json")
+
+
+def test_unknown_keys_are_ignored_on_read() -> None:
+    """A plan another tool annotated with extra keys still reads."""
+    doc = _valid()
+    doc["terraform_version"] = "1.9.0"
+    doc["resource_changes"][0]["change"]["after_unknown"] = {}
+    assert read_plan(json.dumps(doc), "plan.json") == samples.update_restart()
+
+
+@given(samples.plans())
+def test_any_plan_round_trips_and_validates(plan: Plan) -> None:
+    """For any plan the JSON is schema-valid, deterministic, secret-free, and reads back to equal outputs."""
+    written = jsonplan.render(plan)
+    assert written == jsonplan.render(plan)
+    assert samples.SECRET_VALUE not in written
+    assert _errors(json.loads(written)) == []
+    again = read_plan(written, "plan.json")
+    assert jsonplan.render(again) == written
+    for fmt in FORMATS:
+        assert render(again, fmt) == render(plan, fmt)

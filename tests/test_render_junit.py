@@ -1,0 +1,143 @@
+"""Tests for `reconcile.render.junit`: drift as JUnit XML test results."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from hypothesis import given
+
+from reconcile.plan import Plan
+from reconcile.render import junit
+from tests import plan_samples as samples
+
+ERRORS = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="modelarts-reconcile" tests="3" failures="1" errors="2" skipped="0" time="0">
+  <testsuite name="modelarts-reconcile" tests="3" failures="1" errors="2" skipped="0" time="0">
+    <testcase classname="modelarts_notebook" name="bad-body" time="0">
+      <error message="notebooks/bad.json: image.size: expected int, got &quot;big&quot;" type="observation">\
+notebooks/bad.json: image.size: expected int, got "big"</error>
+    </testcase>
+    <testcase classname="modelarts_notebook" name="gone-box" time="0">
+      <error message="GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)" \
+type="observation">\
+GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)</error>
+    </testcase>
+    <testcase classname="modelarts_notebook" name="train-box" time="0">
+      <failure message="update in place: flavor: &quot;modelarts.vm.cpu.2u&quot; \
+-&gt; &quot;modelarts.vm.cpu.8u&quot; \
+(stop, update, start)" type="update">update in place
+flavor: "modelarts.vm.cpu.2u" -&gt; "modelarts.vm.cpu.8u" (stop, update, start)
+note: the notebook is RUNNING: it is stopped for the update and started again afterwards</failure>
+    </testcase>
+  </testsuite>
+</testsuites>
+"""
+
+
+def _suite(plan: Plan) -> ET.Element:
+    root = ET.fromstring(junit.render(plan))
+    assert root.tag == "testsuites"
+    (suite,) = root
+    assert suite.tag == "testsuite"
+    return suite
+
+
+def _counts(element: ET.Element) -> dict[str, str]:
+    return {k: element.attrib[k] for k in ("tests", "failures", "errors", "skipped")}
+
+
+def test_errors_plan_renders_exactly() -> None:
+    """Drift is a failure carrying the differences, an observation error an error; cases by address."""
+    assert junit.render(samples.errors()) == ERRORS
+
+
+def test_counts_match_the_cases() -> None:
+    """The tests/failures/errors/skipped attributes count the test cases of each kind, on suite and root."""
+    plan = samples.many()
+    root = ET.fromstring(junit.render(plan))
+    suite = _suite(plan)
+    cases = suite.findall("testcase")
+    assert len(cases) == 27
+    assert (
+        _counts(suite)
+        == _counts(root)
+        == {
+            "tests": "27",
+            "failures": str(sum(1 for c in cases if c.find("failure") is not None)),
+            "errors": str(sum(1 for c in cases if c.find("error") is not None)),
+            "skipped": "0",
+        }
+    )
+    assert suite.attrib["failures"] == "18"
+    assert suite.attrib["errors"] == "3"
+    assert all(c.attrib["classname"] == "modelarts_notebook" for c in cases)
+    names = [c.attrib["name"] for c in cases]
+    assert names == sorted(names)
+
+
+def test_no_drift_passes() -> None:
+    """A notebook without changes is a passing test case with no children."""
+    suite = _suite(samples.no_drift())
+    (case,) = suite
+    assert case.attrib["name"] == "train-box"
+    assert list(case) == []
+    assert _counts(suite) == {"tests": "1", "failures": "0", "errors": "0", "skipped": "0"}
+
+
+def test_pending_passes_with_a_system_out_note() -> None:
+    """A pending notebook without changes passes, with its health and notes in system-out."""
+    (case,) = _suite(samples.pending())
+    assert [child.tag for child in case] == ["system-out"]
+    assert case[0].text == (
+        "health: pending (status STARTING)\nSTARTING is a transitional state; plan again once it settles"
+    )
+
+
+def test_replace_and_create_are_failures_typed_by_action() -> None:
+    """A replacement and a create are failures whose type names the actions."""
+    (case,) = _suite(samples.replace())
+    failure = case.find("failure")
+    assert failure is not None
+    assert failure.attrib["type"] == "delete-create"
+    assert 'volume.category: "EFS" -> "EVS" (forces replacement)' in failure.attrib["message"]
+    (case,) = _suite(samples.create())
+    failure = case.find("failure")
+    assert failure is not None
+    assert failure.attrib == {"message": "create", "type": "create"}
+    assert failure.text == "create\nnote: no notebook named new-box exists"
+    system_out = case.find("system-out")
+    assert system_out is not None
+    assert system_out.text == "health: missing"
+
+
+def test_special_characters_survive_as_text() -> None:
+    """Markup in names, values and messages is escaped: the XML parses and gives the text back."""
+    suite = _suite(samples.special_characters())
+    by_name = {c.attrib["name"]: c for c in suite}
+    assert set(by_name) == {"weird|<name>`", "err<&>"}
+    error = by_name["err<&>"].find("error")
+    assert error is not None
+    assert error.attrib["message"].startswith('a|b <script>alert("x")</script> `code`')
+    assert "\\u000anext line\\u001b[31m" in error.attrib["message"]
+    failure = by_name["weird|<name>`"].find("failure")
+    assert failure is not None
+    assert failure.text is not None
+    assert 'tags: {"odd key|<>": "v`"} -> {"odd key|<>": "w]]>"}' in failure.text
+
+
+@given(samples.plans())
+def test_any_plan_gives_well_formed_deterministic_xml(plan: Plan) -> None:
+    """Any plan gives well-formed XML, identical on a second render, counting its cases right."""
+    xml = junit.render(plan)
+    assert xml == junit.render(plan)
+    assert samples.SECRET_VALUE not in xml
+    suite = _suite(plan)
+    cases = suite.findall("testcase")
+    assert int(suite.attrib["tests"]) == len(cases) == len(plan.resource_changes) + len(plan.errors)
+    assert int(suite.attrib["failures"]) == sum(1 for c in cases if c.find("failure") is not None)
+    assert (
+        int(suite.attrib["errors"])
+        == len(plan.errors)
+        == sum(1 for c in cases if c.find("error") is not None)
+    )
