@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate(commands)
     _add_plan(commands)
     _add_show(commands)
+    _add_emulator(commands)
 
     schema = commands.add_parser(
         "schema",
@@ -130,6 +131,23 @@ def _add_show(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("plan", metavar="PLAN.json", help="a JSON plan file")
     _add_output_options(p)
     p.set_defaults(func=_cmd_show)
+
+
+def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from reconcile import emulator
+
+    p = commands.add_parser(
+        "emulator",
+        help="serve saved notebooks as a local ModelArts API (for demos and tests)",
+        description="Serve notebooks from a directory of JSON files (GET bodies or list responses) under the\n"
+        "real ModelArts paths, on loopback by default, with optional auth checks and injected faults.\n"
+        "Prints its URL; pass it to `reconcile plan --endpoint URL`. Stop with Ctrl-C.",
+        epilog="example:\n  reconcile emulator --data examples/observed --port 8080 --token demo-token\n"
+        "  MODELARTS_AUTH_TOKEN=demo-token reconcile plan examples/*.yaml --endpoint http://127.0.0.1:8080",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    emulator.add_arguments(p)
+    p.set_defaults(func=emulator.run)
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
@@ -229,7 +247,31 @@ def _observe(args: argparse.Namespace, spec: Spec) -> dict[str, Observation]:
         return observe_offline(targets(spec), load_observed(args.observed))
     from reconcile import live
 
-    return live.observe_for_cli(args, spec, targets(spec))
+    wanted = targets(spec)
+    progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
+    try:
+        return live.observe_for_cli(args, spec, wanted, progress=progress)
+    finally:
+        if progress is not None:
+            progress.finish()
+
+
+class _Progress:
+    """A one-line progress counter on stderr (only used when stderr is a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+
+    def __call__(self, *_: object) -> None:
+        self.done += 1
+        sys.stderr.write(f"\robserving notebooks: {self.done}/{self.total}")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.done:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Failed", "Found", "Missing", "Observation", "Target"]
+__all__ = ["Failed", "Found", "Missing", "Observation", "Target", "missing_by_id", "missing_by_name"]
 
 
 @attrs.frozen
@@ -59,3 +59,13 @@ class Failed:
 
 
 Observation = Found | Missing | Failed
+
+
+def missing_by_id(notebook_id: str) -> str:
+    """The reason given for a notebook id that does not exist (offline and live alike)."""
+    return f"notebook {notebook_id} does not exist"
+
+
+def missing_by_name(name: str) -> str:
+    """The reason given when no notebook has the name (offline and live alike)."""
+    return f"no notebook is named {name!r}"

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from reconcile.exceptions import ObservedInputError
-from reconcile.observation import Failed, Found, Missing, Observation, Target
+from reconcile.observation import Failed, Found, Missing, Observation, Target, missing_by_id, missing_by_name
 
 __all__ = ["MAX_OBSERVED_BYTES", "ObservedIndex", "load_observed", "observe_offline"]
 
@@ -127,6 +127,8 @@ def observe_offline(targets: Sequence[Target], index: ObservedIndex) -> dict[str
             out[target.name] = _pick(matches, what)
         elif index.unreadable:
             out[target.name] = Failed(f"{what} is not in the observed files, and {index.unreadable[0]}")
+        elif target.notebook_id is not None:
+            out[target.name] = Missing(missing_by_id(target.notebook_id))
         else:
-            out[target.name] = Missing(f"{what} is not in the observed files")
+            out[target.name] = Missing(missing_by_name(target.notebook_name or ""))
     return out

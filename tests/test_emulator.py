@@ -1,0 +1,399 @@
+"""The local ModelArts API: data loading, routes, auth, faults, CLI and throughput (`reconcile.emulator`)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconcile.auth import AkSkAuth
+from reconcile.client import RetryPolicy, Timeouts
+from reconcile.emulator import (
+    Emulator,
+    EmulatorAuth,
+    Faults,
+    NotebookStore,
+    Schedule,
+    add_arguments,
+    faults_from_args,
+    run,
+)
+from reconcile.exceptions import ConfigError
+from reconcile.live import observe_live
+from reconcile.observation import Found, Target
+from reconcile.secret import Secret
+from tests.emulator_fixture import AK, PROJECT_ID, SK, TOKEN, Servers, fleet, notebook, write_notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def servers() -> Iterator[Servers]:
+    """Emulators and clients for one test, all closed afterwards."""
+    with Servers() as s:
+        yield s
+
+
+def _get(
+    emulator: Emulator, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> tuple[int, dict[str, str], bytes]:
+    """One raw request with the standard library, so routes are tested apart from our client."""
+    host, port = emulator.url.removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        conn.request(method, path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def _open(**options: Any) -> Emulator:
+    return Emulator(NotebookStore.from_documents(fleet(25)), **options)
+
+
+# -- data ----------------------------------------------------------------------------------------
+
+
+def test_single_notebook_files_are_served_byte_for_byte(tmp_path: Path) -> None:
+    """A file holding one GET body is served exactly as written."""
+    paths = write_notebooks(tmp_path, fleet(2))
+    store = NotebookStore.from_dir(tmp_path)
+    with Emulator(store) as emulator:
+        status, headers, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks/{notebook(1)['id']}")
+    assert status == 200
+    assert body == paths[1].read_bytes()
+    assert headers["X-Request-Id"]
+
+
+def test_list_response_and_array_files_are_indexed_by_id(tmp_path: Path) -> None:
+    """A list response file and an array file contribute every entry, indexed by id."""
+    (tmp_path / "page.json").write_text(
+        json.dumps({"current": 0, "data": fleet(3), "pages": 1, "size": 10, "total": 3})
+    )
+    (tmp_path / "more.json").write_text(json.dumps([notebook(7), notebook(8)]))
+    (tmp_path / "ignored.txt").write_text("not json")
+    store = NotebookStore.from_dir(tmp_path)
+    assert sorted(store.documents) == sorted(n["id"] for n in [*fleet(3), notebook(7), notebook(8)])
+    assert json.loads(store.bodies[notebook(2)["id"]]) == notebook(2)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"a.json": "{not json"}, "a.json: not JSON"),
+        ({"a.json": '"a string"'}, "a.json: expected a notebook"),
+        ({"a.json": '{"data": [{"name": "no id"}]}'}, "a.json: entry 0 is not a notebook"),
+        ({"a.json": json.dumps(notebook(1)), "b.json": json.dumps([notebook(1)])}, "appears|also in"),
+    ],
+)
+def test_bad_data_files_are_one_line_errors(tmp_path: Path, files: dict[str, str], message: str) -> None:
+    """Unusable files are a one-line ConfigError naming the file."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(ConfigError, match=message) as info:
+        NotebookStore.from_dir(tmp_path)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_data_directory_is_an_error(tmp_path: Path) -> None:
+    """A data directory that does not exist is a ConfigError."""
+    with pytest.raises(ConfigError, match="is not a directory"):
+        NotebookStore.from_dir(tmp_path / "nope")
+
+
+# -- routes --------------------------------------------------------------------------------------
+
+
+def test_list_pages_with_limit_offset_and_metadata() -> None:
+    """The list answers {current, data, pages, size, total} for a record offset and a page size."""
+    with _open() as emulator:
+        status, _, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks?limit=10&offset=20")
+    page = json.loads(body)
+    assert status == 200
+    assert [n["name"] for n in page["data"]] == [f"nb-{i:03d}" for i in range(20, 25)]
+    assert (page["current"], page["pages"], page["size"], page["total"]) == (2, 3, 10, 25)
+
+
+def test_list_default_limit_is_10() -> None:
+    """Without `limit`, a page holds 10 entries."""
+    with _open() as emulator:
+        _, _, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks")
+    assert len(json.loads(body)["data"]) == 10
+
+
+@pytest.mark.parametrize("query", ["limit=30", "limit=abc", "offset=-1", "limit=0"])
+def test_list_bad_paging_is_400_modelarts_shaped(query: str) -> None:
+    """A limit other than 10/20/50 or a negative offset answers 400 with error_code and error_msg."""
+    with _open() as emulator:
+        status, headers, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks?{query}")
+    assert status == 400
+    assert set(json.loads(body)) == {"error_code", "error_msg"}
+    assert headers["X-Request-Id"]
+
+
+def test_list_name_filter_is_a_case_insensitive_substring() -> None:
+    """`name` matches every notebook whose name contains it, ignoring case, and `total` counts them."""
+    with _open() as emulator:
+        _, _, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks?limit=50&name=NB-01")
+    page = json.loads(body)
+    assert [n["name"] for n in page["data"]] == [f"nb-{i:03d}" for i in range(10, 20)]
+    assert page["total"] == 10
+
+
+def test_unknown_id_is_400_6309_and_chosen_ids_are_plain_404() -> None:
+    """An unknown id answers 400 ModelArts.6309; ids in plain_404_ids answer 404."""
+    with _open(plain_404_ids={"gone"}) as emulator:
+        status, _, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks/unknown")
+        assert status == 400
+        assert json.loads(body)["error_code"] == "ModelArts.6309"
+        status, headers, _ = _get(emulator, f"/v1/{PROJECT_ID}/notebooks/gone")
+        assert status == 404
+        assert headers["X-Request-Id"]
+
+
+def test_unknown_paths_are_404_with_a_gateway_body() -> None:
+    """A path outside the notebook API answers 404 with an APIGW error body."""
+    with _open() as emulator:
+        status, _, body = _get(emulator, "/v2/whatever")
+    assert status == 404
+    assert json.loads(body)["error_code"] == "APIGW.0101"
+
+
+@pytest.mark.parametrize(("method", "status"), [("DELETE", 405), ("OPTIONS", 501)])
+def test_other_methods_get_modelarts_shaped_errors(method: str, status: int) -> None:
+    """Methods the emulator does not serve get an error body and a request id, like every answer."""
+    with _open() as emulator:
+        got, headers, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks/x", method=method)
+    assert got == status
+    assert set(json.loads(body)) == {"error_code", "error_msg"}
+    assert headers["X-Request-Id"]
+
+
+def test_every_response_has_a_fresh_request_id() -> None:
+    """Each response, success or error, carries its own X-Request-Id."""
+    with _open() as emulator:
+        ids = {
+            _get(emulator, path)[1]["X-Request-Id"]
+            for path in ["/", "/v1/p/notebooks", "/v1/p/notebooks/x"] * 2
+        }
+    assert len(ids) == 6
+
+
+# -- auth ----------------------------------------------------------------------------------------
+
+
+def test_token_is_required_when_configured() -> None:
+    """With a token configured, a request without it or with another one gets 401; the right one passes."""
+    with _open(auth=EmulatorAuth(token=Secret(TOKEN))) as emulator:
+        path = f"/v1/{PROJECT_ID}/notebooks"
+        status, _, body = _get(emulator, path)
+        assert status == 401
+        assert json.loads(body)["error_code"] == "APIGW.0301"
+        assert _get(emulator, path, {"X-Auth-Token": "nope"})[0] == 401
+        assert _get(emulator, path, {"X-Auth-Token": TOKEN})[0] == 200
+
+
+def test_aksk_signature_is_verified() -> None:
+    """A request signed by our signer with the configured AK/SK passes; a tampered one gets 401."""
+    with _open(auth=EmulatorAuth(ak=AK, sk=Secret(SK))) as emulator:
+        netloc = emulator.url.removeprefix("http://")
+        path = f"/v1/{PROJECT_ID}/notebooks"
+        signed = AkSkAuth(AK, Secret(SK)).request_headers(
+            "GET", path, [("limit", 10)], {"Host": netloc}, b"", now=datetime.now(UTC), project_id=PROJECT_ID
+        )
+        assert _get(emulator, f"{path}?limit=10", signed)[0] == 200
+        assert _get(emulator, f"{path}?limit=20", signed)[0] == 401
+
+
+def test_half_configured_aksk_is_refused() -> None:
+    """An AK without an SK cannot be configured."""
+    with pytest.raises(ConfigError, match="both an AK and an SK"):
+        EmulatorAuth(ak=AK)
+
+
+def test_other_project_is_403_when_a_project_is_set() -> None:
+    """With `project_id` set, another project's path answers 403."""
+    with _open(project_id=PROJECT_ID) as emulator:
+        assert _get(emulator, "/v1/other/notebooks")[0] == 403
+        assert _get(emulator, f"/v1/{PROJECT_ID}/notebooks")[0] == 200
+
+
+# -- faults and lifecycle ------------------------------------------------------------------------
+
+
+def test_schedule_hits_the_first_n_and_every_nth() -> None:
+    """`first` hits requests 1..N and `every` hits multiples of N."""
+    assert [n for n in range(1, 11) if Schedule(first=2, every=4).hits(n)] == [1, 2, 4, 8]
+    assert not any(Schedule().hits(n) for n in range(1, 100))
+
+
+def test_throttle_answers_429_with_retry_after() -> None:
+    """A throttled request answers 429 with the configured Retry-After; later ones pass."""
+    with _open(faults=Faults(throttle=Schedule(first=1), retry_after=7)) as emulator:
+        status, headers, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks")
+        assert (status, headers["Retry-After"]) == (429, "7")
+        assert json.loads(body)["error_code"]
+        assert _get(emulator, f"/v1/{PROJECT_ID}/notebooks")[0] == 200
+
+
+def test_stop_is_prompt_with_idle_and_sleeping_connections(servers: Servers) -> None:
+    """stop() returns quickly even with a keep-alive connection open and a request mid-latency."""
+    emulator = _open(faults=Faults(latency_ms=10_000)).start()
+    client = servers.client(emulator, timeouts=Timeouts(connect=1, read=30), retry=RetryPolicy(retries=0))
+    host, port = emulator.url.removeprefix("http://").rsplit(":", 1)
+    idle = http.client.HTTPConnection(host, int(port), timeout=5)
+    idle.connect()
+    sleeping = threading.Thread(target=_swallow, args=(client.list_notebooks,))
+    sleeping.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    emulator.stop()
+    assert time.monotonic() - started < 2
+    sleeping.join()
+    idle.close()
+
+
+def _swallow(call: Any) -> None:
+    with contextlib.suppress(Exception):  # the emulator is stopped under the request on purpose
+        call()
+
+
+def test_thousand_requests_at_20ms_latency_with_parallelism_10(servers: Servers) -> None:
+    """1,000 notebooks at 20 ms latency each, 10 in flight, are served in well under 5 s (ideal 2 s)."""
+    notebooks = fleet(1000)
+    emulator = servers.emulator(notebooks, faults=Faults(latency_ms=20))
+    client = servers.client(emulator, pool_maxsize=10)
+    targets = [Target(n["name"], notebook_id=n["id"]) for n in notebooks]
+    started = time.monotonic()
+    result = observe_live(targets, client, parallelism=10)
+    elapsed = time.monotonic() - started
+    assert all(isinstance(obs, Found) for obs in result.values())
+    assert emulator.requests_received == 1000
+    assert elapsed < 5, elapsed
+
+
+# -- command line --------------------------------------------------------------------------------
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="reconcile emulator")
+    add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_fault_options_map_to_faults() -> None:
+    """Each fault option sets the matching Faults field."""
+    args = _parse(
+        "--data",
+        "d",
+        "--latency-ms",
+        "20",
+        "--throttle-first",
+        "2",
+        "--retry-after",
+        "3",
+        "--unavailable-every",
+        "5",
+        "--unavailable-status",
+        "502",
+        "--reset-first",
+        "1",
+        "--truncate-every",
+        "7",
+        "--invalid-json-first",
+        "4",
+        "--oversize-every",
+        "9",
+        "--oversize-bytes",
+        "100",
+        "--slow-body-first",
+        "6",
+        "--drip-bytes",
+        "8",
+        "--drip-ms",
+        "10",
+    )
+    assert faults_from_args(args) == Faults(
+        latency_ms=20,
+        throttle=Schedule(first=2),
+        retry_after=3,
+        unavailable=Schedule(every=5),
+        unavailable_status=502,
+        reset=Schedule(first=1),
+        truncate=Schedule(every=7),
+        invalid_json=Schedule(first=4),
+        oversize=Schedule(every=9),
+        oversize_bytes=100,
+        slow_body=Schedule(first=6),
+        drip_bytes=8,
+        drip_ms=10,
+    )
+
+
+def test_run_with_a_missing_data_dir_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """`run` with a data directory that does not exist prints one error line and returns 1."""
+    out, err = io.StringIO(), io.StringIO()
+    assert run(_parse("--data", str(tmp_path / "nope")), stdout=out, stderr=err) == 1
+    assert out.getvalue() == ""
+    assert err.getvalue().count("\n") == 1
+    assert "is not a directory" in err.getvalue()
+
+
+def test_run_with_sk_but_no_ak_is_exit_1(tmp_path: Path) -> None:
+    """`--sk` without `--ak` is a one-line error, and the SK is not printed."""
+    err = io.StringIO()
+    assert run(_parse("--data", str(tmp_path), "--sk", SK), stdout=io.StringIO(), stderr=err) == 1
+    assert SK not in err.getvalue()
+
+
+def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None:
+    """The subcommand prints its URL, serves the data, and on SIGINT exits 0 without a traceback."""
+    write_notebooks(tmp_path, [notebook(0)])
+    code = (
+        "import argparse, sys\n"
+        "from reconcile.emulator import add_arguments, run\n"
+        "p = argparse.ArgumentParser(); add_arguments(p)\n"
+        "sys.exit(run(p.parse_args(sys.argv[1:])))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-W", "error", "-c", code, "--data", str(tmp_path), "--token", TOKEN],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        conn = http.client.HTTPConnection(host, int(port), timeout=5)
+        conn.request(
+            "GET", f"/v1/{PROJECT_ID}/notebooks/{notebook(0)['id']}", headers={"X-Auth-Token": TOKEN}
+        )
+        assert conn.getresponse().status == 200
+        conn.close()
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0
+    assert "Traceback" not in stderr
