@@ -179,7 +179,27 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
 
     def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
         inner = _strip_none(tp)
+        if inner in (str, int, bool):
+            # The hot path of decoding: one call per field, no second dispatch.
+            name = _type_name(inner)
+
+            def scalar_hook(v: Any, _: Any) -> Any:
+                if v is None or type(v) is inner:
+                    return v
+                raise Mismatch(name, v)
+
+            return scalar_hook
         inner_hook = converter.get_structure_hook(inner)
+        if isinstance(inner, type) and issubclass(inner, OpenStrEnum | OpenIntEnum) and not strict_keys:
+            members = inner._value2member_map_
+
+            def enum_hook(v: Any, _: Any) -> Any:
+                if v is None:
+                    return None
+                member = members.get(v) if type(v) is str or type(v) is int else None
+                return member if member is not None else inner_hook(v, inner)
+
+            return enum_hook
 
         def hook(v: Any, _: Any) -> Any:
             return None if v is None else inner_hook(v, inner)
@@ -214,6 +234,8 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
         def hook(v: Any, _: Any) -> tuple[Any, ...]:
             if type(v) is not list:
                 raise Mismatch("list", v)
+            if item_type is str and all(type(x) is str for x in v):
+                return tuple(v)
             if not detailed:
                 return tuple([item_hook(x, item_type) for x in v])
             out, errors = [], []
@@ -247,11 +269,18 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
             **overrides,
         )
 
+        if aliases:
+
+            def alias_hook(v: Any, _: Any) -> Any:
+                if type(v) is not dict and not isinstance(v, Mapping):
+                    raise Mismatch("an object", v)
+                return generated(_apply_aliases(v, aliases), cls)
+
+            return alias_hook
+
         def hook(v: Any, _: Any) -> Any:
-            if not isinstance(v, Mapping):
+            if type(v) is not dict and not isinstance(v, Mapping):
                 raise Mismatch("an object", v)
-            if aliases:
-                v = _apply_aliases(v, aliases)
             return generated(v, cls)
 
         return hook
@@ -387,7 +416,7 @@ def flatten_errors(
 
 
 def _parse(data: bytes | str | Mapping[str, Any], source: str | None) -> Any:
-    if isinstance(data, Mapping):
+    if type(data) is dict or isinstance(data, Mapping):
         return data
     try:
         return json.loads(data)
@@ -400,7 +429,7 @@ def _parse(data: bytes | str | Mapping[str, Any], source: str | None) -> Any:
 
 def _decode(data: bytes | str | Mapping[str, Any], cls: type[T], source: str | None) -> T:
     raw = _parse(data, source)
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise DecodeError([FieldProblem("", f"expected an object, got {describe_value(raw)}")], source)
     try:
         return _FAST.structure(raw, cls)
