@@ -64,7 +64,11 @@ CATALOGUE: tuple[FieldRule, ...] = (
     FieldRule("flavor", "exact text", Change.RESTART_UPDATE),
     FieldRule("image.id", "exact text", Change.RESTART_UPDATE),
     FieldRule("image.name", "exact text", Change.RESTART_UPDATE),
-    FieldRule("image.tag", "exact text; the `:TAG` of `swr_path` when the service sends no tag", Change.RESTART_UPDATE),
+    FieldRule(
+        "image.tag",
+        "exact text; the `:TAG` of `swr_path` when the service sends no tag",
+        Change.RESTART_UPDATE,
+    ),
     FieldRule("image.swr_path", "exact text", Change.RESTART_UPDATE),
     FieldRule("volume.capacity", "integer GB", Change.GROW_ONLY),
     FieldRule("volume.category", "exact (case-insensitive in the spec)", Change.REPLACE),

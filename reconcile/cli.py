@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reconcile._version import __version__
 from reconcile.exceptions import PlanFormatError, ReconcileError, SpecError
@@ -84,14 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_FORMAT_HELP = "text (Terraform's look), json (terraform show -json shape), markdown (PR comments), junit (CI)"
+_FORMAT_HELP = (
+    "text (Terraform's look), json (terraform show -json shape), markdown (PR comments), junit (CI)"
+)
 
 
-def _add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_validate(commands: argparse._SubParsersAction[Any]) -> None:
     p = commands.add_parser(
         "validate",
         help="check spec files without observing anything",
-        description="Check spec files: syntax, types, unknown keys, values, identities, ignore_changes paths.\n"
+        description="Check spec files: syntax, types, unknown keys, values, identities and\n"
+        "ignore_changes paths.\n"
         "Every problem is printed on stderr as FILE:LINE: dotted.path: what is wrong (what was expected).",
         epilog="exit status: 0 valid, 1 problems found",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -100,7 +103,7 @@ def _add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     p.set_defaults(func=_cmd_validate)
 
 
-def _add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_plan(commands: argparse._SubParsersAction[Any]) -> None:
     p = commands.add_parser(
         "plan",
         help="compare notebooks with the spec and show the drift",
@@ -112,17 +115,23 @@ def _add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (.yaml, .yml, .json, .toml); merged")
-    p.add_argument("--observed", metavar="PATH",
-                   help="offline: a JSON file or a directory of saved GET or list responses")
+    p.add_argument(
+        "--observed",
+        metavar="PATH",
+        help="offline: a JSON file or a directory of saved GET or list responses",
+    )
     _add_output_options(p)
-    p.add_argument("--detailed-exitcode", action="store_true",
-                   help="exit 2 when there are changes, 0 when there are none (as terraform plan)")
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 2 when there are changes, 0 when there are none (as terraform plan)",
+    )
     live = p.add_argument_group("live observation (without --observed)")
     _add_live_options(live)
     p.set_defaults(func=_cmd_plan)
 
 
-def _add_show(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_show(commands: argparse._SubParsersAction[Any]) -> None:
     p = commands.add_parser(
         "show",
         help="render a saved JSON plan in any format",
@@ -133,14 +142,15 @@ def _add_show(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.set_defaults(func=_cmd_show)
 
 
-def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_emulator(commands: argparse._SubParsersAction[Any]) -> None:
     from reconcile import emulator
 
     p = commands.add_parser(
         "emulator",
         help="serve saved notebooks as a local ModelArts API (for demos and tests)",
-        description="Serve notebooks from a directory of JSON files (GET bodies or list responses) under the\n"
-        "real ModelArts paths, on loopback by default, with optional auth checks and injected faults.\n"
+        description="Serve notebooks from a directory of JSON files (GET bodies or list responses)\n"
+        "under the real ModelArts paths, on loopback by default, with optional auth checks and\n"
+        "injected faults.\n"
         "Prints its URL; pass it to `reconcile plan --endpoint URL`. Stop with Ctrl-C.",
         epilog="example:\n  reconcile emulator --data examples/observed --port 8080 --token demo-token\n"
         "  MODELARTS_AUTH_TOKEN=demo-token reconcile plan examples/*.yaml --endpoint http://127.0.0.1:8080",
@@ -155,20 +165,38 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--format", choices=FORMATS, default="text", help=_FORMAT_HELP)
     p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
-    p.add_argument("--no-color", action="store_true",
-                   help="no ANSI colours (also when NO_COLOR is set or the output is not a terminal)")
-    p.add_argument("--artifact-name", default="plan.json", metavar="NAME",
-                   help="the JSON plan artifact Markdown output points to when it truncates (default plan.json)")
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no ANSI colours (also when NO_COLOR is set or the output is not a terminal)",
+    )
+    p.add_argument(
+        "--artifact-name",
+        default="plan.json",
+        metavar="NAME",
+        help="the JSON plan artifact Markdown output points to when it truncates (default plan.json)",
+    )
 
 
 def _add_live_options(g: argparse._ArgumentGroup) -> None:
-    g.add_argument("--endpoint", metavar="URL",
-                   help="ModelArts endpoint (default: https://modelarts.{region}.myhuaweicloud.com)")
+    g.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="ModelArts endpoint (default: https://modelarts.{region}.myhuaweicloud.com)",
+    )
     g.add_argument("--region", metavar="R", help="region, e.g. cn-north-4 (or HW_REGION_NAME)")
-    g.add_argument("--project-id", metavar="ID",
-                   help="project id (or the spec's project_id, HUAWEICLOUD_SDK_PROJECT_ID, HW_PROJECT_ID)")
-    g.add_argument("--parallelism", type=_positive_int, default=10, metavar="N",
-                   help="requests in flight at once (default 10)")
+    g.add_argument(
+        "--project-id",
+        metavar="ID",
+        help="project id (or the spec's project_id, HUAWEICLOUD_SDK_PROJECT_ID, HW_PROJECT_ID)",
+    )
+    g.add_argument(
+        "--parallelism",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="requests in flight at once (default 10)",
+    )
     g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the endpoint's certificate")
 
 

@@ -25,13 +25,24 @@ __all__ = ["FAILED_STATES", "PENDING_STATES", "compare", "desired_values", "heal
 
 #: Transitional states: reported as pending, never as drift.
 PENDING_STATES = frozenset(
-    {NotebookStatus.INIT, NotebookStatus.CREATING, NotebookStatus.STARTING, NotebookStatus.STOPPING,
-     NotebookStatus.SNAPSHOTTING, NotebookStatus.DELETING}
+    {
+        NotebookStatus.INIT,
+        NotebookStatus.CREATING,
+        NotebookStatus.STARTING,
+        NotebookStatus.STOPPING,
+        NotebookStatus.SNAPSHOTTING,
+        NotebookStatus.DELETING,
+    }
 )
 #: Failed states: drift whatever the spec says.
 FAILED_STATES = frozenset(
-    {NotebookStatus.CREATE_FAILED, NotebookStatus.START_FAILED, NotebookStatus.DELETE_FAILED,
-     NotebookStatus.ERROR, NotebookStatus.FROZEN}
+    {
+        NotebookStatus.CREATE_FAILED,
+        NotebookStatus.START_FAILED,
+        NotebookStatus.DELETE_FAILED,
+        NotebookStatus.ERROR,
+        NotebookStatus.FROZEN,
+    }
 )
 _SERVICES = tuple(s.value for s in DevService)
 
@@ -143,7 +154,9 @@ def _merge(before: dict[str, Any], desired: Flat) -> dict[str, Any]:
         head, _, rest = path.partition(".")
         if head == "endpoints":
             svc, _, key = rest.partition(".")
-            endpoints = [ep for ep in after.get("endpoints", []) if ep.get("dev_service") != svc or value is not False]
+            endpoints = [
+                ep for ep in after.get("endpoints", []) if ep.get("dev_service") != svc or value is not False
+            ]
             after["endpoints"] = endpoints
             if value is False:
                 continue
@@ -206,8 +219,12 @@ def compare(
     changed = [] if observed_flat == desired else _changed_paths(observed_flat, desired)
     absent_endpoints = {p for p in changed if p.startswith("endpoints.") and p.count(".") == 1}
     diffs = [
-        Difference(tuple(p.split(".")), _json(observed_flat[p]), _json(desired[p]),
-                   _method(p, observed_flat[p], desired[p], status))
+        Difference(
+            tuple(p.split(".")),
+            _json(observed_flat[p]),
+            _json(desired[p]),
+            _method(p, observed_flat[p], desired[p], status),
+        )
         for p in changed
         if not any(p.startswith(a + ".") for a in absent_endpoints)  # a missing endpoint says it all
     ]
@@ -215,8 +232,14 @@ def compare(
     status_text = status.value if status is not None else None
     if health is Health.FAILED:
         diffs = [d for d in diffs if d.path != ("status",)]
-        diffs.append(Difference(("status",), status_text, _value(spec.status) or NotebookStatus.RUNNING.value,
-                                ApplyMethod.RECOVER))
+        diffs.append(
+            Difference(
+                ("status",),
+                status_text,
+                _value(spec.status) or NotebookStatus.RUNNING.value,
+                ApplyMethod.RECOVER,
+            )
+        )
         notes.append(f"fail_reason: {observed.fail_reason or '(the service gave none)'}")
     elif health is Health.PENDING:
         notes.append("status is not compared until the notebook leaves its transitional state")
@@ -233,11 +256,17 @@ def compare(
     if actions == (Action.UPDATE,):
         if ApplyMethod.RESTART in methods:
             notes.append("the notebook is RUNNING: it will be stopped, updated and started again")
-        needs_running = [d for d in diffs if d.method is ApplyMethod.GROW or (
-            d.method is ApplyMethod.IN_PLACE and rule_for(d.dotted_path).change is Change.RUNNING_UPDATE)]
+        needs_running = [
+            d
+            for d in diffs
+            if d.method is ApplyMethod.GROW
+            or (d.method is ApplyMethod.IN_PLACE and rule_for(d.dotted_path).change is Change.RUNNING_UPDATE)
+        ]
         if needs_running and status is NotebookStatus.STOPPED:
-            notes.append("name, description and storage change only while RUNNING: "
-                         "the notebook will be started for the update and stopped again")
+            notes.append(
+                "name, description and storage change only while RUNNING: "
+                "the notebook will be started for the update and stopped again"
+            )
     before = convert.unstructure(observed)
     return ResourceChange(
         name=entry.name,
@@ -250,5 +279,7 @@ def compare(
         notes=tuple(notes),
         sensitive=tuple(sorted(f for f in SECRET_FIELDS if getattr(observed, f, None) is not None)),
         before=before,
-        after=_merge(before, {d.dotted_path: d.desired for d in diffs if d.method is not ApplyMethod.RECOVER}),
+        after=_merge(
+            before, {d.dotted_path: d.desired for d in diffs if d.method is not ApplyMethod.RECOVER}
+        ),
     )

@@ -28,10 +28,18 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from reconcile import model, normalize, spec
-from reconcile.enums import DevService, Feature, LeaseType, OpenIntEnum, OpenStrEnum, VolumeCategory, VolumeOwnership
+from reconcile.enums import (
+    DevService,
+    Feature,
+    LeaseType,
+    OpenIntEnum,
+    OpenStrEnum,
+    VolumeCategory,
+    VolumeOwnership,
+)
 from reconcile.exceptions import DecodeError, FieldProblem
 from reconcile.secret import REDACTED, Secret
 
@@ -130,6 +138,7 @@ def _open_enum_classes() -> list[type]:
     stack: list[type] = [OpenStrEnum, OpenIntEnum]
     while stack:
         cls = stack.pop()
+        sub: type
         for sub in cls.__subclasses__():
             found.append(sub)
             stack.append(sub)
@@ -173,11 +182,28 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
         converter.register_structure_hook(enum_cls, _open_enum_hook(enum_cls))
     converter.register_structure_hook(Secret, _secret_hook)
     # Plain values out: an enum member unstructures to its exact text (or number), never the member.
-    converter.register_unstructure_hook(OpenStrEnum, lambda e: str.__str__(e))
-    converter.register_unstructure_hook(OpenIntEnum, lambda e: int(e))
-    converter.register_unstructure_hook(Secret, lambda s: s.reveal())
+    converter.register_unstructure_hook(OpenStrEnum, str.__str__)
+    converter.register_unstructure_hook(OpenIntEnum, int)
+    converter.register_unstructure_hook(Secret, Secret.reveal)
+    converter.register_structure_hook_factory(
+        _is_optional, _optional_factory(converter, fast_enums=not strict_keys)
+    )
+    converter.register_structure_hook_factory(_is_plain_union, _union_factory(converter))
+    converter.register_structure_hook_factory(_is_tuple_of, _tuple_factory(converter))
+    converter.register_structure_hook_factory(attrs.has, _class_factory(converter, strict_keys=strict_keys))
+    converter.register_unstructure_hook_factory(
+        attrs.has, lambda cls: make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
+    )
+    return converter
 
-    def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
+
+Hook = Callable[[Any, Any], Any]
+
+
+def _optional_factory(converter: cattrs.Converter, *, fast_enums: bool) -> Callable[[Any], Hook]:
+    """`X | None`: None passes; anything else goes to X's hook (inlined for scalars and open enums)."""
+
+    def factory(tp: Any) -> Hook:
         inner = _strip_none(tp)
         if inner in (str, int, bool):
             # The hot path of decoding: one call per field, no second dispatch.
@@ -190,7 +216,7 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
 
             return scalar_hook
         inner_hook = converter.get_structure_hook(inner)
-        if isinstance(inner, type) and issubclass(inner, OpenStrEnum | OpenIntEnum) and not strict_keys:
+        if fast_enums and isinstance(inner, type) and issubclass(inner, OpenStrEnum | OpenIntEnum):
             members = inner._value2member_map_
 
             def enum_hook(v: Any, _: Any) -> Any:
@@ -206,10 +232,17 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
 
         return hook
 
-    converter.register_structure_hook_factory(_is_optional, optional_factory)
+    return factory
 
-    def union_factory(tp: Any) -> Callable[[Any, Any], Any]:
-        # `str | tuple[str, ...]`: chosen by the JSON type of the value.
+
+def _is_plain_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType) and not _is_optional(tp)
+
+
+def _union_factory(converter: cattrs.Converter) -> Callable[[Any], Hook]:
+    """`str | tuple[str, ...]`: the branch is chosen by the JSON type of the value."""
+
+    def factory(tp: Any) -> Hook:
         args = typing.get_args(tp)
         expected = " or ".join("list" if _is_tuple_of(a) else _type_name(a) for a in args)
 
@@ -221,12 +254,13 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
 
         return hook
 
-    converter.register_structure_hook_factory(
-        lambda t: typing.get_origin(t) in (typing.Union, types.UnionType) and not _is_optional(t),
-        union_factory,
-    )
+    return factory
 
-    def tuple_factory(tp: Any) -> Callable[[Any, Any], Any]:
+
+def _tuple_factory(converter: cattrs.Converter) -> Callable[[Any], Hook]:
+    """`tuple[X, ...]` from a JSON list only (a string is not a list of characters)."""
+
+    def factory(tp: Any) -> Hook:
         item_type = typing.get_args(tp)[0]
         item_hook = converter.get_structure_hook(item_type)
         detailed = converter.detailed_validation
@@ -242,7 +276,7 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
             for i, x in enumerate(v):
                 try:
                     out.append(item_hook(x, item_type))
-                except Exception as exc:  # noqa: BLE001 (collected and re-raised as a group)
+                except Exception as exc:
                     note = IterableValidationNote(f"Structuring {tp} @ index {i}", i, item_type)
                     exc.__notes__ = [*getattr(exc, "__notes__", []), note]
                     errors.append(exc)
@@ -252,21 +286,19 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
 
         return hook
 
-    converter.register_structure_hook_factory(_is_tuple_of, tuple_factory)
+    return factory
 
-    def class_factory(cls: type) -> Callable[[Any, Any], Any]:
+
+def _class_factory(converter: cattrs.Converter, *, strict_keys: bool) -> Callable[[Any], Hook]:
+    """attrs classes from JSON objects only, reading second spellings (`model.ALIASES`)."""
+
+    def factory(cls: type) -> Hook:
         aliases = model.ALIASES.get(cls, {})
-        overrides = {}
-        if strict_keys:
-            overrides = {
-                a.name: override(rename=a.alias) for a in attrs.fields(cls) if a.alias != a.name
-            }
-        generated = make_dict_structure_fn(
+        generated: Callable[[Any, Any], Any] = make_dict_structure_fn(
             cls,
             converter,
             _cattrs_forbid_extra_keys=strict_keys,
             _cattrs_detailed_validation=converter.detailed_validation,
-            **overrides,
         )
 
         if aliases:
@@ -285,13 +317,7 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
 
         return hook
 
-    converter.register_structure_hook_factory(attrs.has, class_factory)
-
-    def unstructure_factory(cls: type) -> Callable[[Any], Any]:
-        return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
-
-    converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)
-    return converter
+    return factory
 
 
 def _apply_aliases(v: Mapping[str, Any], aliases: Mapping[str, str]) -> Mapping[str, Any]:
@@ -405,8 +431,8 @@ def flatten_errors(
         got = REDACTED if secret else describe_value(exc.value)
         return [(path, f"expected {exc.expected}, got {got}")]
     if isinstance(exc, KeyError):
-        key = exc.args[0] if exc.args else None
-        at = path if path and path[-1] == key else (*path, key) if key is not None else path
+        missing: str | int | None = exc.args[0] if exc.args else None
+        at = path if missing is None or (path and path[-1] == missing) else (*path, missing)
         return [(at, "required field is missing")]
     message = str(exc) or type(exc).__name__
     return [(path, message)]
@@ -433,11 +459,11 @@ def _decode(data: bytes | str | Mapping[str, Any], cls: type[T], source: str | N
         raise DecodeError([FieldProblem("", f"expected an object, got {describe_value(raw)}")], source)
     try:
         return _FAST.structure(raw, cls)
-    except Exception:  # noqa: BLE001 (the detailed pass below explains it)
+    except Exception:
         pass
     try:
         value = _DETAILED.structure(raw, cls)
-    except Exception as exc:  # noqa: BLE001 (translated to ours in one place)
+    except Exception as exc:
         problems = [FieldProblem(_join(p), m) for p, m in flatten_errors(exc)]
         raise DecodeError(problems, source) from None
     return value  # pragma: no cover (the fast pass fails exactly when the detailed one does)
@@ -459,7 +485,7 @@ def decode_notebook(data: bytes | str | Mapping[str, Any], source: str | None = 
 def decode_notebook_list(
     data: bytes | str | Mapping[str, Any], source: str | None = None
 ) -> model.NotebookList:
-    """Decode a `GET /v1/{project_id}/notebooks` list response body (`{current, data, pages, size, total}`)."""
+    """Decode a `GET /v1/{project_id}/notebooks` list body: `{current, data, pages, size, total}`."""
     return _decode(data, model.NotebookList, source)
 
 
@@ -495,4 +521,3 @@ def structure_strict(raw: Any, cls: type[T]) -> T:
         cattrs' validation errors; `flatten_errors` turns them into (path, message) pairs.
     """
     return _STRICT.structure(raw, cls)
-

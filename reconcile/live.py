@@ -21,8 +21,7 @@ from typing import Any, Protocol
 from reconcile.auth import credentials_from_env, endpoint_for_region
 from reconcile.client import ModelArtsClient, RetryPolicy, Timeouts
 from reconcile.exceptions import ConfigError, NotFoundError, ReconcileError
-from reconcile.observation import missing_by_id, missing_by_name
-from reconcile.observation import Failed, Found, Missing, Observation, Target
+from reconcile.observation import Failed, Found, Missing, Observation, Target, missing_by_id, missing_by_name
 
 __all__ = ["NotebookSource", "Progress", "client_from_options", "observe_for_cli", "observe_live"]
 
@@ -195,7 +194,8 @@ def client_from_options(
 
 
 class _HasProjectId(Protocol):
-    project_id: str | None
+    @property
+    def project_id(self) -> str | None: ...
 
 
 def observe_for_cli(

@@ -45,7 +45,13 @@ def parse_duration(value: int | str) -> int:
     if not text or match is None or not any(match.groups()):
         raise ValueError(f'invalid duration "{value}" (expected milliseconds or text like 2h, 90m, 1h30m)')
     days, hours, minutes, seconds, millis = (int(g) if g else 0 for g in match.groups())
-    return days * _UNIT_MS["d"] + hours * _UNIT_MS["h"] + minutes * _UNIT_MS["m"] + seconds * _UNIT_MS["s"] + millis
+    return (
+        days * _UNIT_MS["d"]
+        + hours * _UNIT_MS["h"]
+        + minutes * _UNIT_MS["m"]
+        + seconds * _UNIT_MS["s"]
+        + millis
+    )
 
 
 def format_duration(ms: int) -> str:

@@ -53,8 +53,11 @@ def _files(path: Path) -> list[Path]:
 
 def _bodies(file: Path, data: Any) -> list[Found]:
     if isinstance(data, Mapping) and isinstance(data.get("data"), list) and "id" not in data:
-        return [Found(body=item, source=f"{file}#data[{i}]") for i, item in enumerate(data["data"])
-                if isinstance(item, Mapping)]
+        return [
+            Found(body=item, source=f"{file}#data[{i}]")
+            for i, item in enumerate(data["data"])
+            if isinstance(item, Mapping)
+        ]
     if isinstance(data, Mapping):
         return [Found(body=data, source=str(file))]
     return []
@@ -86,7 +89,9 @@ def load_observed(path: str | Path) -> ObservedIndex:
             continue
         bodies = _bodies(file, data)
         if not bodies:
-            unreadable.append(f"{file}: expected a notebook object or a list response, got {type(data).__name__}")
+            unreadable.append(
+                f"{file}: expected a notebook object or a list response, got {type(data).__name__}"
+            )
         for found in bodies:
             body = found.body
             assert isinstance(body, Mapping)

@@ -12,6 +12,7 @@ the models they came from. Secrets are never stored here.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -182,6 +183,14 @@ class Summary:
     errors: int
 
 
+def _sorted_changes(changes: Iterable[ResourceChange]) -> tuple[ResourceChange, ...]:
+    return tuple(sorted(changes, key=lambda rc: rc.address))
+
+
+def _sorted_errors(errors: Iterable[PlanError]) -> tuple[PlanError, ...]:
+    return tuple(sorted(errors, key=lambda e: (e.address, e.message)))
+
+
 @attrs.frozen
 class Plan:
     """A whole plan: resource changes and errors, both sorted by address.
@@ -192,12 +201,8 @@ class Plan:
         format_version: the JSON plan format version.
     """
 
-    resource_changes: tuple[ResourceChange, ...] = attrs.field(
-        converter=lambda rcs: tuple(sorted(rcs, key=lambda rc: rc.address))
-    )
-    errors: tuple[PlanError, ...] = attrs.field(
-        default=(), converter=lambda errs: tuple(sorted(errs, key=lambda e: (e.address, e.message)))
-    )
+    resource_changes: tuple[ResourceChange, ...] = attrs.field(converter=_sorted_changes)
+    errors: tuple[PlanError, ...] = attrs.field(default=(), converter=_sorted_errors)
     format_version: str = FORMAT_VERSION
 
     @property

@@ -47,6 +47,10 @@ def _sorted_set(values: Iterable[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(sorted(set(values)))
 
 
+def _sorted_unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))
+
+
 class DesiredStatus(enum.StrEnum):
     """The run states a spec may ask for."""
 
@@ -122,7 +126,7 @@ class NotebookSpec:
     feature: Feature | None = None
     pool: PoolSpec | None = None
     workspace_id: str | None = None
-    ignore_changes: tuple[str, ...] = attrs.field(default=(), converter=lambda v: tuple(sorted(set(v))))
+    ignore_changes: tuple[str, ...] = attrs.field(default=(), converter=_sorted_unique)
 
     def endpoint(self, service: str) -> EndpointSpec | None:
         """The endpoint spec for a dev service, or None."""
@@ -150,10 +154,14 @@ class SpecEntry:
     file: str
 
 
+def _by_name(entries: Iterable[SpecEntry]) -> tuple[SpecEntry, ...]:
+    return tuple(sorted(entries, key=lambda e: e.name))
+
+
 @attrs.frozen
 class Spec:
     """The desired state of every notebook, merged from one or more spec files, sorted by local name."""
 
-    entries: tuple[SpecEntry, ...] = attrs.field(converter=lambda es: tuple(sorted(es, key=lambda e: e.name)))
+    entries: tuple[SpecEntry, ...] = attrs.field(converter=_by_name)
     project_id: str | None = None
     files: tuple[str, ...] = ()

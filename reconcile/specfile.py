@@ -97,14 +97,14 @@ def _parse_yaml(text: str, col: _Collector, *, lines_only: bool = False) -> Any:
         _yaml_lines(node, (), col.lines, dupes)
         if lines_only:
             return None
-        for path, line in dupes:
-            col.add(path, "duplicate key (each key may appear once)", line)
+        for path, dupe_line in dupes:
+            col.add(path, "duplicate key (each key may appear once)", dupe_line)
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         if lines_only:
             return None
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        line: int | None = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
             tag = re.search(r"'([^']*)'", problem)
@@ -172,7 +172,9 @@ def _read_text(path: Path, col: _Collector) -> str | None:
     try:
         size = path.stat().st_size
         if size > MAX_SPEC_BYTES:
-            col.add((), f"file is too large ({size / 2**20:.1f} MiB; the limit is {MAX_SPEC_BYTES // 2**20} MiB)")
+            col.add(
+                (), f"file is too large ({size / 2**20:.1f} MiB; the limit is {MAX_SPEC_BYTES // 2**20} MiB)"
+            )
             return None
         data = path.read_bytes()
     except OSError as exc:
@@ -204,33 +206,48 @@ def _check_entry(name: str, nb: NotebookSpec, col: _Collector, *, skip_identity:
     if nb.image is not None:
         chosen = [k for k in ("id", "name", "swr_path") if getattr(nb.image, k) is not None]
         if len(chosen) != 1:
-            col.add((*base, "image"), "name the image by exactly one of `id`, `name` (with `tag`) or `swr_path`"
-                    + (f" (got {', '.join(chosen)})" if chosen else ""))
+            col.add(
+                (*base, "image"),
+                "name the image by exactly one of `id`, `name` (with `tag`) or `swr_path`"
+                + (f" (got {', '.join(chosen)})" if chosen else ""),
+            )
         if nb.image.tag is not None and nb.image.name is None:
             col.add((*base, "image", "tag"), "`tag` goes with `name` (expected `name` beside it)")
-    if nb.volume is not None and nb.volume.capacity is not None and not 1 <= nb.volume.capacity <= _MAX_CAPACITY_GB:
-        col.add((*base, "volume", "capacity"), f"{nb.volume.capacity} is out of range (expected 1 to 4096 GB)")
+    if (
+        nb.volume is not None
+        and nb.volume.capacity is not None
+        and not 1 <= nb.volume.capacity <= _MAX_CAPACITY_GB
+    ):
+        col.add(
+            (*base, "volume", "capacity"), f"{nb.volume.capacity} is out of range (expected 1 to 4096 GB)"
+        )
     seen: dict[str, int] = {}
     for i, ep in enumerate(nb.endpoints or ()):
         where = (*base, "endpoints", i)
         if ep.dev_service.value in seen:
-            col.add((*where, "dev_service"), f"{ep.dev_service.value} endpoint listed twice (also at endpoints[{seen[ep.dev_service.value]}])")
+            first = seen[ep.dev_service.value]
+            message = f"{ep.dev_service.value} endpoint listed twice (also at endpoints[{first}])"
+            col.add((*where, "dev_service"), message)
         seen.setdefault(ep.dev_service.value, i)
         if ep.dev_service.value != "SSH":
             for key in ("allowed_access_ips", "ssh_keys"):
                 if getattr(ep, key) is not None:
                     col.add((*where, key), f"`{key}` applies to the SSH endpoint only")
     lease = nb.lease
-    if lease is not None and lease.duration is not None and lease.enable is not False:
-        if not _LEASE_MIN_MS <= lease.duration <= _LEASE_MAX_MS:
-            col.add((*base, "lease", "duration"),
-                    f"{lease.duration} ms is out of range (expected 1h to 72h, the API's auto-stop range)")
+    enabled_duration = lease.duration if lease is not None and lease.enable is not False else None
+    if enabled_duration is not None and not _LEASE_MIN_MS <= enabled_duration <= _LEASE_MAX_MS:
+        message = f"{enabled_duration} ms is out of range (expected 1h to 72h, the API's auto-stop range)"
+        col.add((*base, "lease", "duration"), message)
     if nb.pool is not None and nb.pool.id is None and nb.pool.name is None:
         col.add((*base, "pool"), "empty pool (expected `id` or `name`)")
     for i, path in enumerate(nb.ignore_changes):
         if path not in IGNORABLE_PATHS:
             close = difflib.get_close_matches(path, sorted(IGNORABLE_PATHS), n=1)
-            hint = f"did you mean {close[0]}?" if close else "expected a managed field path such as lease.duration"
+            hint = (
+                f"did you mean {close[0]}?"
+                if close
+                else "expected a managed field path such as lease.duration"
+            )
             col.add((*base, "ignore_changes", i), f'unknown path "{path}" ({hint})')
 
 
@@ -245,7 +262,7 @@ def _structure_entry(name: str, raw: Any, col: _Collector) -> NotebookSpec | Non
         raw.pop("ignore_changes", None)
     try:
         nb = convert.structure_strict(raw, NotebookSpec)
-    except Exception as exc:  # noqa: BLE001 (cattrs' validation groups, flattened into our problems)
+    except Exception as exc:
         bad = set()
         for path, message in convert.flatten_errors(exc):
             col.add((*base, *path), message)
@@ -254,7 +271,7 @@ def _structure_entry(name: str, raw: Any, col: _Collector) -> NotebookSpec | Non
         # Check what is left too, so one run reports every problem of the entry.
         try:
             rest = convert.structure_strict({k: v for k, v in raw.items() if k not in bad}, NotebookSpec)
-        except Exception:  # noqa: BLE001 (already reported above)
+        except Exception:
             return None
         _check_entry(name, rest, col, skip_identity=bool(bad & {"id", "name"}))
         return None
@@ -268,13 +285,18 @@ def _document(data: Any, col: _Collector) -> SpecDocument | None:
         return None
     for key in sorted(set(data) - _TOP_KEYS, key=str):
         close = difflib.get_close_matches(str(key), sorted(_TOP_KEYS - {"$schema"}), n=1)
-        col.add((str(key),), "unknown field" + (f" (did you mean {close[0]}?)" if close else
-                                                   " (expected version, project_id, notebooks)"))
+        col.add(
+            (str(key),),
+            "unknown field"
+            + (f" (did you mean {close[0]}?)" if close else " (expected version, project_id, notebooks)"),
+        )
     version = data.get("version")
     if "version" not in data:
         col.add((), "missing `version` (expected `version: 1`)", 1)
     elif type(version) is not int or version != SPEC_VERSION:
-        col.add(("version",), f"unsupported spec version {_type_word(version)} (this release reads version 1)")
+        col.add(
+            ("version",), f"unsupported spec version {_type_word(version)} (this release reads version 1)"
+        )
     project_id = data.get("project_id")
     if project_id is not None and type(project_id) is not str:
         col.add(("project_id",), f"expected string, got {_type_word(project_id)}")
@@ -286,12 +308,17 @@ def _document(data: Any, col: _Collector) -> SpecDocument | None:
     elif notebooks is None:
         pass  # `notebooks:` with nothing under it: a valid, empty fleet
     elif not isinstance(notebooks, Mapping):
-        col.add(("notebooks",), f"expected a mapping of local name to notebook settings, got {_type_word(notebooks)}")
+        col.add(
+            ("notebooks",),
+            f"expected a mapping of local name to notebook settings, got {_type_word(notebooks)}",
+        )
     else:
         for name, raw in notebooks.items():
             if type(name) is not str or not _LOCAL_NAME.fullmatch(name):
-                col.add(("notebooks", str(name)),
-                        "invalid local name (expected letters, digits, _ and -, starting with a letter or _)")
+                col.add(
+                    ("notebooks", str(name)),
+                    "invalid local name (expected letters, digits, _ and -, starting with a letter or _)",
+                )
                 continue
             nb = _structure_entry(name, raw, col)
             if nb is not None:
@@ -333,8 +360,11 @@ def spec_from_data(data: Mapping[str, Any], file: str = "<data>") -> Spec:
     doc = _document(data, col)
     if doc is None:
         raise SpecError(col.problems)
-    return Spec(entries=tuple(SpecEntry(n, nb, file) for n, nb in doc.notebooks.items()),
-                project_id=doc.project_id, files=(file,))
+    return Spec(
+        entries=tuple(SpecEntry(n, nb, file) for n, nb in doc.notebooks.items()),
+        project_id=doc.project_id,
+        files=(file,),
+    )
 
 
 def load_spec(paths: Sequence[str | Path]) -> Spec:
@@ -359,19 +389,34 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
         file = str(path)
         if doc.project_id is not None:
             if project is not None and project[0] != doc.project_id:
-                problems.append(SpecProblem(file, lines.get(("project_id",)), "project_id",
-                                            f'"{doc.project_id}" contradicts "{project[0]}" in {project[1]}'))
+                problems.append(
+                    SpecProblem(
+                        file,
+                        lines.get(("project_id",)),
+                        "project_id",
+                        f'"{doc.project_id}" contradicts "{project[0]}" in {project[1]}',
+                    )
+                )
             project = project or (doc.project_id, file)
         for name, nb in doc.notebooks.items():
             line = lines.get(("notebooks", name))
             here = f"{file}:{line}" if line else file
             if name in entries:
-                problems.append(SpecProblem(file, line, f"notebooks.{name}",
-                                            f"local name defined twice (also in {where[name]})"))
+                problems.append(
+                    SpecProblem(
+                        file, line, f"notebooks.{name}", f"local name defined twice (also in {where[name]})"
+                    )
+                )
                 continue
             if nb.id is not None and nb.id in ids:
-                problems.append(SpecProblem(file, lines.get(("notebooks", name, "id")), f"notebooks.{name}.id",
-                                            f"notebook {nb.id} is already managed as {ids[nb.id]}"))
+                problems.append(
+                    SpecProblem(
+                        file,
+                        lines.get(("notebooks", name, "id")),
+                        f"notebooks.{name}.id",
+                        f"notebook {nb.id} is already managed as {ids[nb.id]}",
+                    )
+                )
                 continue
             if nb.id is not None:
                 ids[nb.id] = f"notebooks.{name}"
@@ -379,8 +424,11 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
             where[name] = here
     if problems:
         raise SpecError(problems)
-    return Spec(entries=tuple(entries.values()), project_id=project[0] if project else None,
-                files=tuple(str(p) for p in paths))
+    return Spec(
+        entries=tuple(entries.values()),
+        project_id=project[0] if project else None,
+        files=tuple(str(p) for p in paths),
+    )
 
 
 def iter_problems(paths: Sequence[str | Path]) -> Iterator[SpecProblem]:

@@ -28,8 +28,15 @@ def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subp
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     if env is None or "NO_COLOR" not in env:
         full_env.pop("NO_COLOR", None)
-    return subprocess.run([sys.executable, "-m", "reconcile", *args], capture_output=True, text=True, cwd=cwd,
-                          env=full_env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "reconcile", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=120,
+        check=False,
+    )
 
 
 def _no_secret(*texts: str) -> None:
@@ -70,12 +77,16 @@ def test_plan_examples_shows_the_drift() -> None:
     _no_secret(out, result.stderr)
 
 
-@pytest.mark.parametrize(("scenario", "code"), [("no-drift", 0), ("drift-flavor-running", 2),
-                                                 ("fleet-one-undecodable", 1), ("unreadable-file", 1)])
+@pytest.mark.parametrize(
+    ("scenario", "code"),
+    [("no-drift", 0), ("drift-flavor-running", 2), ("fleet-one-undecodable", 1), ("unreadable-file", 1)],
+)
 def test_detailed_exitcode(scenario: str, code: int) -> None:
     """--detailed-exitcode gives 0 without changes, 2 with changes, 1 on any error (the rest still planned)."""
     folder = CASES / scenario
-    result = run("plan", "spec.yaml", "--observed", "observed", "--detailed-exitcode", "--format", "json", cwd=folder)
+    result = run(
+        "plan", "spec.yaml", "--observed", "observed", "--detailed-exitcode", "--format", "json", cwd=folder
+    )
     assert result.returncode == code, result.stderr
     assert result.stdout == (folder / "expected-plan.json").read_text()
     if code == 1:
@@ -85,8 +96,13 @@ def test_detailed_exitcode(scenario: str, code: int) -> None:
 
 def test_without_detailed_exitcode_changes_exit_zero() -> None:
     """Without --detailed-exitcode a plan with changes exits 0, an error still 1."""
-    assert run("plan", "spec.yaml", "--observed", "observed", cwd=CASES / "drift-flavor-running").returncode == 0
-    assert run("plan", "spec.yaml", "--observed", "observed", cwd=CASES / "fleet-one-undecodable").returncode == 1
+    assert (
+        run("plan", "spec.yaml", "--observed", "observed", cwd=CASES / "drift-flavor-running").returncode == 0
+    )
+    assert (
+        run("plan", "spec.yaml", "--observed", "observed", cwd=CASES / "fleet-one-undecodable").returncode
+        == 1
+    )
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown", "junit"])
@@ -118,7 +134,9 @@ def test_bad_spec_writes_no_output_file(tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
     result = run("plan", str(bad), "--observed", OBSERVED, "--out", str(out))
     assert result.returncode == 1
-    assert result.stderr.splitlines()[0] == f"{bad}:3: notebooks.a.flavr: unknown field (did you mean flavor?)"
+    assert (
+        result.stderr.splitlines()[0] == f"{bad}:3: notebooks.a.flavr: unknown field (did you mean flavor?)"
+    )
     assert not out.exists() and list(tmp_path.iterdir()) == [bad]
 
 
@@ -134,7 +152,10 @@ def test_out_replaces_atomically(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["plan", "examples/cpu-notebook.yaml", "--observed", "nowhere"], "nowhere: no such file or directory"),
+        (
+            ["plan", "examples/cpu-notebook.yaml", "--observed", "nowhere"],
+            "nowhere: no such file or directory",
+        ),
         (["plan", "examples/cpu-notebook.yaml", "--observed", "examples/ci"], "examples/ci: no *.json files"),
         (["show", "README.md"], "README.md: invalid JSON"),
         (["show", "nowhere.json"], "nowhere.json"),
@@ -216,7 +237,9 @@ def _ci_commands(path: Path) -> list[str]:
 def test_ci_examples_run_real_commands(tmp_path: Path, workflow: str) -> None:
     """Every `reconcile` command in the CI examples parses and runs against the examples offline."""
     commands = _ci_commands(ROOT / "examples" / "ci" / workflow)
-    assert any(c.startswith("reconcile plan") for c in commands) and any(c.startswith("reconcile show") for c in commands)
+    assert any(c.startswith("reconcile plan") for c in commands) and any(
+        c.startswith("reconcile show") for c in commands
+    )
     for command in commands:
         words = shlex.split(command.split("||")[0].split(">>")[0])[1:]
         words = [w for w in words if w != "notebooks/*.yaml"]

@@ -21,7 +21,8 @@ TOKEN = "5ec2e7-70ke-n000-0000-notebooktoken"
 _name = st.from_regex(r"[a-z][a-z0-9_-]{0,15}", fullmatch=True)
 _ipv4 = st.ip_addresses(v=4).map(str)
 _cidr = st.tuples(st.ip_addresses(v=4), st.integers(8, 32)).map(
-    lambda t: str(__import__("ipaddress").ip_network(f"{t[0]}/{t[1]}", strict=False)))
+    lambda t: str(__import__("ipaddress").ip_network(f"{t[0]}/{t[1]}", strict=False))
+)
 _ip_text = st.one_of(_ipv4, _ipv4.map(lambda a: a + "/32"), _cidr)
 
 
@@ -35,19 +36,39 @@ def observed_notebooks(draw: st.DrawFn) -> dict[str, Any]:
         "name": draw(_name),
         "description": draw(st.text(max_size=30)),
         "feature": draw(st.sampled_from(["NOTEBOOK", "DEFAULT"])),
-        "flavor": draw(st.sampled_from(["modelarts.vm.cpu.2u", "modelarts.vm.cpu.8u", "modelarts.vm.gpu.v100"])),
-        "image": {"id": str(draw(st.uuids())), "name": image_name,
-                  "swr_path": f"swr.example.com/org/{image_name}:{tag}",
-                  **({"tag": tag} if draw(st.booleans()) else {})},
-        "volume": {"capacity": draw(st.integers(1, 4000)), "category": draw(st.sampled_from(["EVS", "SFS", "EFS"])),
-                   "ownership": draw(st.sampled_from(["MANAGED", "DEDICATED"])), "mount_path": "/home/ma-user/work/"},
-        "endpoints": draw(st.permutations([
-            {"dev_service": "NOTEBOOK"},
-            {"dev_service": "SSH", "allowed_access_ips": draw(st.lists(_ip_text, max_size=4)),
-             "ssh_keys": draw(st.lists(_name, max_size=3))},
-        ])),
-        "lease": {"enable": draw(st.booleans()), "duration": draw(st.integers(3_600_000, 250_000_000)),
-                  "type": draw(st.sampled_from(["TIMING", "IDLE"])), "create_at": draw(st.integers(0, 2**41))},
+        "flavor": draw(
+            st.sampled_from(["modelarts.vm.cpu.2u", "modelarts.vm.cpu.8u", "modelarts.vm.gpu.v100"])
+        ),
+        "image": {
+            "id": str(draw(st.uuids())),
+            "name": image_name,
+            "swr_path": f"swr.example.com/org/{image_name}:{tag}",
+            **({"tag": tag} if draw(st.booleans()) else {}),
+        },
+        "volume": {
+            "capacity": draw(st.integers(1, 4000)),
+            "category": draw(st.sampled_from(["EVS", "SFS", "EFS"])),
+            "ownership": draw(st.sampled_from(["MANAGED", "DEDICATED"])),
+            "mount_path": "/home/ma-user/work/",
+        },
+        "endpoints": draw(
+            st.permutations(
+                [
+                    {"dev_service": "NOTEBOOK"},
+                    {
+                        "dev_service": "SSH",
+                        "allowed_access_ips": draw(st.lists(_ip_text, max_size=4)),
+                        "ssh_keys": draw(st.lists(_name, max_size=3)),
+                    },
+                ]
+            )
+        ),
+        "lease": {
+            "enable": draw(st.booleans()),
+            "duration": draw(st.integers(3_600_000, 250_000_000)),
+            "type": draw(st.sampled_from(["TIMING", "IDLE"])),
+            "create_at": draw(st.integers(0, 2**41)),
+        },
         "status": draw(st.sampled_from(["RUNNING", "STOPPED"])),
         "pool": {"id": draw(_name), "name": draw(_name)},
         "workspace_id": draw(st.sampled_from(["0", "a1b2c3d4e5f60718293a4b5c6d7e8f90"])),
@@ -61,15 +82,27 @@ def spec_like(observed: dict[str, Any]) -> dict[str, Any]:
     ssh = next(e for e in observed["endpoints"] if e["dev_service"] == "SSH")
     image = observed["image"]
     return {
-        "id": observed["id"], "name": observed["name"], "description": observed["description"],
-        "feature": observed["feature"].lower(), "flavor": observed["flavor"],
+        "id": observed["id"],
+        "name": observed["name"],
+        "description": observed["description"],
+        "feature": observed["feature"].lower(),
+        "flavor": observed["flavor"],
         "image": {"name": image["name"], "tag": image["swr_path"].rsplit(":", 1)[1]},
         "volume": {k: observed["volume"][k] for k in ("capacity", "category", "ownership", "mount_path")},
-        "endpoints": [{"dev_service": "ssh", "allowed_access_ips": list(reversed(ssh["allowed_access_ips"])),
-                       "ssh_keys": ssh["ssh_keys"] + ssh["ssh_keys"][:1]}],
-        "lease": {"enable": observed["lease"]["enable"], "duration": observed["lease"]["duration"],
-                  "type": observed["lease"]["type"]},
-        "status": observed["status"], "pool": {"id": observed["pool"]["id"]},
+        "endpoints": [
+            {
+                "dev_service": "ssh",
+                "allowed_access_ips": list(reversed(ssh["allowed_access_ips"])),
+                "ssh_keys": ssh["ssh_keys"] + ssh["ssh_keys"][:1],
+            }
+        ],
+        "lease": {
+            "enable": observed["lease"]["enable"],
+            "duration": observed["lease"]["duration"],
+            "type": observed["lease"]["type"],
+        },
+        "status": observed["status"],
+        "pool": {"id": observed["pool"]["id"]},
         "workspace_id": observed["workspace_id"],
     }
 
@@ -91,11 +124,16 @@ MUTATIONS = {
     "image.tag": lambda s: s["image"].update(tag=s["image"]["tag"] + "-x"),
     "volume.capacity": lambda s: s["volume"].update(capacity=s["volume"]["capacity"] + 1),
     "volume.category": lambda s: s["volume"].update(category=_other(["EVS", "SFS"], s["volume"]["category"])),
-    "volume.ownership": lambda s: s["volume"].update(ownership=_other(["MANAGED", "DEDICATED"], s["volume"]["ownership"])),
+    "volume.ownership": lambda s: s["volume"].update(
+        ownership=_other(["MANAGED", "DEDICATED"], s["volume"]["ownership"])
+    ),
     "volume.mount_path": lambda s: s["volume"].update(mount_path="/data/"),
     "endpoints.SSH.allowed_access_ips": lambda s: s["endpoints"][0].update(
-        allowed_access_ips=[*s["endpoints"][0]["allowed_access_ips"], "2001:db8::/32"]),
-    "endpoints.SSH.ssh_keys": lambda s: s["endpoints"][0].update(ssh_keys=[*s["endpoints"][0]["ssh_keys"], "NEW KEY"]),
+        allowed_access_ips=[*s["endpoints"][0]["allowed_access_ips"], "2001:db8::/32"]
+    ),
+    "endpoints.SSH.ssh_keys": lambda s: s["endpoints"][0].update(
+        ssh_keys=[*s["endpoints"][0]["ssh_keys"], "NEW KEY"]
+    ),
     "lease.enable": lambda s: s["lease"].update(enable=not s["lease"]["enable"]),
     "lease.duration": lambda s: s["lease"].update(duration=s["lease"]["duration"] + 60_000),
     "lease.type": lambda s: s["lease"].update(type=_other(["TIMING", "IDLE"], s["lease"]["type"])),
@@ -144,13 +182,20 @@ def test_volume_grow_is_in_place_and_shrink_replaces() -> None:
     shrink = compare(entry_for({"id": "a", "volume": {"capacity": 50}}), decode_notebook(observed))
     assert [d.method for d in grow.differences] == [ApplyMethod.GROW] and grow.actions == (Action.UPDATE,)
     assert [d.method for d in shrink.differences] == [ApplyMethod.REPLACE]
-    assert shrink.actions == (Action.DELETE, Action.CREATE) and shrink.replace_paths == (("volume", "capacity"),)
+    assert shrink.actions == (Action.DELETE, Action.CREATE) and shrink.replace_paths == (
+        ("volume", "capacity"),
+    )
 
 
-@pytest.mark.parametrize(("status", "method"), [("RUNNING", ApplyMethod.RESTART), ("STOPPED", ApplyMethod.IN_PLACE)])
+@pytest.mark.parametrize(
+    ("status", "method"), [("RUNNING", ApplyMethod.RESTART), ("STOPPED", ApplyMethod.IN_PLACE)]
+)
 def test_flavor_change_needs_a_stop_only_when_running(status: str, method: ApplyMethod) -> None:
     """A flavor change on a RUNNING notebook is stop-update-start; on a STOPPED one a plain update."""
-    rc = compare(entry_for({"id": "a", "flavor": "new"}), decode_notebook({"id": "a", "status": status, "flavor": "old"}))
+    rc = compare(
+        entry_for({"id": "a", "flavor": "new"}),
+        decode_notebook({"id": "a", "status": status, "flavor": "old"}),
+    )
     assert [d.method for d in rc.differences] == [method]
 
 
@@ -169,8 +214,15 @@ def test_name_is_identity_without_id_and_managed_with_it() -> None:
 
 def test_observed_values_normalise_like_desired() -> None:
     """Observed IPs become canonical CIDR sets and the image tag comes from swr_path."""
-    nb = decode_notebook({"endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["1.2.3.4", "10.0.0.1/24", "junk"]}],
-                          "image": {"swr_path": "r/o/i:7"}})
+    nb = decode_notebook(
+        {
+            "endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["1.2.3.4", "10.0.0.1/24", "junk"]}],
+            "image": {"swr_path": "r/o/i:7"},
+        }
+    )
     values = observed_values(nb, ["endpoints.SSH.allowed_access_ips", "image.tag", "endpoints.NOTEBOOK"])
-    assert values == {"endpoints.SSH.allowed_access_ips": ("1.2.3.4/32", "10.0.0.0/24", "junk"), "image.tag": "7",
-                      "endpoints.NOTEBOOK": False}
+    assert values == {
+        "endpoints.SSH.allowed_access_ips": ("1.2.3.4/32", "10.0.0.0/24", "junk"),
+        "image.tag": "7",
+        "endpoints.NOTEBOOK": False,
+    }

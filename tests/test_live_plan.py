@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -48,8 +47,9 @@ def test_live_plan_equals_offline_plan(faults: Faults) -> None:
     assert spec.project_id is not None
     store = NotebookStore.from_dir(OBSERVED)
     with Emulator(store, auth=EmulatorAuth(token=Secret(TOKEN)), faults=faults) as emulator:
-        client = ModelArtsClient(emulator.url, spec.project_id, TokenAuth(Secret(TOKEN)),
-                                 timeouts=FAST_TIMEOUTS, retry=FAST_RETRY)
+        client = ModelArtsClient(
+            emulator.url, spec.project_id, TokenAuth(Secret(TOKEN)), timeouts=FAST_TIMEOUTS, retry=FAST_RETRY
+        )
         with client:
             observations = observe_live(targets(spec), client, parallelism=4)
     assert render(build_plan(spec, observations), "json") == _offline_json()
@@ -60,8 +60,23 @@ def emulator_process() -> Iterator[str]:
     """`reconcile emulator --data examples/observed --token ...` in a subprocess; yields its URL."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reconcile", "emulator", "--data", str(OBSERVED), "--port", "0", "--token", TOKEN],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "reconcile",
+            "emulator",
+            "--data",
+            str(OBSERVED),
+            "--port",
+            "0",
+            "--token",
+            TOKEN,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     try:
         assert proc.stdout is not None
@@ -78,8 +93,15 @@ def emulator_process() -> Iterator[str]:
 
 def _plan(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_", "MODELARTS_"))}
-    return subprocess.run([sys.executable, "-m", "reconcile", "plan", *EXAMPLES, *args], capture_output=True,
-                          text=True, cwd=ROOT, env={**full, "PYTHONPATH": str(ROOT), **env}, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "reconcile", "plan", *EXAMPLES, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**full, "PYTHONPATH": str(ROOT), **env},
+        timeout=120,
+        check=False,
+    )
 
 
 def test_readme_live_walkthrough(emulator_process: str) -> None:

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given
 
 from reconcile import convert, model
-from reconcile.enums import DevService, Feature, ImageType, JobStatus, LeaseType, NotebookStatus, VolumeCategory
+from reconcile.enums import (
+    DevService,
+    Feature,
+    ImageType,
+    JobStatus,
+    LeaseType,
+    NotebookStatus,
+    VolumeCategory,
+)
 from reconcile.exceptions import DecodeError
 from reconcile.secret import REDACTED, Secret
 from tests.strategies import notebook_json
@@ -32,7 +40,9 @@ def test_api_page_example_decodes_field_by_field(example_body: bytes) -> None:
         swr_path="swr.xxxxx.com/atelier/notebook2.0-mul-kernel-cpu-cp36:3.3.1.B007_V2",
         type=ImageType.BUILD_IN,
     )
-    assert nb.lease == model.Lease(create_at=1638778344300, duration=3600000, enable=True, update_at=1638778344300)
+    assert nb.lease == model.Lease(
+        create_at=1638778344300, duration=3600000, enable=True, update_at=1638778344300
+    )
     assert nb.name == "notebooks_test"
     assert nb.status is NotebookStatus.CREATING
     assert nb.token == Secret(EXAMPLE_TOKEN)
@@ -67,7 +77,9 @@ def test_rich_response_decodes_every_field(rich_body: bytes) -> None:
         ssh_keys=("ops-key", "ml-key"),
         uri="192.168.0.12:22",
     )
-    assert nb.endpoint(DevService.NOTEBOOK) == model.EndpointsRes(dev_service=DevService.NOTEBOOK, uri="192.168.0.12:8888")
+    assert nb.endpoint(DevService.NOTEBOOK) == model.EndpointsRes(
+        dev_service=DevService.NOTEBOOK, uri="192.168.0.12:8888"
+    )
     assert nb.image is not None and nb.image.tag == "2.0.5" and nb.image.size == 7340032
     assert nb.image.tags == (model.TmsTag("team", "vision"),)
     assert nb.lease is not None and nb.lease.type is LeaseType.TIMING
@@ -75,7 +87,12 @@ def test_rich_response_decodes_every_field(rich_body: bytes) -> None:
     assert nb.volume is not None and nb.volume.category is VolumeCategory.EVS and nb.volume.capacity == 100
     assert nb.volume.read_only is False
     assert nb.custom_spec == model.CustomSpec(
-        gpu=1.0, gpu_type="V100", cpu=8.0, memory=64.5, arch="X86_64", category="GPU",
+        gpu=1.0,
+        gpu_type="V100",
+        cpu=8.0,
+        memory=64.5,
+        arch="X86_64",
+        category="GPU",
         resource_flavor="modelarts.vm.gpu.v100",
     )
     assert nb.billing_items == ("STORAGE", "COMPUTE")
@@ -88,7 +105,12 @@ def test_rich_response_decodes_every_field(rich_body: bytes) -> None:
     rule = nb.affinity.required_during_scheduling_ignored_during_execution
     assert rule == (model.AffinityRule(key="zone", operator="In", values=("az1", "az2"), weight=10),)
     assert nb.tags == (model.TmsTag("cost-center", "cv-42"),)
-    assert (nb.ip, nb.user_id, nb.jupyter_version, nb.is_need_credentials) == ("192.168.0.12", "u53r", "3.4.8", False)
+    assert (nb.ip, nb.user_id, nb.jupyter_version, nb.is_need_credentials) == (
+        "192.168.0.12",
+        "u53r",
+        "3.4.8",
+        False,
+    )
     assert (nb.create_at, nb.update_at) == (1700000000000, 1700000100000)
 
 
@@ -147,8 +169,15 @@ def test_lowercase_known_value_is_not_silently_upcased() -> None:
 def test_nulls_and_missing_objects_are_accepted() -> None:
     """JSON null in every optional field, and absent nested objects, decode to None."""
     nb = convert.decode_notebook(
-        {"image": None, "lease": None, "endpoints": None, "status": None, "token": None,
-         "volume": {"capacity": None}, "user_vpc": {"connect_cidrs": None}}
+        {
+            "image": None,
+            "lease": None,
+            "endpoints": None,
+            "status": None,
+            "token": None,
+            "volume": {"capacity": None},
+            "user_vpc": {"connect_cidrs": None},
+        }
     )
     assert nb.image is None and nb.lease is None and nb.endpoints is None and nb.token is None
     assert nb.volume == model.VolumeRes()
@@ -164,7 +193,10 @@ def test_nulls_and_missing_objects_are_accepted() -> None:
         ({"lease": {"duration": True}}, "lease.duration: expected int, got true"),
         ({"image": {"size": "big"}}, 'image.size: expected int, got "big"'),
         ({"image": {"tags": [{"key": 7}]}}, "image.tags[0].key: expected string, got 7"),
-        ({"endpoints": [{}, {"allowed_access_ips": "1.2.3.4"}]}, 'endpoints[1].allowed_access_ips: expected list, got "1.2.3.4"'),
+        (
+            {"endpoints": [{}, {"allowed_access_ips": "1.2.3.4"}]},
+            'endpoints[1].allowed_access_ips: expected list, got "1.2.3.4"',
+        ),
         ({"endpoints": [{}, {"ssh_keys": ["a", 5]}]}, "endpoints[1].ssh_keys[1]: expected string, got 5"),
         ({"name": 12}, "name: expected string, got 12"),
         ({"status": 3}, "status: expected string, got 3"),
@@ -185,7 +217,9 @@ def test_wrong_types_give_path_errors(body: dict[str, object], expected: str) ->
 def test_every_bad_field_is_listed() -> None:
     """One decode error lists every bad field, not only the first."""
     with pytest.raises(DecodeError) as info:
-        convert.decode_notebook({"name": 1, "lease": {"duration": "x", "enable": "yes"}, "volume": {"capacity": "5"}})
+        convert.decode_notebook(
+            {"name": 1, "lease": {"duration": "x", "enable": "yes"}, "volume": {"capacity": "5"}}
+        )
     paths = [p.path for p in info.value.problems]
     assert paths == ["lease.duration", "lease.enable", "name", "volume.capacity"]
 
@@ -209,7 +243,13 @@ def test_undecodable_bodies(body: bytes, expected: str) -> None:
 
 def test_list_response_decodes() -> None:
     """`GET .../notebooks` list bodies decode into pages of notebooks."""
-    page = {"current": 0, "pages": 3, "size": 2, "total": 5, "data": [{"id": "a", "status": "RUNNING"}, {"id": "b"}]}
+    page = {
+        "current": 0,
+        "pages": 3,
+        "size": 2,
+        "total": 5,
+        "data": [{"id": "a", "status": "RUNNING"}, {"id": "b"}],
+    }
     nbl = convert.decode_notebook_list(json.dumps(page))
     assert (nbl.current, nbl.pages, nbl.size, nbl.total) == (0, 3, 2, 5)
     assert nbl.data == (model.Notebook(id="a", status=NotebookStatus.RUNNING), model.Notebook(id="b"))
@@ -243,8 +283,15 @@ def test_token_never_shows(example_body: bytes, rich_body: bytes, caplog: pytest
         with caplog.at_level(logging.DEBUG):
             logging.getLogger("test").info("notebook %s %r %s", nb, nb, nb.token)
         unstructured = convert.unstructure(nb)
-        for text in (repr(nb), str(nb), repr(nb.token), str(nb.token), f"{nb.token}", caplog.text,
-                     json.dumps(unstructured)):
+        for text in (
+            repr(nb),
+            str(nb),
+            repr(nb.token),
+            str(nb.token),
+            f"{nb.token}",
+            caplog.text,
+            json.dumps(unstructured),
+        ):
             assert token not in text
         assert "token" not in unstructured
         assert convert.unstructure(nb, reveal_secrets=True)["token"] == token
@@ -277,5 +324,5 @@ def test_round_trip(raw: dict[str, object]) -> None:
 def test_decoding_is_strict_about_types_only(raw: dict[str, object]) -> None:
     """Every generated valid response decodes, and a wrong-typed `name` is always caught."""
     convert.decode_notebook(raw)
-    with pytest.raises(DecodeError, match="^name: expected string"):
+    with pytest.raises(DecodeError, match=r"^name: expected string"):
         convert.decode_notebook({**raw, "name": 42})

@@ -43,7 +43,7 @@ def _json_types(tp: Any) -> set[str]:
         return {"array"}
     if tp is bool:
         return {"boolean"}
-    if isinstance(tp, type) and issubclass(tp, OpenIntEnum) or tp is int:
+    if (isinstance(tp, type) and issubclass(tp, OpenIntEnum)) or tp is int:
         return {"integer"}
     if tp is float:
         return {"number"}
@@ -64,7 +64,11 @@ def _schema_types(node: dict[str, Any]) -> set[str]:
 
 
 def _classes() -> list[type]:
-    return [c for c in vars(model).values() if isinstance(c, type) and attrs.has(c) and c.__module__ == model.__name__]
+    return [
+        c
+        for c in vars(model).values()
+        if isinstance(c, type) and attrs.has(c) and c.__module__ == model.__name__
+    ]
 
 
 @pytest.mark.parametrize("cls", _classes(), ids=lambda c: c.__name__)
@@ -84,8 +88,10 @@ def test_known_enum_values_are_documented() -> None:
     """The schema lists the documented values of each option list, e.g. the notebook status."""
     from reconcile.enums import NotebookStatus, VolumeCategory
 
-    for node, enum_cls in ((SCHEMA["properties"]["status"], NotebookStatus),
-                           (SCHEMA["$defs"]["VolumeRes"]["properties"]["category"], VolumeCategory)):
+    for node, enum_cls in (
+        (SCHEMA["properties"]["status"], NotebookStatus),
+        (SCHEMA["$defs"]["VolumeRes"]["properties"]["category"], VolumeCategory),
+    ):
         documented = next(alt["enum"] for alt in node["anyOf"] if "enum" in alt)
         assert documented == [m.value for m in enum_cls]
 
@@ -98,15 +104,27 @@ def test_examples_validate(example_body: bytes, rich_body: bytes) -> None:
 
 def test_schema_accepts_what_the_decoder_accepts() -> None:
     """Unknown fields, undocumented enum values and nulls are valid for the schema too."""
-    doc = {"status": "HIBERNATING", "brand_new": 1, "lease": None, "volume": {"category": "Turbo", "capacity": None}}
+    doc = {
+        "status": "HIBERNATING",
+        "brand_new": 1,
+        "lease": None,
+        "volume": {"category": "Turbo", "capacity": None},
+    }
     convert.decode_notebook(doc)
     assert list(VALIDATOR.iter_errors(doc)) == []
 
 
 @pytest.mark.parametrize(
     "doc",
-    [{"lease": {"duration": "abc"}}, {"lease": {"enable": "false"}}, {"name": 3}, {"endpoints": [{"ssh_keys": "k"}]},
-     {"image": {"size": 1.5}}, {"action_progress": {}}, {"status": 3}],
+    [
+        {"lease": {"duration": "abc"}},
+        {"lease": {"enable": "false"}},
+        {"name": 3},
+        {"endpoints": [{"ssh_keys": "k"}]},
+        {"image": {"size": 1.5}},
+        {"action_progress": {}},
+        {"status": 3},
+    ],
 )
 def test_schema_rejects_what_the_decoder_rejects(doc: dict[str, Any]) -> None:
     """A wrong type is refused by both the decoder and the schema."""
@@ -117,7 +135,14 @@ def test_schema_rejects_what_the_decoder_rejects(doc: dict[str, Any]) -> None:
 
 def test_list_response_schema() -> None:
     """The list response shape validates through `$defs/NotebookList`."""
-    assert list(LIST_VALIDATOR.iter_errors({"current": 0, "data": [{"id": "a"}], "pages": 1, "size": 1, "total": 1})) == []
+    assert (
+        list(
+            LIST_VALIDATOR.iter_errors(
+                {"current": 0, "data": [{"id": "a"}], "pages": 1, "size": 1, "total": 1}
+            )
+        )
+        == []
+    )
     assert list(LIST_VALIDATOR.iter_errors({"data": [{"id": 1}]})) != []
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-import tomllib
 import yaml
 
 from reconcile.enums import DevService, LeaseType, VolumeCategory
@@ -71,10 +71,15 @@ def test_full_spec_loads_normalised(tmp_path: Path) -> None:
     assert entry.name == "box" and entry.file.endswith("s.yaml")
     assert (nb.id, nb.name, nb.flavor) == ("nb-1", "box", "modelarts.vm.cpu.8u")
     assert nb.image == ImageSpec(name="img", tag="1.0")
-    assert nb.volume == VolumeSpec(category=VolumeCategory.EVS, capacity=100, ownership="MANAGED",
-                                   mount_path="/home/ma-user/work/")
+    assert nb.volume == VolumeSpec(
+        category=VolumeCategory.EVS, capacity=100, ownership="MANAGED", mount_path="/home/ma-user/work/"
+    )
     assert nb.endpoints == (
-        EndpointSpec(dev_service=DevService.SSH, allowed_access_ips=("1.2.3.4/32", "203.0.113.0/24"), ssh_keys=("a", "b")),
+        EndpointSpec(
+            dev_service=DevService.SSH,
+            allowed_access_ips=("1.2.3.4/32", "203.0.113.0/24"),
+            ssh_keys=("a", "b"),
+        ),
     )
     assert nb.lease == LeaseSpec(enable=True, duration=5_400_000, type=LeaseType.TIMING)
     assert nb.status is DesiredStatus.STOPPED
@@ -140,54 +145,223 @@ def _nb(body: str) -> str:
 
 # (file name, content, expected message, checked by the schema too)
 INVALID: list[tuple[str, str | bytes, str, bool]] = [
-    ("unknown-field.yaml", _nb("id: x\nflavr: a"), "x.yaml:5: notebooks.box.flavr: unknown field (did you mean flavor?)", True),
-    ("unknown-top.yaml", "version: 1\nnotebook: {}\n", ":2: notebook: unknown field (did you mean notebooks?)", True),
+    (
+        "unknown-field.yaml",
+        _nb("id: x\nflavr: a"),
+        "x.yaml:5: notebooks.box.flavr: unknown field (did you mean flavor?)",
+        True,
+    ),
+    (
+        "unknown-top.yaml",
+        "version: 1\nnotebook: {}\n",
+        ":2: notebook: unknown field (did you mean notebooks?)",
+        True,
+    ),
     ("no-identity.yaml", _nb("flavor: a"), ":3: notebooks.box: no identity (expected `id`, or `name`", True),
-    ("wrong-type-flavor.yaml", _nb("id: x\nflavor: 5"), ":5: notebooks.box.flavor: expected string, got 5", True),
-    ("wrong-type-capacity.yaml", _nb('id: x\nvolume: {capacity: "100"}'), 'notebooks.box.volume.capacity: expected int, got "100"', True),
-    ("wrong-type-enable.yaml", _nb('id: x\nlease: {enable: "false"}'), 'notebooks.box.lease.enable: expected bool, got "false"', True),
-    ("wrong-type-keys.yaml", _nb("id: x\nendpoints:\n  - dev_service: SSH\n    ssh_keys: ops"), ":7: notebooks.box.endpoints[0].ssh_keys: expected list", True),
-    ("wrong-type-key-item.yaml", _nb("id: x\nendpoints:\n  - dev_service: SSH\n    ssh_keys: [1]"), "notebooks.box.endpoints[0].ssh_keys[0]: expected string, got 1", True),
-    ("bad-duration.yaml", _nb('id: x\nlease: {duration: "2 hours"}'), 'notebooks.box.lease.duration: invalid duration "2 hours"', True),
-    ("negative-duration.yaml", _nb("id: x\nlease: {duration: -5}"), "notebooks.box.lease.duration: invalid duration -5", True),
-    ("short-duration.yaml", _nb("id: x\nlease: {duration: 60000}"), "lease.duration: 60000 ms is out of range (expected 1h to 72h", True),
-    ("bad-cidr.yaml", _nb("id: x\nendpoints:\n  - dev_service: SSH\n    allowed_access_ips: [300.1.1.1]"), 'allowed_access_ips[0]: invalid IP address or CIDR "300.1.1.1"', True),
-    ("bad-cidr-text.yaml", _nb("id: x\nendpoints:\n  - dev_service: SSH\n    allowed_access_ips: [office]"), 'invalid IP address or CIDR "office"', True),
-    ("bad-status.yaml", _nb("id: x\nstatus: DELETED"), 'notebooks.box.status: expected one of RUNNING, STOPPED, got "DELETED"', True),
-    ("bad-category.yaml", _nb("id: x\nvolume: {category: NFS}"), 'volume.category: expected one of SFS, EVS, OBS, OBSFS, EFS, got "NFS"', True),
-    ("bad-dev-service.yaml", _nb("id: x\nendpoints:\n  - dev_service: RDP"), 'dev_service: expected one of NOTEBOOK, SSH, got "RDP"', True),
-    ("missing-dev-service.yaml", _nb("id: x\nendpoints:\n  - ssh_keys: [a]"), "notebooks.box.endpoints[0].dev_service: required field is missing", True),
-    ("two-image-keys.yaml", _nb("id: x\nimage: {id: a, name: b}"), "notebooks.box.image: name the image by exactly one of", True),
-    ("empty-image.yaml", _nb("id: x\nimage: {}"), "notebooks.box.image: name the image by exactly one of", True),
-    ("tag-without-name.yaml", _nb("id: x\nimage: {swr_path: a, tag: b}"), "notebooks.box.image.tag: `tag` goes with `name`", True),
-    ("capacity-range.yaml", _nb("id: x\nvolume: {capacity: 5000}"), "volume.capacity: 5000 is out of range (expected 1 to 4096 GB)", True),
-    ("dup-endpoint.yaml", _nb("id: x\nendpoints:\n  - dev_service: SSH\n  - dev_service: ssh"), "endpoints[1].dev_service: SSH endpoint listed twice", False),
-    ("notebook-ips.yaml", _nb("id: x\nendpoints:\n  - dev_service: NOTEBOOK\n    allowed_access_ips: [1.2.3.4]"), "`allowed_access_ips` applies to the SSH endpoint only", True),
-    ("bad-ignore.yaml", _nb("id: x\nignore_changes: [lease.duraton]"), 'ignore_changes[0]: unknown path "lease.duraton" (did you mean lease.duration?)', True),
+    (
+        "wrong-type-flavor.yaml",
+        _nb("id: x\nflavor: 5"),
+        ":5: notebooks.box.flavor: expected string, got 5",
+        True,
+    ),
+    (
+        "wrong-type-capacity.yaml",
+        _nb('id: x\nvolume: {capacity: "100"}'),
+        'notebooks.box.volume.capacity: expected int, got "100"',
+        True,
+    ),
+    (
+        "wrong-type-enable.yaml",
+        _nb('id: x\nlease: {enable: "false"}'),
+        'notebooks.box.lease.enable: expected bool, got "false"',
+        True,
+    ),
+    (
+        "wrong-type-keys.yaml",
+        _nb("id: x\nendpoints:\n  - dev_service: SSH\n    ssh_keys: ops"),
+        ":7: notebooks.box.endpoints[0].ssh_keys: expected list",
+        True,
+    ),
+    (
+        "wrong-type-key-item.yaml",
+        _nb("id: x\nendpoints:\n  - dev_service: SSH\n    ssh_keys: [1]"),
+        "notebooks.box.endpoints[0].ssh_keys[0]: expected string, got 1",
+        True,
+    ),
+    (
+        "bad-duration.yaml",
+        _nb('id: x\nlease: {duration: "2 hours"}'),
+        'notebooks.box.lease.duration: invalid duration "2 hours"',
+        True,
+    ),
+    (
+        "negative-duration.yaml",
+        _nb("id: x\nlease: {duration: -5}"),
+        "notebooks.box.lease.duration: invalid duration -5",
+        True,
+    ),
+    (
+        "short-duration.yaml",
+        _nb("id: x\nlease: {duration: 60000}"),
+        "lease.duration: 60000 ms is out of range (expected 1h to 72h",
+        True,
+    ),
+    (
+        "bad-cidr.yaml",
+        _nb("id: x\nendpoints:\n  - dev_service: SSH\n    allowed_access_ips: [300.1.1.1]"),
+        'allowed_access_ips[0]: invalid IP address or CIDR "300.1.1.1"',
+        True,
+    ),
+    (
+        "bad-cidr-text.yaml",
+        _nb("id: x\nendpoints:\n  - dev_service: SSH\n    allowed_access_ips: [office]"),
+        'invalid IP address or CIDR "office"',
+        True,
+    ),
+    (
+        "bad-status.yaml",
+        _nb("id: x\nstatus: DELETED"),
+        'notebooks.box.status: expected one of RUNNING, STOPPED, got "DELETED"',
+        True,
+    ),
+    (
+        "bad-category.yaml",
+        _nb("id: x\nvolume: {category: NFS}"),
+        'volume.category: expected one of SFS, EVS, OBS, OBSFS, EFS, got "NFS"',
+        True,
+    ),
+    (
+        "bad-dev-service.yaml",
+        _nb("id: x\nendpoints:\n  - dev_service: RDP"),
+        'dev_service: expected one of NOTEBOOK, SSH, got "RDP"',
+        True,
+    ),
+    (
+        "missing-dev-service.yaml",
+        _nb("id: x\nendpoints:\n  - ssh_keys: [a]"),
+        "notebooks.box.endpoints[0].dev_service: required field is missing",
+        True,
+    ),
+    (
+        "two-image-keys.yaml",
+        _nb("id: x\nimage: {id: a, name: b}"),
+        "notebooks.box.image: name the image by exactly one of",
+        True,
+    ),
+    (
+        "empty-image.yaml",
+        _nb("id: x\nimage: {}"),
+        "notebooks.box.image: name the image by exactly one of",
+        True,
+    ),
+    (
+        "tag-without-name.yaml",
+        _nb("id: x\nimage: {swr_path: a, tag: b}"),
+        "notebooks.box.image.tag: `tag` goes with `name`",
+        True,
+    ),
+    (
+        "capacity-range.yaml",
+        _nb("id: x\nvolume: {capacity: 5000}"),
+        "volume.capacity: 5000 is out of range (expected 1 to 4096 GB)",
+        True,
+    ),
+    (
+        "dup-endpoint.yaml",
+        _nb("id: x\nendpoints:\n  - dev_service: SSH\n  - dev_service: ssh"),
+        "endpoints[1].dev_service: SSH endpoint listed twice",
+        False,
+    ),
+    (
+        "notebook-ips.yaml",
+        _nb("id: x\nendpoints:\n  - dev_service: NOTEBOOK\n    allowed_access_ips: [1.2.3.4]"),
+        "`allowed_access_ips` applies to the SSH endpoint only",
+        True,
+    ),
+    (
+        "bad-ignore.yaml",
+        _nb("id: x\nignore_changes: [lease.duraton]"),
+        'ignore_changes[0]: unknown path "lease.duraton" (did you mean lease.duration?)',
+        True,
+    ),
     ("ignore-id.yaml", _nb("id: x\nignore_changes: [id]"), 'ignore_changes[0]: unknown path "id"', True),
-    ("empty-pool.yaml", _nb("id: x\npool: {}"), "notebooks.box.pool: empty pool (expected `id` or `name`)", True),
-    ("bad-local-name.yaml", "version: 1\nnotebooks:\n  'bad name': {id: x}\n", "notebooks.bad name: invalid local name", True),
+    (
+        "empty-pool.yaml",
+        _nb("id: x\npool: {}"),
+        "notebooks.box.pool: empty pool (expected `id` or `name`)",
+        True,
+    ),
+    (
+        "bad-local-name.yaml",
+        "version: 1\nnotebooks:\n  'bad name': {id: x}\n",
+        "notebooks.bad name: invalid local name",
+        True,
+    ),
     ("no-version.yaml", "notebooks: {a: {id: x}}\n", "missing `version` (expected `version: 1`)", True),
-    ("version-2.yaml", "version: 2\nnotebooks: {}\n", ":1: version: unsupported spec version 2 (this release reads version 1)", True),
+    (
+        "version-2.yaml",
+        "version: 2\nnotebooks: {}\n",
+        ":1: version: unsupported spec version 2 (this release reads version 1)",
+        True,
+    ),
     ("no-notebooks.yaml", "version: 1\n", "missing `notebooks`", True),
-    ("notebooks-list.yaml", "version: 1\nnotebooks: [a]\n", "notebooks: expected a mapping of local name to notebook settings, got a list", True),
-    ("entry-string.yaml", "version: 1\nnotebooks:\n  a: hello\n", 'notebooks.a: expected a mapping of notebook settings, got "hello"', True),
+    (
+        "notebooks-list.yaml",
+        "version: 1\nnotebooks: [a]\n",
+        "notebooks: expected a mapping of local name to notebook settings, got a list",
+        True,
+    ),
+    (
+        "entry-string.yaml",
+        "version: 1\nnotebooks:\n  a: hello\n",
+        'notebooks.a: expected a mapping of notebook settings, got "hello"',
+        True,
+    ),
     ("top-list.yaml", "- 1\n- 2\n", "expected a mapping with `version: 1` and `notebooks`, got a list", True),
-    ("project-id-int.yaml", "version: 1\nproject_id: 5\nnotebooks: {}\n", "project_id: expected string, got 5", True),
+    (
+        "project-id-int.yaml",
+        "version: 1\nproject_id: 5\nnotebooks: {}\n",
+        "project_id: expected string, got 5",
+        True,
+    ),
     ("dup-key.yaml", _nb("id: x\nid: y"), ":5: notebooks.box.id: duplicate key", False),
     ("malformed.yaml", "version: 1\nnotebooks:\n  a: {id: x\n", "invalid YAML", False),
-    ("python-object.yaml", "version: 1\nnotebooks: !!python/object/apply:os.system ['echo pwned']\n",
-     ":2: refused YAML tag !!python/object/apply:os.system", False),
+    (
+        "python-object.yaml",
+        "version: 1\nnotebooks: !!python/object/apply:os.system ['echo pwned']\n",
+        ":2: refused YAML tag !!python/object/apply:os.system",
+        False,
+    ),
     ("two-docs.yaml", "version: 1\nnotebooks: {}\n---\nversion: 1\n", "more than one YAML document", False),
     ("empty.yaml", "", "file is empty", False),
     ("blank.yaml", "\n  \n", "file is empty", False),
     ("only-comment.yaml", "# nothing here\n", "file holds no data", False),
-    ("non-utf8.yaml", b"version: 1\nnotebooks:\n  a: {id: \xff\xfe}\n", ":3: not UTF-8 text (byte 0xff", False),
+    (
+        "non-utf8.yaml",
+        b"version: 1\nnotebooks:\n  a: {id: \xff\xfe}\n",
+        ":3: not UTF-8 text (byte 0xff",
+        False,
+    ),
     ("malformed.json", '{"version": 1, "notebooks": {', "x.json:1: invalid JSON", False),
-    ("dup-key.json", '{"version": 1, "version": 1, "notebooks": {}}', 'invalid JSON: duplicate key "version"', False),
-    ("wrong-type.json", '{"version": 1,\n "notebooks": {"a": {"id": "x",\n  "flavor": 8}}}', ".json:3: notebooks.a.flavor: expected string, got 8", True),
+    (
+        "dup-key.json",
+        '{"version": 1, "version": 1, "notebooks": {}}',
+        'invalid JSON: duplicate key "version"',
+        False,
+    ),
+    (
+        "wrong-type.json",
+        '{"version": 1,\n "notebooks": {"a": {"id": "x",\n  "flavor": 8}}}',
+        ".json:3: notebooks.a.flavor: expected string, got 8",
+        True,
+    ),
     ("malformed.toml", "version = 1\nnotebooks = {\n", ".toml:2: invalid TOML", False),
-    ("wrong-type.toml", 'version = 1\n[notebooks.a]\nid = "x"\ncapacity = 5\n', "notebooks.a.capacity: unknown field", True),
+    (
+        "wrong-type.toml",
+        'version = 1\n[notebooks.a]\nid = "x"\ncapacity = 5\n',
+        "notebooks.a.capacity: unknown field",
+        True,
+    ),
     ("spec.txt", "version: 1\n", 'unknown spec file extension ".txt"', False),
 ]
 
@@ -204,8 +378,13 @@ def test_invalid_specs_are_refused_with_a_located_message(
     assert all("\n" not in p and p.startswith(str(path)) for p in problems)
     if schema:
         suffix = Path(name).suffix
-        data = (yaml.safe_load(content) if suffix == ".yaml" else json.loads(content) if suffix == ".json"
-                else tomllib.loads(content))  # type: ignore[arg-type]
+        data = (
+            yaml.safe_load(content)
+            if suffix == ".yaml"
+            else json.loads(content)
+            if suffix == ".json"
+            else tomllib.loads(content)
+        )  # type: ignore[arg-type]
         assert list(VALIDATOR.iter_errors(data)) != [], "the schema should refuse this spec too"
 
 
@@ -217,12 +396,22 @@ def test_invalid_corpus_is_large_enough() -> None:
 
 def test_every_problem_in_a_file_is_reported(tmp_path: Path) -> None:
     """One run lists every problem of a file, sorted by line, not only the first."""
-    path = _write(tmp_path, "many.yaml", _nb("flavr: a\nimage: {id: a, name: b}\nvolume: {capacity: '1'}\n"
-                                             "lease: {duration: soon}\nignore_changes: [nope]"))
+    path = _write(
+        tmp_path,
+        "many.yaml",
+        _nb(
+            "flavr: a\nimage: {id: a, name: b}\nvolume: {capacity: '1'}\n"
+            "lease: {duration: soon}\nignore_changes: [nope]"
+        ),
+    )
     problems = _problems(path)
     assert [p.split(": ", 2)[1] for p in problems] == [
-        "notebooks.box", "notebooks.box.flavr", "notebooks.box.image", "notebooks.box.volume.capacity",
-        "notebooks.box.lease.duration", "notebooks.box.ignore_changes[0]",
+        "notebooks.box",
+        "notebooks.box.flavr",
+        "notebooks.box.image",
+        "notebooks.box.volume.capacity",
+        "notebooks.box.lease.duration",
+        "notebooks.box.ignore_changes[0]",
     ]
     lines = [int(p.split(":")[1]) for p in problems]
     assert lines == sorted(lines) and lines[1:] == [4, 5, 6, 7, 8]
@@ -230,7 +419,11 @@ def test_every_problem_in_a_file_is_reported(tmp_path: Path) -> None:
 
 def test_host_bits_are_refused_not_widened(tmp_path: Path) -> None:
     """`10.0.0.1/24` is an error that suggests the network, never silently widened (loader-only check)."""
-    path = _write(tmp_path, "h.yaml", _nb("id: x\nendpoints:\n  - dev_service: SSH\n    allowed_access_ips: [10.0.0.1/24]"))
+    path = _write(
+        tmp_path,
+        "h.yaml",
+        _nb("id: x\nendpoints:\n  - dev_service: SSH\n    allowed_access_ips: [10.0.0.1/24]"),
+    )
     (problem,) = _problems(path)
     assert '"10.0.0.1/24" has host bits set (write 10.0.0.0/24 for the network' in problem
 
@@ -261,8 +454,10 @@ def test_contradicting_project_ids(tmp_path: Path) -> None:
 def test_missing_file_and_directory(tmp_path: Path) -> None:
     """A missing file and a directory are reported, each with its name."""
     problems = _problems(tmp_path / "nope.yaml", tmp_path)
-    assert problems == [f"{tmp_path / 'nope.yaml'}: no such file",
-                        f"{tmp_path}: is a directory (expected a spec file: .yaml, .yml, .json or .toml)"]
+    assert problems == [
+        f"{tmp_path / 'nope.yaml'}: no such file",
+        f"{tmp_path}: is a directory (expected a spec file: .yaml, .yml, .json or .toml)",
+    ]
 
 
 def test_oversized_file_is_refused_unread(tmp_path: Path) -> None:
@@ -278,16 +473,25 @@ def test_oversized_file_is_refused_unread(tmp_path: Path) -> None:
 def test_yaml_python_tags_never_run(tmp_path: Path) -> None:
     """A YAML document that tries to construct Python objects is refused and nothing runs."""
     marker = tmp_path / "pwned"
-    path = _write(tmp_path, "evil.yaml",
-                  f"version: 1\nnotebooks:\n  a: !!python/object/apply:os.system ['touch {marker}']\n")
+    path = _write(
+        tmp_path,
+        "evil.yaml",
+        f"version: 1\nnotebooks:\n  a: !!python/object/apply:os.system ['touch {marker}']\n",
+    )
     (problem,) = _problems(path)
     assert "refused YAML tag !!python/object/apply:os.system" in problem
     assert not marker.exists()
 
 
 def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "reconcile", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "reconcile", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_validate_cli_valid() -> None:

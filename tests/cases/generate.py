@@ -26,18 +26,36 @@ OBSERVED: dict[str, Any] = {
     "flavor": "modelarts.vm.cpu.8u",
     "endpoints": [
         {"dev_service": "NOTEBOOK", "uri": "192.168.0.12:8888"},
-        {"dev_service": "SSH", "allowed_access_ips": ["203.0.113.0/24", "198.51.100.7/32"],
-         "ssh_keys": ["ops-key", "ml-key"], "uri": "192.168.0.12:22"},
+        {
+            "dev_service": "SSH",
+            "allowed_access_ips": ["203.0.113.0/24", "198.51.100.7/32"],
+            "ssh_keys": ["ops-key", "ml-key"],
+            "uri": "192.168.0.12:22",
+        },
     ],
-    "image": {"id": "e1a07296-22a8-4f05-8bc8-e936c8e54090", "name": "notebook2.0-mul-kernel-cpu-cp36",
-              "swr_path": SWR, "type": "BUILD_IN"},
-    "lease": {"create_at": 1764050400000, "duration": 7200000, "enable": True, "type": "TIMING",
-              "update_at": 1764050400000},
+    "image": {
+        "id": "e1a07296-22a8-4f05-8bc8-e936c8e54090",
+        "name": "notebook2.0-mul-kernel-cpu-cp36",
+        "swr_path": SWR,
+        "type": "BUILD_IN",
+    },
+    "lease": {
+        "create_at": 1764050400000,
+        "duration": 7200000,
+        "enable": True,
+        "type": "TIMING",
+        "update_at": 1764050400000,
+    },
     "pool": {"id": "pool-7f3a2b", "name": "team-pool"},
     "status": "RUNNING",
     "token": "7b22482a-a4cb-4b46-e3b3-6a793a47967e",
     "url": f"https://authoring-modelarts-cnnorth4.huaweicloud.com/{ID}/lab",
-    "volume": {"capacity": 100, "category": "EVS", "mount_path": "/home/ma-user/work/", "ownership": "MANAGED"},
+    "volume": {
+        "capacity": 100,
+        "category": "EVS",
+        "mount_path": "/home/ma-user/work/",
+        "ownership": "MANAGED",
+    },
     "workspace_id": "0",
 }
 
@@ -48,9 +66,19 @@ SPEC: dict[str, Any] = {
     "feature": "NOTEBOOK",
     "flavor": "modelarts.vm.cpu.8u",
     "image": {"name": "notebook2.0-mul-kernel-cpu-cp36", "tag": "3.3.1.B007_V2"},
-    "volume": {"category": "EVS", "capacity": 100, "ownership": "MANAGED", "mount_path": "/home/ma-user/work/"},
-    "endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["203.0.113.0/24", "198.51.100.7/32"],
-                   "ssh_keys": ["ops-key", "ml-key"]}],
+    "volume": {
+        "category": "EVS",
+        "capacity": 100,
+        "ownership": "MANAGED",
+        "mount_path": "/home/ma-user/work/",
+    },
+    "endpoints": [
+        {
+            "dev_service": "SSH",
+            "allowed_access_ips": ["203.0.113.0/24", "198.51.100.7/32"],
+            "ssh_keys": ["ops-key", "ml-key"],
+        }
+    ],
     "lease": {"enable": True, "duration": 7200000, "type": "TIMING"},
     "status": "RUNNING",
     "pool": {"id": "pool-7f3a2b"},
@@ -65,9 +93,16 @@ def _set(doc: dict[str, Any], dotted: str, value: Any) -> None:
     doc[last] = value
 
 
-def scenario(name: str, *, spec: dict[str, Any] | None = None, observed: list[dict[str, Any]] | None = None,
-             spec_edits: dict[str, Any] | None = None, observed_edits: dict[str, Any] | None = None,
-             local: str = "train-box", raw_files: dict[str, str] | None = None) -> None:
+def scenario(
+    name: str,
+    *,
+    spec: dict[str, Any] | None = None,
+    observed: list[dict[str, Any]] | None = None,
+    spec_edits: dict[str, Any] | None = None,
+    observed_edits: dict[str, Any] | None = None,
+    local: str = "train-box",
+    raw_files: dict[str, str] | None = None,
+) -> None:
     """Write one scenario: the base spec and observation, with edits."""
     s = copy.deepcopy(SPEC) if spec is None else spec
     for path, value in (spec_edits or {}).items():
@@ -81,9 +116,12 @@ def scenario(name: str, *, spec: dict[str, Any] | None = None, observed: list[di
     for old in (folder / "observed").glob("*.json"):
         old.unlink()
     (folder / "spec.yaml").write_text(
-        yaml.safe_dump({"version": 1, "notebooks": notebooks}, sort_keys=False), encoding="utf-8")
+        yaml.safe_dump({"version": 1, "notebooks": notebooks}, sort_keys=False), encoding="utf-8"
+    )
     for i, body in enumerate(o):
-        (folder / "observed" / f"{i:02d}.json").write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+        (folder / "observed" / f"{i:02d}.json").write_text(
+            json.dumps(body, indent=2) + "\n", encoding="utf-8"
+        )
     for file, text in (raw_files or {}).items():
         (folder / "observed" / file).write_text(text, encoding="utf-8")
 
@@ -94,19 +132,34 @@ def main() -> None:
     scenario("drift-name", spec_edits={"name": "train-box-2"})
     scenario("drift-description", spec_edits={"description": "GPU-free sandbox"})
     scenario("drift-flavor-running", spec_edits={"flavor": "modelarts.vm.cpu.16u"})
-    scenario("drift-flavor-stopped", spec_edits={"flavor": "modelarts.vm.cpu.16u", "status": "STOPPED"},
-             observed_edits={"status": "STOPPED"})
+    scenario(
+        "drift-flavor-stopped",
+        spec_edits={"flavor": "modelarts.vm.cpu.16u", "status": "STOPPED"},
+        observed_edits={"status": "STOPPED"},
+    )
     scenario("drift-image-id", spec_edits={"image": {"id": "11111111-2222-4333-8444-555555555555"}})
     scenario("drift-image-name", spec_edits={"image": {"name": "pytorch1.8-cuda10.2"}})
     scenario("drift-image-tag", spec_edits={"image.tag": "3.3.2"})
-    scenario("drift-image-swr-path", spec_edits={"image": {"swr_path": SWR.replace("3.3.1.B007_V2", "3.3.2")}})
+    scenario(
+        "drift-image-swr-path", spec_edits={"image": {"swr_path": SWR.replace("3.3.1.B007_V2", "3.3.2")}}
+    )
     scenario("drift-volume-grow", spec_edits={"volume.capacity": 200})
     scenario("drift-volume-shrink", spec_edits={"volume.capacity": 50})
     scenario("drift-volume-category", spec_edits={"volume.category": "EFS"})
     scenario("drift-volume-ownership", spec_edits={"volume.ownership": "DEDICATED"})
     scenario("drift-volume-mount-path", spec_edits={"volume.mount_path": "/data"})
-    scenario("drift-ssh-ips", spec_edits={"endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["203.0.113.0/24"],
-                                                         "ssh_keys": ["ops-key", "ml-key"]}]})
+    scenario(
+        "drift-ssh-ips",
+        spec_edits={
+            "endpoints": [
+                {
+                    "dev_service": "SSH",
+                    "allowed_access_ips": ["203.0.113.0/24"],
+                    "ssh_keys": ["ops-key", "ml-key"],
+                }
+            ]
+        },
+    )
     scenario("drift-ssh-keys", spec_edits={"endpoints": [{"dev_service": "SSH", "ssh_keys": ["ops-key"]}]})
     scenario("drift-ssh-endpoint-removed", spec_edits={"endpoints": [{"dev_service": "NOTEBOOK"}]})
     scenario("drift-ssh-endpoint-added", observed_edits={"endpoints": [{"dev_service": "NOTEBOOK"}]})
@@ -120,22 +173,54 @@ def main() -> None:
     scenario("drift-pool-name", spec_edits={"pool": {"name": "other-pool"}})
     scenario("drift-workspace", spec_edits={"workspace_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90"})
     # equivalent but differently written values: no drift
-    scenario("equivalent-values", spec_edits={
-        "endpoints": [{"dev_service": "ssh", "allowed_access_ips": ["198.51.100.7", "203.0.113.0/24", "198.51.100.7/32"],
-                       "ssh_keys": ["ml-key", "ops-key", "ml-key"]}],
-        "lease": {"enable": True, "duration": "2h", "type": "timing"},
-        "volume": {"category": "evs", "capacity": 100, "ownership": "managed", "mount_path": "/home/ma-user/work/"},
-        "status": "running",
-    }, observed_edits={"image": {"id": "e1a07296-22a8-4f05-8bc8-e936c8e54090", "name": "notebook2.0-mul-kernel-cpu-cp36",
-                                 "swr_path": SWR}})
+    scenario(
+        "equivalent-values",
+        spec_edits={
+            "endpoints": [
+                {
+                    "dev_service": "ssh",
+                    "allowed_access_ips": ["198.51.100.7", "203.0.113.0/24", "198.51.100.7/32"],
+                    "ssh_keys": ["ml-key", "ops-key", "ml-key"],
+                }
+            ],
+            "lease": {"enable": True, "duration": "2h", "type": "timing"},
+            "volume": {
+                "category": "evs",
+                "capacity": 100,
+                "ownership": "managed",
+                "mount_path": "/home/ma-user/work/",
+            },
+            "status": "running",
+        },
+        observed_edits={
+            "image": {
+                "id": "e1a07296-22a8-4f05-8bc8-e936c8e54090",
+                "name": "notebook2.0-mul-kernel-cpu-cp36",
+                "swr_path": SWR,
+            }
+        },
+    )
     # several changes at once: replacement wins, every path listed
-    scenario("replace-and-update", spec_edits={"volume.category": "EFS", "flavor": "modelarts.vm.cpu.16u",
-                                               "description": "rebuilt"})
+    scenario(
+        "replace-and-update",
+        spec_edits={"volume.category": "EFS", "flavor": "modelarts.vm.cpu.16u", "description": "rebuilt"},
+    )
     # runtime health
     scenario("pending-starting", observed_edits={"status": "STARTING"})
-    scenario("pending-with-drift", observed_edits={"status": "CREATING"}, spec_edits={"flavor": "modelarts.vm.cpu.16u"})
-    scenario("failed-error", observed_edits={"status": "ERROR", "fail_reason": "Insufficient GPU resources in the pool"})
-    scenario("failed-without-status-in-spec", spec_edits={"status": None}, observed_edits={"status": "START_FAILED"})
+    scenario(
+        "pending-with-drift",
+        observed_edits={"status": "CREATING"},
+        spec_edits={"flavor": "modelarts.vm.cpu.16u"},
+    )
+    scenario(
+        "failed-error",
+        observed_edits={"status": "ERROR", "fail_reason": "Insufficient GPU resources in the pool"},
+    )
+    scenario(
+        "failed-without-status-in-spec",
+        spec_edits={"status": None},
+        observed_edits={"status": "START_FAILED"},
+    )
     scenario("unknown-status", observed_edits={"status": "HIBERNATING"})
     # missing notebooks: not in the files, DELETED, and by name
     other = {**copy.deepcopy(OBSERVED), "id": "0e0e0e0e-0000-4000-8000-000000000000", "name": "someone-else"}
@@ -145,14 +230,28 @@ def main() -> None:
     scenario("by-name-found", spec=by_name)
     scenario("by-name-not-found", spec={**by_name, "name": "someone-else"})
     # ignore_changes: the drift is there and ignored
-    scenario("ignore-changes", spec_edits={"ignore_changes": ["lease", "description", "endpoints.SSH.allowed_access_ips"]},
-             observed_edits={"description": "edited by hand", "lease": {"enable": False},
-                             "endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["0.0.0.0/0"],
-                                            "ssh_keys": ["ops-key", "ml-key"]}]})
+    scenario(
+        "ignore-changes",
+        spec_edits={"ignore_changes": ["lease", "description", "endpoints.SSH.allowed_access_ips"]},
+        observed_edits={
+            "description": "edited by hand",
+            "lease": {"enable": False},
+            "endpoints": [
+                {"dev_service": "SSH", "allowed_access_ips": ["0.0.0.0/0"], "ssh_keys": ["ops-key", "ml-key"]}
+            ],
+        },
+    )
     # a fleet with one undecodable response: the error is isolated
-    fleet_spec = {"notebooks": {
-        f"box-{i}": {"id": f"00000000-0000-4000-8000-00000000000{i}", "flavor": "modelarts.vm.cpu.8u", "status": "RUNNING"}
-        for i in range(1, 5)}}
+    fleet_spec = {
+        "notebooks": {
+            f"box-{i}": {
+                "id": f"00000000-0000-4000-8000-00000000000{i}",
+                "flavor": "modelarts.vm.cpu.8u",
+                "status": "RUNNING",
+            }
+            for i in range(1, 5)
+        }
+    }
     fleet_obs = []
     for i in range(1, 5):
         body = copy.deepcopy(OBSERVED)
@@ -161,13 +260,31 @@ def main() -> None:
     fleet_obs[1]["lease"]["duration"] = "two hours"  # undecodable: a string where the API sends a Long
     fleet_obs[2]["flavor"] = "modelarts.vm.cpu.2u"  # drift
     scenario("fleet-one-undecodable", spec=fleet_spec, observed=fleet_obs)
-    list_spec = {"notebooks": {"a": {"id": "aaaa", "status": "RUNNING"}, "b": {"name": "nb-b", "status": "RUNNING"}}}
-    scenario("list-response", spec=list_spec, observed=[{
-        "current": 0, "pages": 1, "size": 2, "total": 2,
-        "data": [{"id": "aaaa", "name": "nb-a", "status": "RUNNING"}, {"id": "bbbb", "name": "nb-b", "status": "STOPPED"}],
-    }])
-    scenario("unreadable-file", spec={"notebooks": {"a": {"id": "aaaa", "status": "RUNNING"}}},
-             observed=[other], raw_files={"broken.json": '{"id": "aaaa", "status": "RUN'})
+    list_spec = {
+        "notebooks": {"a": {"id": "aaaa", "status": "RUNNING"}, "b": {"name": "nb-b", "status": "RUNNING"}}
+    }
+    scenario(
+        "list-response",
+        spec=list_spec,
+        observed=[
+            {
+                "current": 0,
+                "pages": 1,
+                "size": 2,
+                "total": 2,
+                "data": [
+                    {"id": "aaaa", "name": "nb-a", "status": "RUNNING"},
+                    {"id": "bbbb", "name": "nb-b", "status": "STOPPED"},
+                ],
+            }
+        ],
+    )
+    scenario(
+        "unreadable-file",
+        spec={"notebooks": {"a": {"id": "aaaa", "status": "RUNNING"}}},
+        observed=[other],
+        raw_files={"broken.json": '{"id": "aaaa", "status": "RUN'},
+    )
 
 
 if __name__ == "__main__":
