@@ -54,8 +54,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of `reconcile` and its subcommands."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of `reconcile` and its subcommands.
+
+    The emulator's options are added only when `argv` runs the emulator (or is not given), so the
+    other commands start without importing the HTTP server.
+    """
     parser = _Parser(
         prog="reconcile",
         description=_DESCRIPTION,
@@ -68,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate(commands)
     _add_plan(commands)
     _add_show(commands)
-    _add_emulator(commands)
+    _add_emulator(commands, full=argv is None or "emulator" in argv)
 
     schema = commands.add_parser(
         "schema",
@@ -142,9 +146,7 @@ def _add_show(commands: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=_cmd_show)
 
 
-def _add_emulator(commands: argparse._SubParsersAction[Any]) -> None:
-    from reconcile import emulator
-
+def _add_emulator(commands: argparse._SubParsersAction[Any], *, full: bool) -> None:
     p = commands.add_parser(
         "emulator",
         help="serve saved notebooks as a local ModelArts API (for demos and tests)",
@@ -156,8 +158,11 @@ def _add_emulator(commands: argparse._SubParsersAction[Any]) -> None:
         "  MODELARTS_AUTH_TOKEN=demo-token reconcile plan examples/*.yaml --endpoint http://127.0.0.1:8080",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    emulator.add_arguments(p)
-    p.set_defaults(func=emulator.run)
+    if full:
+        from reconcile import emulator
+
+        emulator.add_arguments(p)
+        p.set_defaults(func=emulator.run)
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
@@ -339,8 +344,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR

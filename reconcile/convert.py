@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import json
 import types
 import typing
@@ -378,8 +379,18 @@ def make_converter(*, detailed: bool = False, strict_keys: bool = False) -> catt
 
 
 _FAST = make_converter()
-_DETAILED = make_converter(detailed=True)
-_STRICT = make_converter(detailed=True, strict_keys=True)
+
+
+@functools.cache
+def _detailed() -> cattrs.Converter:
+    """The observed-mode converter with detailed validation: built on the first decode error."""
+    return make_converter(detailed=True)
+
+
+@functools.cache
+def _strict() -> cattrs.Converter:
+    """The spec-mode converter: built when the first spec is read."""
+    return make_converter(detailed=True, strict_keys=True)
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -462,7 +473,7 @@ def _decode(data: bytes | str | Mapping[str, Any], cls: type[T], source: str | N
     except Exception:
         pass
     try:
-        value = _DETAILED.structure(raw, cls)
+        value = _detailed().structure(raw, cls)
     except Exception as exc:
         problems = [FieldProblem(_join(p), m) for p, m in flatten_errors(exc)]
         raise DecodeError(problems, source) from None
@@ -520,4 +531,4 @@ def structure_strict(raw: Any, cls: type[T]) -> T:
     Raises:
         cattrs' validation errors; `flatten_errors` turns them into (path, message) pairs.
     """
-    return _STRICT.structure(raw, cls)
+    return _strict().structure(raw, cls)

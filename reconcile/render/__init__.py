@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 import enum
+import importlib
+from typing import TYPE_CHECKING
 
-from reconcile.plan import Plan
-from reconcile.render import jsonplan, junit, markdown, text
-from reconcile.render.jsonplan import read_plan
+if TYPE_CHECKING:
+    from reconcile.plan import Plan
 
 __all__ = ["FORMATS", "Format", "read_plan", "render"]
 
@@ -28,6 +29,8 @@ class Format(enum.StrEnum):
     MARKDOWN = "markdown"
     JUNIT = "junit"
 
+
+_MODULES = {Format.TEXT: "text", Format.JSON: "jsonplan", Format.MARKDOWN: "markdown", Format.JUNIT: "junit"}
 
 #: The format names, in the order the CLI lists them.
 FORMATS: tuple[str, ...] = tuple(f.value for f in Format)
@@ -52,12 +55,19 @@ def render(plan: Plan, fmt: Format | str, *, color: bool = False, artifact_name:
         chosen = Format(fmt)
     except ValueError:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
+    # Each renderer is imported when first used: a run renders one format, and start-up matters.
+    module = importlib.import_module(f"reconcile.render.{_MODULES[chosen]}")
     match chosen:
         case Format.TEXT:
-            return text.render(plan, color=color)
-        case Format.JSON:
-            return jsonplan.render(plan)
+            return module.render(plan, color=color)  # type: ignore[no-any-return]
         case Format.MARKDOWN:
-            return markdown.render(plan, artifact_name=artifact_name)
-        case Format.JUNIT:
-            return junit.render(plan)
+            return module.render(plan, artifact_name=artifact_name)  # type: ignore[no-any-return]
+        case _:
+            return module.render(plan)  # type: ignore[no-any-return]
+
+
+def read_plan(text: str | bytes, source: str) -> Plan:
+    """Read a JSON plan back (see `reconcile.render.jsonplan.read_plan`)."""
+    from reconcile.render.jsonplan import read_plan as read
+
+    return read(text, source)
