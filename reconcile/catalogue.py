@@ -15,7 +15,7 @@ import attrs
 
 from reconcile.enums import DevService
 
-__all__ = ["CATALOGUE", "IGNORABLE_PATHS", "Change", "FieldRule", "rule_for"]
+__all__ = ["CATALOGUE", "IGNORABLE_PATHS", "SERVICES", "Change", "FieldRule", "is_ignored", "rule_for"]
 
 
 class Change(enum.Enum):
@@ -37,22 +37,30 @@ class FieldRule:
         path: the spec path (`lease.duration`; `endpoints.SSH.ssh_keys` for each dev service).
         compared_as: how values are compared, in words (for documentation and `--help`).
         change: how a change is applied.
+        observed_default: what an absent observed value means (the API's documented default), so
+            a spec that states the default does not drift when the service leaves the field out.
     """
 
     path: str
     compared_as: str
     change: Change
+    observed_default: object = None
 
 
-_SERVICES = tuple(s.value for s in DevService)
+#: The dev services an endpoint can have (`endpoints.<SERVICE>` paths).
+SERVICES: tuple[str, ...] = tuple(s.value for s in DevService)
 
 
 def _endpoint_rules() -> list[FieldRule]:
     rules = []
-    for svc in _SERVICES:
+    for svc in SERVICES:
         rules += [
             FieldRule(f"endpoints.{svc}", "present or absent", Change.REPLACE),
-            FieldRule(f"endpoints.{svc}.allowed_access_ips", "set of canonical CIDRs", Change.RESTART_UPDATE),
+            FieldRule(
+                f"endpoints.{svc}.allowed_access_ips",
+                "set of canonical CIDRs; empty or absent means everyone (0.0.0.0/0)",
+                Change.RESTART_UPDATE,
+            ),
             FieldRule(f"endpoints.{svc}.ssh_keys", "set of key pair names", Change.REPLACE),
         ]
     return rules
@@ -69,20 +77,22 @@ CATALOGUE: tuple[FieldRule, ...] = (
         "exact text; the `:TAG` of `swr_path` when the service sends no tag",
         Change.RESTART_UPDATE,
     ),
-    FieldRule("image.swr_path", "exact text", Change.RESTART_UPDATE),
-    FieldRule("volume.capacity", "integer GB", Change.GROW_ONLY),
+    FieldRule(
+        "image.swr_path", "exact text; `:TAG` from `tag` when the path has none", Change.RESTART_UPDATE
+    ),
+    FieldRule("volume.capacity", "integer GB (only EVS grows in place)", Change.GROW_ONLY),
     FieldRule("volume.category", "exact (case-insensitive in the spec)", Change.REPLACE),
-    FieldRule("volume.ownership", "exact (case-insensitive in the spec)", Change.REPLACE),
-    FieldRule("volume.mount_path", "exact text", Change.REPLACE),
+    FieldRule("volume.ownership", "exact (case-insensitive in the spec)", Change.REPLACE, "MANAGED"),
+    FieldRule("volume.mount_path", "text, ignoring a trailing /", Change.REPLACE),
     *_endpoint_rules(),
     FieldRule("lease.enable", "bool", Change.LEASE),
     FieldRule("lease.duration", "milliseconds (2h == 7200000)", Change.LEASE),
-    FieldRule("lease.type", "exact (TIMING or IDLE)", Change.LEASE),
+    FieldRule("lease.type", "exact (TIMING or IDLE)", Change.LEASE, "TIMING"),
     FieldRule("status", "RUNNING or STOPPED", Change.STATUS),
-    FieldRule("feature", "exact (DEFAULT or NOTEBOOK)", Change.REPLACE),
+    FieldRule("feature", "exact (DEFAULT or NOTEBOOK)", Change.REPLACE, "NOTEBOOK"),
     FieldRule("pool.id", "exact text", Change.REPLACE),
     FieldRule("pool.name", "exact text", Change.REPLACE),
-    FieldRule("workspace_id", "exact text", Change.REPLACE),
+    FieldRule("workspace_id", "exact text", Change.REPLACE, "0"),
 )
 
 _BY_PATH = {rule.path: rule for rule in CATALOGUE}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import io
 import os
 import sys
 import tempfile
@@ -43,7 +45,7 @@ examples:
   reconcile show plan.json --format markdown
   reconcile schema spec > notebook-spec.schema.json
 
-exit status (plan): 0 no changes, 1 error, 2 changes (with --detailed-exitcode)
+exit status (plan): 0 success, 1 error; with --detailed-exitcode: 0 no changes, 1 error, 2 changes
 """
 
 
@@ -122,6 +124,7 @@ def _add_plan(commands: argparse._SubParsersAction[Any]) -> None:
     p.add_argument(
         "--observed",
         metavar="PATH",
+        type=_path_text,
         help="offline: a JSON file or a directory of saved GET or list responses",
     )
     _add_output_options(p)
@@ -169,7 +172,9 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     from reconcile.render import FORMATS
 
     p.add_argument("--format", choices=FORMATS, default="text", help=_FORMAT_HELP)
-    p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument(
+        "--out", metavar="FILE", type=_path_text, help="write to FILE (atomically) instead of stdout"
+    )
     p.add_argument(
         "--no-color",
         action="store_true",
@@ -203,6 +208,12 @@ def _add_live_options(g: argparse._ArgumentGroup) -> None:
         help="requests in flight at once (default 10)",
     )
     g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the endpoint's certificate")
+
+
+def _path_text(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got an empty string")
+    return text
 
 
 def _positive_int(text: str) -> int:
@@ -256,9 +267,20 @@ def _emit(args: argparse.Namespace, plan: Plan) -> None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same directory and a rename."""
+    """Write `text` to `path` through a temporary file in the same directory and a rename.
+
+    Raises:
+        OSError: naming `path` (never the temporary file) when it cannot be written.
+    """
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory (expected a file name)", str(path))
+    if not directory.is_dir():
+        raise FileNotFoundError(errno.ENOENT, f"no such directory {str(directory)!r}", str(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -344,6 +366,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    for stream in (sys.stdout, sys.stderr):  # service text must never crash a non-UTF-8 terminal
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     arguments = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(arguments)
     args = parser.parse_args(arguments)

@@ -15,8 +15,8 @@ import attrs
 from deepdiff import DeepDiff
 
 from reconcile import convert, normalize
-from reconcile.catalogue import Change, is_ignored, rule_for
-from reconcile.enums import DevService, NotebookStatus
+from reconcile.catalogue import SERVICES, Change, is_ignored, rule_for
+from reconcile.enums import DevService, NotebookStatus, VolumeCategory
 from reconcile.model import SECRET_FIELDS, Notebook
 from reconcile.plan import Action, ApplyMethod, Difference, Health, ResourceChange
 from reconcile.spec import NotebookSpec, SpecEntry
@@ -44,7 +44,6 @@ FAILED_STATES = frozenset(
         NotebookStatus.FROZEN,
     }
 )
-_SERVICES = tuple(s.value for s in DevService)
 
 Flat = dict[str, Any]
 
@@ -83,41 +82,53 @@ def desired_values(nb: NotebookSpec) -> Flat:
             if value is not None:
                 key = field.name
                 flat[f"{group}.{key}"] = _value(value)
+    if "volume.mount_path" in flat:
+        flat["volume.mount_path"] = normalize.path_text(flat["volume.mount_path"])
     if nb.endpoints is not None:
         stated = {ep.dev_service.value: ep for ep in nb.endpoints}
-        for svc in _SERVICES:
+        for svc in SERVICES:
             if svc in stated or svc == DevService.SSH.value:
                 flat[f"endpoints.{svc}"] = svc in stated
         for svc, ep in stated.items():
             if ep.allowed_access_ips is not None:
-                flat[f"endpoints.{svc}.allowed_access_ips"] = ep.allowed_access_ips
+                flat[f"endpoints.{svc}.allowed_access_ips"] = normalize.access_set(ep.allowed_access_ips)
             if ep.ssh_keys is not None:
                 flat[f"endpoints.{svc}.ssh_keys"] = ep.ssh_keys
     return flat
 
 
 def observed_values(nb: Notebook, paths: Any) -> Flat:
-    """The observed notebook's values at `paths`, normalised like `desired_values`."""
+    """The observed notebook's values at `paths`, normalised like `desired_values`.
+
+    An absent value reads as the API's documented default where the catalogue gives one.
+    """
     flat: Flat = {}
     for path in paths:
-        head, _, rest = path.partition(".")
-        if head == "endpoints":
-            svc, _, key = rest.partition(".")
-            ep = nb.endpoint(DevService(svc))
-            if not key:
-                flat[path] = ep is not None
-            elif key == "allowed_access_ips":
-                flat[path] = normalize.observed_cidrs(ep.allowed_access_ips if ep else None)
-            else:
-                flat[path] = normalize.string_set(ep.ssh_keys if ep else None)
-        elif head == "image" and rest == "tag":
-            flat[path] = nb.image.effective_tag if nb.image else None
-        elif rest:
-            obj = getattr(nb, head)
-            flat[path] = _value(getattr(obj, rest)) if obj is not None else None
-        else:
-            flat[path] = _value(getattr(nb, head))
+        flat[path] = _observed(nb, path)
+        if flat[path] is None:
+            flat[path] = rule_for(path).observed_default
     return flat
+
+
+def _observed(nb: Notebook, path: str) -> Any:
+    head, _, rest = path.partition(".")
+    if head == "endpoints":
+        svc, _, key = rest.partition(".")
+        ep = nb.endpoint(DevService(svc))
+        if not key:
+            return ep is not None
+        if key == "allowed_access_ips":
+            return normalize.observed_cidrs(ep.allowed_access_ips if ep else None)
+        return normalize.string_set(ep.ssh_keys if ep else None)
+    if head == "image" and nb.image is not None and rest in ("tag", "swr_path"):
+        return nb.image.effective_tag if rest == "tag" else nb.image.tagged_swr_path
+    if path == "volume.mount_path":
+        mount = nb.volume.mount_path if nb.volume else None
+        return normalize.path_text(mount) if mount is not None else None
+    if rest:
+        obj = getattr(nb, head)
+        return _value(getattr(obj, rest)) if obj is not None else None
+    return _value(getattr(nb, head))
 
 
 def _changed_paths(observed: Flat, desired: Flat) -> list[str]:
@@ -127,14 +138,30 @@ def _changed_paths(observed: Flat, desired: Flat) -> list[str]:
     return sorted(changed)
 
 
-def _method(path: str, observed: Any, desired: Any, status: NotebookStatus | None) -> ApplyMethod:
+@attrs.frozen
+class _Context:
+    """What decides how a difference is applied beyond the field itself.
+
+    Attributes:
+        running: the notebook is RUNNING now.
+        stays_running: it is meant to be RUNNING afterwards (the spec's status, else as it is now).
+        evs: its volume is EVS (or of unknown category): the only storage that grows in place.
+    """
+
+    running: bool
+    stays_running: bool
+    evs: bool
+
+
+def _method(path: str, observed: Any, desired: Any, ctx: _Context) -> ApplyMethod:
     change = rule_for(path).change
     if change is Change.RUNNING_UPDATE:
         return ApplyMethod.IN_PLACE
     if change is Change.RESTART_UPDATE:
-        return ApplyMethod.RESTART if status is NotebookStatus.RUNNING else ApplyMethod.IN_PLACE
+        # A running notebook is stopped for the update and started again, unless it is being stopped anyway.
+        return ApplyMethod.RESTART if ctx.running and ctx.stays_running else ApplyMethod.IN_PLACE
     if change is Change.GROW_ONLY:
-        grow = observed is None or (isinstance(observed, int) and desired > observed)
+        grow = observed is None or (ctx.evs and isinstance(observed, int) and desired > observed)
         return ApplyMethod.GROW if grow else ApplyMethod.REPLACE
     if change is Change.LEASE:
         return ApplyMethod.LEASE
@@ -180,12 +207,15 @@ def _create(entry: SpecEntry, reason: str) -> ResourceChange:
     identity = {"id": entry.notebook.id} if entry.notebook.id else {}
     if entry.notebook.name is not None:
         identity["name"] = entry.notebook.name
+    notes = [reason]
+    if entry.notebook.id is not None:
+        notes.append("a new notebook gets a new id: put it in the spec after creating it")
     return ResourceChange(
         name=entry.name,
         notebook_id=entry.notebook.id,
         actions=(Action.CREATE,),
         health=Health.MISSING,
-        notes=(reason,),
+        notes=tuple(notes),
         after=_merge(identity, desired),
     )
 
@@ -217,13 +247,21 @@ def compare(
         desired.pop("status", None)
     observed_flat = observed_values(observed, desired)
     changed = [] if observed_flat == desired else _changed_paths(observed_flat, desired)
+    running = status is NotebookStatus.RUNNING
+    final = desired.get("status")
+    category = observed.volume.category if observed.volume else None
+    ctx = _Context(
+        running=running,
+        stays_running=running if final is None else final == NotebookStatus.RUNNING.value,
+        evs=category is None or category is VolumeCategory.EVS,
+    )
     absent_endpoints = {p for p in changed if p.startswith("endpoints.") and p.count(".") == 1}
     diffs = [
         Difference(
             tuple(p.split(".")),
             _json(observed_flat[p]),
             _json(desired[p]),
-            _method(p, observed_flat[p], desired[p], status),
+            _method(p, observed_flat[p], desired[p], ctx),
         )
         for p in changed
         if not any(p.startswith(a + ".") for a in absent_endpoints)  # a missing endpoint says it all
@@ -262,7 +300,7 @@ def compare(
             if d.method is ApplyMethod.GROW
             or (d.method is ApplyMethod.IN_PLACE and rule_for(d.dotted_path).change is Change.RUNNING_UPDATE)
         ]
-        if needs_running and status is NotebookStatus.STOPPED:
+        if needs_running and status is NotebookStatus.STOPPED and not ctx.stays_running:
             notes.append(
                 "name, description and storage change only while RUNNING: "
                 "the notebook will be started for the update and stopped again"

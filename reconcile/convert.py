@@ -462,6 +462,8 @@ def _parse(data: bytes | str | Mapping[str, Any], source: str | None) -> Any:
         raise DecodeError([problem], source) from None
     except UnicodeDecodeError:
         raise DecodeError([FieldProblem("", "body is not UTF-8 text")], source) from None
+    except RecursionError:
+        raise DecodeError([FieldProblem("", "JSON nested too deeply")], source) from None
 
 
 def _decode(data: bytes | str | Mapping[str, Any], cls: type[T], source: str | None) -> T:

@@ -185,6 +185,13 @@ class Image:
         return None
 
     @property
+    def tagged_swr_path(self) -> str | None:
+        """`swr_path` with `:TAG` appended from `tag` when the path carries no tag of its own."""
+        if self.swr_path is None or not self.tag or ":" in self.swr_path.rsplit("/", 1)[-1]:
+            return self.swr_path
+        return f"{self.swr_path}:{self.tag}"
+
+    @property
     def create_at_datetime(self) -> dt.datetime | None:
         """`create_at` as an aware UTC datetime."""
         return ms_to_datetime(self.create_at)

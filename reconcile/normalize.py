@@ -15,10 +15,12 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
+    "EVERYONE",
+    "access_set",
     "canonical_cidr",
-    "format_duration",
     "observed_cidrs",
     "parse_duration",
+    "path_text",
     "string_set",
 ]
 
@@ -54,19 +56,6 @@ def parse_duration(value: int | str) -> int:
     )
 
 
-def format_duration(ms: int) -> str:
-    """Milliseconds as short text (`7200000` -> `2h`, `5400000` -> `1h30m`), for human output."""
-    if ms == 0:
-        return "0s"
-    parts = []
-    rest = ms
-    for unit in ("d", "h", "m", "s", "ms"):
-        count, rest = divmod(rest, _UNIT_MS[unit])
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
-
-
 def canonical_cidr(text: str) -> str:
     """An IP address or network in canonical CIDR form (`1.2.3.4` -> `1.2.3.4/32`).
 
@@ -87,15 +76,30 @@ def canonical_cidr(text: str) -> str:
     raise ValueError(f'"{text}" has host bits set (write {widened} for the network, or the address alone)')
 
 
+#: What an empty or absent SSH allow-list means: every address may connect (API page, Table 4).
+EVERYONE = "0.0.0.0/0"
+
+
+def access_set(cidrs: Iterable[str] | None) -> tuple[str, ...]:
+    """An allow-list as compared: a sorted set, with "nobody listed" read as everyone (0.0.0.0/0)."""
+    values = tuple(sorted(set(cidrs or ())))
+    return values or (EVERYONE,)
+
+
 def observed_cidrs(values: Iterable[str] | None) -> tuple[str, ...]:
-    """The service's allowed IPs as a sorted set of canonical CIDRs; unparsable text is kept as is."""
+    """The service's allowed IPs as canonical CIDRs (see `access_set`); unparsable text is kept."""
     out = set()
     for text in values or ():
         try:
             out.add(str(ipaddress.ip_network(text.strip(), strict=False)))
         except ValueError:
             out.add(text)
-    return tuple(sorted(out))
+    return access_set(out)
+
+
+def path_text(path: str) -> str:
+    """A directory path without its trailing slash: `/home/ma-user/work/` is `/home/ma-user/work`."""
+    return path.rstrip("/") or "/"
 
 
 def string_set(values: Iterable[str] | None) -> tuple[str, ...]:

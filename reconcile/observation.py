@@ -8,12 +8,21 @@ offline and live paths give identical plans for identical bodies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
-__all__ = ["Failed", "Found", "Missing", "Observation", "Target", "missing_by_id", "missing_by_name"]
+__all__ = [
+    "Failed",
+    "Found",
+    "Missing",
+    "Observation",
+    "Target",
+    "missing_by_id",
+    "missing_by_name",
+    "resolve_by_name",
+]
 
 
 @attrs.frozen
@@ -69,3 +78,21 @@ def missing_by_id(notebook_id: str) -> str:
 def missing_by_name(name: str) -> str:
     """The reason given when no notebook has the name (offline and live alike)."""
     return f"no notebook is named {name!r}"
+
+
+def resolve_by_name(name: str, candidates: Sequence[Found]) -> Observation:
+    """Pick the notebook named `name` among list entries or saved bodies (offline and live alike).
+
+    Only exact names count (the list API filters fuzzily). DELETED notebooks are passed over while a
+    live one carries the name. One match is Found; none is Missing (the plan says create); several
+    are Failed, naming the ids in sorted order so the message is the same however they were read.
+    """
+    exact = [c for c in candidates if isinstance(c.body, Mapping) and c.body.get("name") == name]
+    alive = [c for c in exact if c.body.get("status") != "DELETED"]  # type: ignore[union-attr]
+    matches = alive or exact
+    if not matches:
+        return Missing(missing_by_name(name))
+    ids = sorted({str(c.body.get("id")) for c in matches})  # type: ignore[union-attr]
+    if len(ids) == 1:
+        return matches[0]
+    return Failed(f"{len(ids)} notebooks are named {name!r} ({', '.join(ids)}); give the `id` in the spec")

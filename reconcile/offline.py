@@ -16,8 +16,18 @@ from typing import Any
 
 import attrs
 
+from reconcile.convert import describe_value
 from reconcile.exceptions import ObservedInputError
-from reconcile.observation import Failed, Found, Missing, Observation, Target, missing_by_id, missing_by_name
+from reconcile.observation import (
+    Failed,
+    Found,
+    Missing,
+    Observation,
+    Target,
+    missing_by_id,
+    missing_by_name,
+    resolve_by_name,
+)
 
 __all__ = ["MAX_OBSERVED_BYTES", "ObservedIndex", "load_observed", "observe_offline"]
 
@@ -51,20 +61,47 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
-def _bodies(file: Path, data: Any) -> list[Found]:
+def _bodies(file: Path, data: Any, unreadable: list[str]) -> list[Found]:
+    """The notebook bodies in one parsed file; what cannot be a notebook goes to `unreadable`."""
     if isinstance(data, Mapping) and isinstance(data.get("data"), list) and "id" not in data:
-        return [
-            Found(body=item, source=f"{file}#data[{i}]")
-            for i, item in enumerate(data["data"])
-            if isinstance(item, Mapping)
-        ]
+        found = []
+        for i, item in enumerate(data["data"]):
+            if isinstance(item, Mapping):
+                found.append(Found(body=item, source=f"{file}#data[{i}]"))
+            else:
+                unreadable.append(f"{file}#data[{i}]: expected a notebook object, got {describe_value(item)}")
+        return found
     if isinstance(data, Mapping):
         return [Found(body=data, source=str(file))]
+    unreadable.append(
+        f"{file}: expected a notebook object or a list response {{data: [...]}}, got {describe_value(data)}"
+    )
     return []
+
+
+def _read(file: Path, unreadable: list[str]) -> Any:
+    """The parsed JSON of one file, or None after recording why it cannot be used."""
+    try:
+        if file.stat().st_size > MAX_OBSERVED_BYTES:
+            unreadable.append(f"{file}: larger than {MAX_OBSERVED_BYTES // 2**20} MiB")
+            return None
+        return json.loads(file.read_bytes())
+    except json.JSONDecodeError as exc:
+        unreadable.append(f"{file}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    except UnicodeDecodeError:
+        unreadable.append(f"{file}: not UTF-8 text")
+    except RecursionError:
+        unreadable.append(f"{file}: JSON nested too deeply")
+    except OSError as exc:
+        unreadable.append(f"{file}: {exc.strerror or exc}")
+    return None
 
 
 def load_observed(path: str | Path) -> ObservedIndex:
     """Read every saved response under `path` and index it.
+
+    A body whose `id` is present but not a string is recorded as unreadable: leaving it out would
+    turn its notebook into a false `create`.
 
     Raises:
         ObservedInputError: `path` does not exist, or a directory holds no `*.json` file.
@@ -73,45 +110,28 @@ def load_observed(path: str | Path) -> ObservedIndex:
     by_name: dict[str, list[Found]] = defaultdict(list)
     unreadable: list[str] = []
     for file in _files(Path(path)):
-        try:
-            if file.stat().st_size > MAX_OBSERVED_BYTES:
-                unreadable.append(f"{file}: larger than {MAX_OBSERVED_BYTES // 2**20} MiB")
-                continue
-            data = json.loads(file.read_bytes())
-        except json.JSONDecodeError as exc:
-            unreadable.append(f"{file}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+        data = _read(file, unreadable)
+        if data is None:
             continue
-        except UnicodeDecodeError:
-            unreadable.append(f"{file}: not UTF-8 text")
-            continue
-        except OSError as exc:
-            unreadable.append(f"{file}: {exc.strerror or exc}")
-            continue
-        bodies = _bodies(file, data)
-        if not bodies:
-            unreadable.append(
-                f"{file}: expected a notebook object or a list response, got {type(data).__name__}"
-            )
-        for found in bodies:
+        for found in _bodies(file, data, unreadable):
             body = found.body
             assert isinstance(body, Mapping)
-            if isinstance(body.get("id"), str):
-                by_id[body["id"]].append(found)
+            notebook_id = body.get("id")
+            if isinstance(notebook_id, str):
+                by_id[notebook_id].append(found)
+            elif notebook_id is not None:
+                unreadable.append(f"{found.source}: id: expected string, got {describe_value(notebook_id)}")
             if isinstance(body.get("name"), str):
                 by_name[body["name"]].append(found)
     return ObservedIndex(dict(by_id), dict(by_name), tuple(unreadable))
 
 
-def _pick(matches: list[Found], what: str) -> Observation:
-    if len(matches) == 1:
+def _pick_by_id(notebook_id: str, matches: list[Found]) -> Observation:
+    """One notebook saved once, or saved several times with the same contents."""
+    if all(m.body == matches[0].body for m in matches):
         return matches[0]
-    ids = sorted({str(m.body.get("id")) for m in matches if isinstance(m.body, Mapping)})
     sources = ", ".join(m.source for m in matches)
-    if len(ids) == 1:  # the same notebook saved twice: the saved copies must agree
-        if all(m.body == matches[0].body for m in matches):
-            return matches[0]
-        return Failed(f"{what} is saved more than once with different contents ({sources})")
-    return Failed(f"{what} matches {len(ids)} notebooks ({', '.join(ids)}); give its `id` in the spec")
+    return Failed(f"notebook {notebook_id} is saved more than once with different contents ({sources})")
 
 
 def observe_offline(targets: Sequence[Target], index: ObservedIndex) -> dict[str, Observation]:
@@ -124,14 +144,20 @@ def observe_offline(targets: Sequence[Target], index: ObservedIndex) -> dict[str
     for target in targets:
         if target.notebook_id is not None:
             matches = index.by_id.get(target.notebook_id, [])
-            what = f"notebook {target.notebook_id}"
+            observation = _pick_by_id(target.notebook_id, matches) if matches else None
         else:
-            matches = index.by_name.get(target.notebook_name or "", [])
-            what = f"notebook named {target.notebook_name!r}"
-        if matches:
-            out[target.name] = _pick(matches, what)
+            found = resolve_by_name(
+                target.notebook_name or "", index.by_name.get(target.notebook_name or "", [])
+            )
+            observation = None if isinstance(found, Missing) else found
+        if observation is not None:
+            out[target.name] = observation
         elif index.unreadable:
-            out[target.name] = Failed(f"{what} is not in the observed files, and {index.unreadable[0]}")
+            what = target.notebook_id or f"named {target.notebook_name!r}"
+            out[target.name] = Failed(
+                f"notebook {what} is not in the observed files, and {index.unreadable[0]}"
+                + (f" (and {len(index.unreadable) - 1} more)" if len(index.unreadable) > 1 else "")
+            )
         elif target.notebook_id is not None:
             out[target.name] = Missing(missing_by_id(target.notebook_id))
         else:

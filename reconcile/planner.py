@@ -12,7 +12,7 @@ from reconcile.compare import compare
 from reconcile.convert import decode_notebook
 from reconcile.exceptions import DecodeError
 from reconcile.observation import Failed, Found, Missing, Observation, Target
-from reconcile.plan import Plan, PlanError, ResourceChange
+from reconcile.plan import ADDRESS_PREFIX, Plan, PlanError, ResourceChange
 from reconcile.spec import Spec
 
 __all__ = ["build_plan", "targets"]
@@ -30,6 +30,7 @@ def build_plan(spec: Spec, observations: Mapping[str, Observation]) -> Plan:
     """Plan every spec entry; an entry that cannot be observed or decoded becomes a PlanError."""
     changes: list[ResourceChange] = []
     errors: list[PlanError] = []
+    managed: dict[str, str] = {}  # observed notebook id -> the address that manages it
     for entry in spec.entries:
         observation = observations.get(entry.name, Failed("not observed"))
         if isinstance(observation, Missing):
@@ -42,6 +43,12 @@ def build_plan(spec: Spec, observations: Mapping[str, Observation]) -> Plan:
                 notebook = decode_notebook(observation.body, source=observation.source)
             except DecodeError as exc:
                 errors.append(PlanError(entry.name, f"undecodable response: {exc}", entry.notebook.id))
+                continue
+            address = f"{ADDRESS_PREFIX}.{entry.name}"
+            if notebook.id is not None and managed.setdefault(notebook.id, address) != address:
+                owner = managed[notebook.id]
+                message = f"notebook {notebook.id} is also managed by {owner} (one entry per notebook)"
+                errors.append(PlanError(entry.name, message, entry.notebook.id))
                 continue
             changes.append(compare(entry, notebook))
     return Plan(resource_changes=changes, errors=errors)

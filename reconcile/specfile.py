@@ -71,20 +71,32 @@ class _Collector:
 # -- parsing ------------------------------------------------------------------------------------
 
 
-def _yaml_lines(node: yaml.Node, path: Path_, out: dict[Path_, int], dupes: list[tuple[Path_, int]]) -> None:
+def _yaml_lines(
+    node: yaml.Node, path: Path_, out: dict[Path_, int], dupes: list[tuple[Path_, int]], seen: set[int]
+) -> None:
+    """Record the line of every key and list item under `node`, and keys repeated in one mapping.
+
+    Each node is visited once: an alias points at a node already recorded where its anchor is, so
+    a "billion laughs" document costs no more than its text.
+    """
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
+        keys_here: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             child = (*path, key)
             line = key_node.start_mark.line + 1
-            if child in out:
+            if key in keys_here:
                 dupes.append((child, line))
-            out[child] = line
-            _yaml_lines(value_node, child, out, dupes)
+            keys_here.add(key)
+            out.setdefault(child, line)
+            _yaml_lines(value_node, child, out, dupes, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            out[(*path, i)] = item.start_mark.line + 1
-            _yaml_lines(item, (*path, i), out, dupes)
+            out.setdefault((*path, i), item.start_mark.line + 1)
+            _yaml_lines(item, (*path, i), out, dupes, seen)
 
 
 def _parse_yaml(text: str, col: _Collector, *, lines_only: bool = False) -> Any:
@@ -94,12 +106,16 @@ def _parse_yaml(text: str, col: _Collector, *, lines_only: bool = False) -> Any:
         if node is None:
             return None
         dupes: list[tuple[Path_, int]] = []
-        _yaml_lines(node, (), col.lines, dupes)
+        _yaml_lines(node, (), col.lines, dupes, set())
         if lines_only:
             return None
         for path, dupe_line in dupes:
             col.add(path, "duplicate key (each key may appear once)", dupe_line)
         return loader.construct_document(node)
+    except RecursionError:
+        if not lines_only:
+            col.add((), "nested too deeply (a spec is a few levels deep)")
+        return None if lines_only else _INVALID
     except yaml.YAMLError as exc:
         if lines_only:
             return None
@@ -139,6 +155,9 @@ def _parse_json(text: str, col: _Collector) -> Any:
     except ValueError as exc:
         col.add((), f"invalid JSON: {exc}")
         return _INVALID
+    except RecursionError:
+        col.add((), "nested too deeply (a spec is a few levels deep)")
+        return _INVALID
     _parse_yaml(text, col, lines_only=True)  # best effort: line numbers for later problems
     return data
 
@@ -146,6 +165,9 @@ def _parse_json(text: str, col: _Collector) -> Any:
 def _parse_toml(text: str, col: _Collector) -> Any:
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        col.add((), "nested too deeply (a spec is a few levels deep)")
+        return _INVALID
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = re.search(r"\(at line (\d+), column \d+\)", message)
@@ -199,8 +221,35 @@ def _type_word(value: Any) -> str:
     return convert.describe_value(value)
 
 
+#: Text fields that name something and so cannot be blank.
+_NON_BLANK: tuple[Path_, ...] = (
+    ("id",),
+    ("name",),
+    ("flavor",),
+    ("workspace_id",),
+    ("image", "id"),
+    ("image", "name"),
+    ("image", "tag"),
+    ("image", "swr_path"),
+    ("volume", "mount_path"),
+    ("pool", "id"),
+    ("pool", "name"),
+)
+
+
+def _blank_fields(nb: NotebookSpec) -> Iterator[Path_]:
+    for path in _NON_BLANK:
+        value: Any = nb
+        for step in path:
+            value = getattr(value, str(step), None)
+        if isinstance(value, str) and not value.strip():
+            yield path
+
+
 def _check_entry(name: str, nb: NotebookSpec, col: _Collector, *, skip_identity: bool = False) -> None:
     base: Path_ = ("notebooks", name)
+    for path in _blank_fields(nb):
+        col.add((*base, *path), "must not be empty")
     if nb.id is None and nb.name is None and not skip_identity:
         col.add(base, "no identity (expected `id`, or `name` alone to look the notebook up by name)")
     if nb.image is not None:
@@ -283,7 +332,9 @@ def _document(data: Any, col: _Collector) -> SpecDocument | None:
     if not isinstance(data, Mapping):
         col.add((), f"expected a mapping with `version: 1` and `notebooks`, got {_type_word(data)}")
         return None
-    for key in sorted(set(data) - _TOP_KEYS, key=str):
+    # `x-` keys are free for YAML anchors (`x-gpu: &gpu {...}`), as in docker-compose files.
+    extra = {k for k in data if not (isinstance(k, str) and k.startswith("x-"))} - _TOP_KEYS
+    for key in sorted(extra, key=str):
         close = difflib.get_close_matches(str(key), sorted(_TOP_KEYS - {"$schema"}), n=1)
         col.add(
             (str(key),),
@@ -380,6 +431,7 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
     entries: dict[str, SpecEntry] = {}
     where: dict[str, str] = {}
     ids: dict[str, str] = {}
+    names: dict[str, str] = {}
     project: tuple[str, str] | None = None
     for path in paths:
         doc, found, lines = load_spec_file(path)
@@ -418,8 +470,20 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
                     )
                 )
                 continue
+            if nb.id is None and nb.name is not None and nb.name in names:
+                problems.append(
+                    SpecProblem(
+                        file,
+                        lines.get(("notebooks", name, "name")),
+                        f"notebooks.{name}.name",
+                        f"a notebook named {nb.name!r} is already managed as {names[nb.name]}",
+                    )
+                )
+                continue
             if nb.id is not None:
                 ids[nb.id] = f"notebooks.{name}"
+            elif nb.name is not None:
+                names[nb.name] = f"notebooks.{name}"
             entries[name] = SpecEntry(name, nb, file)
             where[name] = here
     if problems:
@@ -429,11 +493,3 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
         project_id=project[0] if project else None,
         files=tuple(str(p) for p in paths),
     )
-
-
-def iter_problems(paths: Sequence[str | Path]) -> Iterator[SpecProblem]:
-    """Every problem in the given spec files (nothing when they are valid)."""
-    try:
-        load_spec(paths)
-    except SpecError as exc:
-        yield from exc.problems

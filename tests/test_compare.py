@@ -28,10 +28,16 @@ _ip_text = st.one_of(_ipv4, _ipv4.map(lambda a: a + "/32"), _cidr)
 
 @st.composite
 def observed_notebooks(draw: st.DrawFn) -> dict[str, Any]:
-    """A healthy observed notebook (RUNNING or STOPPED) with every managed field set."""
+    """A healthy observed notebook (RUNNING or STOPPED) with every managed field set.
+
+    Fields with a documented default (lease.type, volume.ownership, workspace_id, feature, the SSH
+    allow-list) are sometimes left out, and the image tag sometimes sits in `tag` instead of the
+    `swr_path`, as the service does.
+    """
     image_name = draw(_name)
     tag = draw(_name)
-    return {
+    tag_in_path = draw(st.booleans())
+    nb: dict[str, Any] = {
         "id": str(draw(st.uuids())),
         "name": draw(_name),
         "description": draw(st.text(max_size=30)),
@@ -42,14 +48,14 @@ def observed_notebooks(draw: st.DrawFn) -> dict[str, Any]:
         "image": {
             "id": str(draw(st.uuids())),
             "name": image_name,
-            "swr_path": f"swr.example.com/org/{image_name}:{tag}",
-            **({"tag": tag} if draw(st.booleans()) else {}),
+            "swr_path": f"swr.example.com/org/{image_name}" + (f":{tag}" if tag_in_path else ""),
+            **({"tag": tag} if not tag_in_path or draw(st.booleans()) else {}),
         },
         "volume": {
             "capacity": draw(st.integers(1, 4000)),
             "category": draw(st.sampled_from(["EVS", "SFS", "EFS"])),
             "ownership": draw(st.sampled_from(["MANAGED", "DEDICATED"])),
-            "mount_path": "/home/ma-user/work/",
+            "mount_path": draw(st.sampled_from(["/home/ma-user/work/", "/home/ma-user/work", "/data/"])),
         },
         "endpoints": draw(
             st.permutations(
@@ -75,35 +81,75 @@ def observed_notebooks(draw: st.DrawFn) -> dict[str, Any]:
         "token": TOKEN,
         "url": "https://example.com/lab",
     }
+    for path in draw(st.sets(st.sampled_from(sorted(DEFAULTS)))):
+        head, _, rest = path.partition(".")
+        if path == "allowed_access_ips":
+            next(e for e in nb["endpoints"] if e["dev_service"] == "SSH").pop("allowed_access_ips")
+        elif rest:
+            nb[head].pop(rest)
+        else:
+            nb.pop(head)
+    return nb
 
 
-def spec_like(observed: dict[str, Any]) -> dict[str, Any]:
+#: Fields the service may leave out, and the value a user would write for them.
+DEFAULTS = {
+    "lease.type": "TIMING",
+    "volume.ownership": "MANAGED",
+    "workspace_id": "0",
+    "feature": "NOTEBOOK",
+    "allowed_access_ips": ["0.0.0.0/0"],
+}
+
+
+def spec_like(observed: dict[str, Any], image_key: str = "name", pool_key: str = "id") -> dict[str, Any]:
     """A spec entry stating every managed field with the observed values (written as a user might)."""
     ssh = next(e for e in observed["endpoints"] if e["dev_service"] == "SSH")
     image = observed["image"]
+    full_swr = (
+        image["swr_path"]
+        if ":" in image["swr_path"].rsplit("/", 1)[-1]
+        else f"{image['swr_path']}:{image['tag']}"
+    )
+    images = {
+        "name": {"name": image["name"], "tag": full_swr.rsplit(":", 1)[1]},
+        "id": {"id": image["id"]},
+        "swr_path": {"swr_path": full_swr},
+    }
+    volume = observed["volume"]
     return {
         "id": observed["id"],
         "name": observed["name"],
         "description": observed["description"],
-        "feature": observed["feature"].lower(),
+        "feature": observed.get("feature", DEFAULTS["feature"]).lower(),
         "flavor": observed["flavor"],
-        "image": {"name": image["name"], "tag": image["swr_path"].rsplit(":", 1)[1]},
-        "volume": {k: observed["volume"][k] for k in ("capacity", "category", "ownership", "mount_path")},
+        "image": images[image_key],
+        "volume": {
+            "capacity": volume["capacity"],
+            "category": volume["category"],
+            "ownership": volume.get("ownership", DEFAULTS["volume.ownership"]),
+            # written with the trailing slash flipped: it must not matter
+            "mount_path": volume["mount_path"][:-1]
+            if volume["mount_path"].endswith("/")
+            else volume["mount_path"] + "/",
+        },
         "endpoints": [
             {
                 "dev_service": "ssh",
-                "allowed_access_ips": list(reversed(ssh["allowed_access_ips"])),
+                "allowed_access_ips": list(
+                    reversed(ssh.get("allowed_access_ips") or DEFAULTS["allowed_access_ips"])
+                ),
                 "ssh_keys": ssh["ssh_keys"] + ssh["ssh_keys"][:1],
             }
         ],
         "lease": {
             "enable": observed["lease"]["enable"],
             "duration": observed["lease"]["duration"],
-            "type": observed["lease"]["type"],
+            "type": observed["lease"].get("type", DEFAULTS["lease.type"]),
         },
         "status": observed["status"],
-        "pool": {"id": observed["pool"]["id"]},
-        "workspace_id": observed["workspace_id"],
+        "pool": {pool_key: observed["pool"][pool_key]},
+        "workspace_id": observed.get("workspace_id", DEFAULTS["workspace_id"]),
     }
 
 
@@ -116,38 +162,69 @@ def _other(choices: list[str], current: str) -> str:
     return next(c for c in choices if c != current.upper())
 
 
-MUTATIONS = {
-    "name": lambda s: s.update(name=s["name"] + "-x"),
-    "description": lambda s: s.update(description=s["description"] + "!"),
-    "flavor": lambda s: s.update(flavor=s["flavor"] + ".x"),
-    "image.name": lambda s: s["image"].update(name=s["image"]["name"] + "-x"),
-    "image.tag": lambda s: s["image"].update(tag=s["image"]["tag"] + "-x"),
-    "volume.capacity": lambda s: s["volume"].update(capacity=s["volume"]["capacity"] + 1),
-    "volume.category": lambda s: s["volume"].update(category=_other(["EVS", "SFS"], s["volume"]["category"])),
-    "volume.ownership": lambda s: s["volume"].update(
-        ownership=_other(["MANAGED", "DEDICATED"], s["volume"]["ownership"])
+#: One change per managed path, and the spec style (image key, pool key) it needs.
+MUTATIONS: dict[str, tuple[Any, str, str]] = {
+    "name": (lambda s: s.update(name=s["name"] + "-x"), "name", "id"),
+    "description": (lambda s: s.update(description=s["description"] + "!"), "name", "id"),
+    "flavor": (lambda s: s.update(flavor=s["flavor"] + ".x"), "name", "id"),
+    "image.id": (lambda s: s["image"].update(id="00000000-0000-4000-8000-000000000000"), "id", "id"),
+    "image.name": (lambda s: s["image"].update(name=s["image"]["name"] + "-x"), "name", "id"),
+    "image.tag": (lambda s: s["image"].update(tag=s["image"]["tag"] + "-x"), "name", "id"),
+    "image.swr_path": (lambda s: s["image"].update(swr_path=s["image"]["swr_path"] + "-x"), "swr_path", "id"),
+    "volume.capacity": (lambda s: s["volume"].update(capacity=s["volume"]["capacity"] + 1), "name", "id"),
+    "volume.category": (
+        lambda s: s["volume"].update(category=_other(["EVS", "SFS"], s["volume"]["category"])),
+        "name",
+        "id",
     ),
-    "volume.mount_path": lambda s: s["volume"].update(mount_path="/data/"),
-    "endpoints.SSH.allowed_access_ips": lambda s: s["endpoints"][0].update(
-        allowed_access_ips=[*s["endpoints"][0]["allowed_access_ips"], "2001:db8::/32"]
+    "volume.ownership": (
+        lambda s: s["volume"].update(ownership=_other(["MANAGED", "DEDICATED"], s["volume"]["ownership"])),
+        "name",
+        "id",
     ),
-    "endpoints.SSH.ssh_keys": lambda s: s["endpoints"][0].update(
-        ssh_keys=[*s["endpoints"][0]["ssh_keys"], "NEW KEY"]
+    "volume.mount_path": (lambda s: s["volume"].update(mount_path="/elsewhere/"), "name", "id"),
+    "endpoints.SSH": (lambda s: s.update(endpoints=[{"dev_service": "NOTEBOOK"}]), "name", "id"),
+    "endpoints.SSH.allowed_access_ips": (
+        lambda s: s["endpoints"][0].update(
+            allowed_access_ips=[*s["endpoints"][0]["allowed_access_ips"], "2001:db8::/32"]
+        ),
+        "name",
+        "id",
     ),
-    "lease.enable": lambda s: s["lease"].update(enable=not s["lease"]["enable"]),
-    "lease.duration": lambda s: s["lease"].update(duration=s["lease"]["duration"] + 60_000),
-    "lease.type": lambda s: s["lease"].update(type=_other(["TIMING", "IDLE"], s["lease"]["type"])),
-    "status": lambda s: s.update(status=_other(["RUNNING", "STOPPED"], s["status"])),
-    "feature": lambda s: s.update(feature=_other(["NOTEBOOK", "DEFAULT"], s["feature"])),
-    "pool.id": lambda s: s["pool"].update(id=s["pool"]["id"] + "-x"),
-    "workspace_id": lambda s: s.update(workspace_id=s["workspace_id"] + "1"),
+    "endpoints.SSH.ssh_keys": (
+        lambda s: s["endpoints"][0].update(ssh_keys=[*s["endpoints"][0]["ssh_keys"], "NEW KEY"]),
+        "name",
+        "id",
+    ),
+    "lease.enable": (lambda s: s["lease"].update(enable=not s["lease"]["enable"]), "name", "id"),
+    "lease.duration": (lambda s: s["lease"].update(duration=s["lease"]["duration"] + 60_000), "name", "id"),
+    "lease.type": (
+        lambda s: s["lease"].update(type=_other(["TIMING", "IDLE"], s["lease"]["type"])),
+        "name",
+        "id",
+    ),
+    "status": (lambda s: s.update(status=_other(["RUNNING", "STOPPED"], s["status"])), "name", "id"),
+    "feature": (lambda s: s.update(feature=_other(["NOTEBOOK", "DEFAULT"], s["feature"])), "name", "id"),
+    "pool.id": (lambda s: s["pool"].update(id=s["pool"]["id"] + "-x"), "name", "id"),
+    "pool.name": (lambda s: s["pool"].update(name=s["pool"]["name"] + "-x"), "name", "name"),
+    "workspace_id": (lambda s: s.update(workspace_id=s["workspace_id"] + "1"), "name", "id"),
 }
 
 
-@given(observed_notebooks())
-def test_spec_made_from_an_observed_notebook_plans_no_changes(observed: dict[str, Any]) -> None:
-    """A spec that states what is observed (reordered, duplicated, lower-cased) plans no-op."""
-    rc = compare(entry_for(spec_like(observed)), decode_notebook(observed))
+def mutated(observed: dict[str, Any], path: str) -> dict[str, Any]:
+    """The matching spec with the one field at `path` changed."""
+    change, image_key, pool_key = MUTATIONS[path]
+    spec = spec_like(observed, image_key, pool_key)
+    change(spec)
+    return spec
+
+
+@given(observed_notebooks(), st.sampled_from(["name", "id", "swr_path"]), st.sampled_from(["id", "name"]))
+def test_spec_made_from_an_observed_notebook_plans_no_changes(
+    observed: dict[str, Any], image_key: str, pool_key: str
+) -> None:
+    """A spec stating what is observed (reordered, duplicated, lower-cased, defaults spelt out) plans no-op."""
+    rc = compare(entry_for(spec_like(observed, image_key, pool_key)), decode_notebook(observed))
     assert rc.actions == (Action.NO_OP,), rc.differences
     assert rc.differences == ()
 
@@ -155,9 +232,7 @@ def test_spec_made_from_an_observed_notebook_plans_no_changes(observed: dict[str
 @given(observed_notebooks(), st.sampled_from(sorted(MUTATIONS)))
 def test_one_changed_field_gives_exactly_one_difference(observed: dict[str, Any], path: str) -> None:
     """Changing any one managed field of a matching spec yields exactly one difference, at that path."""
-    spec = spec_like(observed)
-    MUTATIONS[path](spec)
-    rc = compare(entry_for(spec), decode_notebook(observed))
+    rc = compare(entry_for(mutated(observed, path)), decode_notebook(observed))
     assert [d.dotted_path for d in rc.differences] == [path]
     assert rc.actions != (Action.NO_OP,)
 
@@ -165,8 +240,7 @@ def test_one_changed_field_gives_exactly_one_difference(observed: dict[str, Any]
 @given(observed_notebooks(), st.sampled_from(sorted(MUTATIONS)))
 def test_rendering_is_deterministic(observed: dict[str, Any], path: str) -> None:
     """Every format renders byte-identically twice, and never contains the token."""
-    spec = spec_like(observed)
-    MUTATIONS[path](spec)
+    spec = mutated(observed, path)
     plan = Plan(resource_changes=[compare(entry_for(spec), decode_notebook(copy.deepcopy(observed)))])
     again = Plan(resource_changes=[compare(entry_for(spec), decode_notebook(copy.deepcopy(observed)))])
     for fmt in FORMATS:

@@ -363,6 +363,11 @@ INVALID: list[tuple[str, str | bytes, str, bool]] = [
         True,
     ),
     ("spec.txt", "version: 1\n", 'unknown spec file extension ".txt"', False),
+    ("blank-id.yaml", _nb('id: ""'), ":4: notebooks.box.id: must not be empty", True),
+    ("blank-flavor.yaml", _nb('id: x\nflavor: "  "'), ":5: notebooks.box.flavor: must not be empty", True),
+    ("blank-pool.yaml", _nb('id: x\npool: {name: ""}'), "notebooks.box.pool.name: must not be empty", True),
+    ("deep.json", '{"version": 1, "notebooks": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+     "nested too deeply", False),
 ]
 
 
@@ -522,3 +527,43 @@ def test_schema_spec_command_prints_the_schema() -> None:
     result = _run("schema", "spec")
     assert result.returncode == 0
     assert json.loads(result.stdout) == load_schema("spec")
+
+
+def test_same_name_identity_twice(tmp_path: Path) -> None:
+    """Two entries identified by the same notebook name are refused: one notebook, one entry."""
+    a = _write(tmp_path, "a.yaml", "version: 1\nnotebooks:\n  one: {name: nb}\n  two:\n    name: nb\n")
+    (problem,) = _problems(a)
+    assert problem == f"{a}:5: notebooks.two.name: a notebook named 'nb' is already managed as notebooks.one"
+
+
+def test_yaml_alias_bomb_is_cheap(tmp_path: Path) -> None:
+    """A "billion laughs" spec is reported in well under a minute instead of expanding exponentially."""
+    lines = ["version: 1", "a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]
+    lines.append("notebooks: {box: {id: y, description: *a11}}")
+    path = _write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
+    result = _run("validate", str(path))  # _run gives up (and fails the test) after 60 s
+    assert result.returncode == 1
+    assert f"{path}:14: notebooks.box.description: expected string, got a list" in result.stderr
+
+
+def test_duplicate_parent_key_reports_once(tmp_path: Path) -> None:
+    """A repeated mapping key is one problem, not one more for each key under it."""
+    path = _write(tmp_path, "dup.yaml", "version: 1\nnotebooks:\n  box: {id: a}\n  box: {id: b}\n")
+    assert _problems(path) == [f"{path}:4: notebooks.box: duplicate key (each key may appear once)"]
+
+
+def test_yaml_anchors_and_merge_keys_work(tmp_path: Path) -> None:
+    """Anchors in `x-` extension keys and `<<` merge keys, common for fleets, load like the expanded spec."""
+    text = (
+        "version: 1\n"
+        "x-gpu: &gpu {flavor: modelarts.vm.gpu.v100, status: RUNNING}\n"
+        "notebooks:\n"
+        "  a: {<<: *gpu, id: a}\n"
+        "  b: {<<: *gpu, id: b, status: STOPPED}\n"
+    )
+    spec = load_spec([_write(tmp_path, "anchors.yaml", text)])
+    a, b = (e.notebook for e in spec.entries)
+    assert (a.id, a.flavor, a.status) == ("a", "modelarts.vm.gpu.v100", DesiredStatus.RUNNING)
+    assert (b.id, b.flavor, b.status) == ("b", "modelarts.vm.gpu.v100", DesiredStatus.STOPPED)
+    assert list(VALIDATOR.iter_errors(yaml.safe_load(text))) == []

@@ -65,7 +65,8 @@ def render(plan: Plan) -> str:
     Raises:
         ValueError: a value in the plan is not representable in JSON (NaN, infinity).
     """
-    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    # ASCII only: any text the service sends (even a lone surrogate) survives every pipe and file.
+    return json.dumps(plan_document(plan), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:

@@ -154,7 +154,9 @@ def _resource(rc: ResourceChange, pal: _Palette) -> list[str]:
     health_note = {
         Health.PENDING: f"pending: the notebook is{status or ' in a transitional state'}",
         Health.FAILED: f"failed: the notebook is{status or ' in a failed state'}",
-        Health.UNKNOWN: f"status{status} is not a documented status",
+        Health.UNKNOWN: f"status{status} is not a documented status"
+        if status
+        else "the service sent no status",
     }.get(rc.health)
     for note in ([health_note] if health_note else []) + list(rc.notes):
         lines.append(f"  # ({clean_text(note)})")

@@ -1,0 +1,125 @@
+"""Offline observation (`reconcile.offline`) and the planner's handling of what it finds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconcile.exceptions import ObservedInputError
+from reconcile.observation import Failed, Found, Missing, Target
+from reconcile.offline import load_observed, observe_offline
+from reconcile.plan import Action
+from reconcile.planner import build_plan, targets
+from reconcile.specfile import spec_from_data
+
+
+def _save(folder: Path, name: str, data: Any) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return path
+
+
+def test_get_bodies_and_list_responses_are_indexed(tmp_path: Path) -> None:
+    """A directory (read recursively) of GET bodies and list responses is indexed by id and name."""
+    _save(tmp_path, "a.json", {"id": "a", "name": "nb-a"})
+    _save(tmp_path / "sub", "list.json", {"current": 0, "data": [{"id": "b", "name": "nb-b"}], "total": 1})
+    index = load_observed(tmp_path)
+    assert sorted(index.by_id) == ["a", "b"] and sorted(index.by_name) == ["nb-a", "nb-b"]
+    assert index.by_id["b"][0].source == f"{tmp_path / 'sub' / 'list.json'}#data[0]"
+    assert index.unreadable == ()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"id": "a", ', "invalid JSON at line 1"),
+        ([{"id": "a"}], "expected a notebook object or a list response {data: [...]}, got a list"),
+        ({"data": [{"id": "x"}, 5]}, "#data[1]: expected a notebook object, got 5"),
+        ({"id": 7, "name": "x"}, "id: expected string, got 7"),
+        ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
+    ],
+)
+def test_unusable_files_are_recorded_not_skipped(tmp_path: Path, content: Any, expected: str) -> None:
+    """A file or entry that cannot be a notebook is recorded, so nothing turns into a false create."""
+    _save(tmp_path, "bad.json", content)
+    _save(tmp_path, "good.json", {"id": "other"})
+    index = load_observed(tmp_path)
+    assert len(index.unreadable) == 1 and expected in index.unreadable[0]
+    (observation,) = observe_offline([Target("t", notebook_id="a")], index).values()
+    assert isinstance(observation, Failed) and expected in observation.message
+
+
+def test_missing_path_and_empty_directory(tmp_path: Path) -> None:
+    """A missing path or a directory without *.json files is an error for the whole run."""
+    with pytest.raises(ObservedInputError, match="no such file or directory"):
+        load_observed(tmp_path / "nope")
+    with pytest.raises(ObservedInputError, match=r"no \*\.json files"):
+        load_observed(tmp_path)
+
+
+def test_identical_copies_are_one_notebook_and_different_copies_an_error(tmp_path: Path) -> None:
+    """The same notebook saved twice is fine; two different bodies under one id are an error."""
+    _save(tmp_path, "a1.json", {"id": "a", "flavor": "x"})
+    _save(tmp_path, "a2.json", {"id": "a", "flavor": "x"})
+    _save(tmp_path, "b1.json", {"id": "b", "flavor": "x"})
+    _save(tmp_path, "b2.json", {"id": "b", "flavor": "y"})
+    result = observe_offline(
+        [Target("a", notebook_id="a"), Target("b", notebook_id="b")], load_observed(tmp_path)
+    )
+    assert isinstance(result["a"], Found)
+    assert (
+        isinstance(result["b"], Failed)
+        and "saved more than once with different contents" in result["b"].message
+    )
+
+
+def test_name_lookup_skips_deleted_and_refuses_ambiguity(tmp_path: Path) -> None:
+    """By name, a DELETED namesake is passed over; two live namesakes are an error naming both ids."""
+    _save(
+        tmp_path,
+        "l.json",
+        {
+            "data": [
+                {"id": "old", "name": "box", "status": "DELETED"},
+                {"id": "new", "name": "box", "status": "RUNNING"},
+                {"id": "t1", "name": "twin"},
+                {"id": "t2", "name": "twin"},
+                {"id": "gone", "name": "ghost", "status": "DELETED"},
+            ]
+        },
+    )
+    index = load_observed(tmp_path)
+    result = observe_offline(
+        [
+            Target("box", notebook_name="box"),
+            Target("twin", notebook_name="twin"),
+            Target("ghost", notebook_name="ghost"),
+            Target("none", notebook_name="none"),
+        ],
+        index,
+    )
+    assert isinstance(result["box"], Found) and result["box"].body["id"] == "new"  # type: ignore[index]
+    assert result["twin"] == Failed("2 notebooks are named 'twin' (t1, t2); give the `id` in the spec")
+    assert isinstance(result["ghost"], Found)  # only a DELETED one: the plan says create
+    assert result["none"] == Missing("no notebook is named 'none'")
+
+
+def test_two_entries_resolving_to_one_notebook(tmp_path: Path) -> None:
+    """An id entry and a name entry that find the same notebook: the second is an error, not a second plan."""
+    _save(tmp_path, "a.json", {"id": "a", "name": "box", "status": "RUNNING", "flavor": "x"})
+    spec = spec_from_data(
+        {
+            "version": 1,
+            "notebooks": {"by-id": {"id": "a", "flavor": "y"}, "by-name": {"name": "box", "flavor": "z"}},
+        }
+    )
+    plan = build_plan(spec, observe_offline(targets(spec), load_observed(tmp_path)))
+    assert [rc.name for rc in plan.resource_changes] == ["by-id"]
+    assert plan.resource_changes[0].actions == (Action.UPDATE,)
+    assert [(e.name, e.message) for e in plan.errors] == [
+        ("by-name", "notebook a is also managed by modelarts_notebook.by-id (one entry per notebook)")
+    ]
