@@ -33,6 +33,7 @@ from reconcile.secret import Secret
 __all__ = [
     "ALGORITHM",
     "AUTH_TOKEN_VARS",
+    "LIST_LIMITS",
     "AkSkAuth",
     "Authenticator",
     "EnvCredentials",
@@ -60,6 +61,9 @@ EMPTY_PAYLOAD_HASH: Final = hashlib.sha256(b"").hexdigest()
 CONTENT_SHA256_HEADER: Final = "X-Sdk-Content-Sha256"
 #: Environment variables holding an IAM token, in the order they are read.
 AUTH_TOKEN_VARS: Final = ("MODELARTS_AUTH_TOKEN", "HW_AUTH_TOKEN")
+#: Page sizes the list API accepts. Defined here, with the rest of the wire protocol both the client
+#: and the emulator speak, because the emulator must not import `client` (and so urllib3).
+LIST_LIMITS: Final = (10, 20, 50)
 
 #: A query parameter value, as the SDK accepts it (a list repeats the key once per value).
 QueryValue = str | int | bool | Sequence[str]
@@ -374,7 +378,8 @@ def credentials_from_env(env: Mapping[str, str]) -> EnvCredentials:
     - region: `HW_REGION_NAME` (its endpoint: `endpoint_for_region`).
 
     Raises:
-        ConfigError: half an AK/SK pair (the message names the missing variable, never a value).
+        ConfigError: half an AK/SK pair (the message names the missing or empty variable, never a
+            value).
     """
 
     def get(name: str) -> str | None:
@@ -396,7 +401,8 @@ def credentials_from_env(env: Mapping[str, str]) -> EnvCredentials:
             if ak is None or sk is None:
                 missing = ak_var if ak is None else sk_var
                 present = sk_var if ak is None else ak_var
-                raise ConfigError(f"{present} is set but {missing} is not: set both, or neither")
+                state = "is empty" if missing in env else "is not set"
+                raise ConfigError(f"{present} is set but {missing} {state}: set both, or neither")
             security_token = get(st_var)
             auth = AkSkAuth(ak, Secret(sk), Secret(security_token) if security_token else None)
             break

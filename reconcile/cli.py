@@ -157,8 +157,10 @@ def _add_emulator(commands: argparse._SubParsersAction[Any], *, full: bool) -> N
         "under the real ModelArts paths, on loopback by default, with optional auth checks and\n"
         "injected faults.\n"
         "Prints its URL; pass it to `reconcile plan --endpoint URL`. Stop with Ctrl-C.",
-        epilog="example:\n  reconcile emulator --data examples/observed --port 8080 --token demo-token\n"
-        "  MODELARTS_AUTH_TOKEN=demo-token reconcile plan examples/*.yaml --endpoint http://127.0.0.1:8080",
+        epilog="example:\n"
+        "  EMULATOR_TOKEN=demo-token reconcile emulator --data examples/observed --port 8080\n"
+        "  MODELARTS_AUTH_TOKEN=demo-token \\\n"
+        "    reconcile plan examples/*.yaml --endpoint http://127.0.0.1:8080",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     if full:

@@ -14,21 +14,25 @@ error responses) into `reconcile.exceptions`::
     HTTP 401 / 403                                  -> AuthError (the message names the notebook)
     any other status >= 300                         -> ApiError
     reset, timeout, TLS, truncated/oversized body,
-    invalid JSON in a list page                     -> TransportError
+    a list page not JSON, or nested too deeply      -> TransportError
 
 Each carries the status, the ModelArts `error_code`/`error_msg` and the `X-Request-Id`; messages are one
-line and are scrubbed of every secret the authenticator holds.
+line and are scrubbed of every secret the authenticator holds (as sent, and URL-, JSON-, HTML- or
+base64-encoded) before they are shortened, so a cut never leaves part of a secret behind.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import ipaddress
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Self
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import attrs
 import urllib3
@@ -44,7 +48,7 @@ from urllib3.exceptions import (
 from urllib3.util import Retry
 
 from reconcile._version import __version__
-from reconcile.auth import Authenticator, QueryValue, canonical_query
+from reconcile.auth import LIST_LIMITS, Authenticator, QueryValue, canonical_query
 from reconcile.exceptions import (
     ApiError,
     AuthError,
@@ -67,8 +71,6 @@ __all__ = [
 
 #: Largest response body accepted (8 MiB); a notebook is a few KiB, a 50-entry list page ~100 KiB.
 DEFAULT_MAX_BODY_BYTES: Final = 8 * 1024 * 1024
-#: Page sizes the list API accepts.
-LIST_LIMITS: Final = (10, 20, 50)
 #: ModelArts error codes that mean "this notebook does not exist" (HTTP 400), as Terraform reads them.
 NOT_FOUND_CODES: Final = frozenset({"ModelArts.6309", "ModelArts.6357", "ModelArts.6404"})
 #: Statuses retried (429 honours Retry-After; so does 503 when it sends one).
@@ -76,7 +78,9 @@ RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 #: A list that has not ended after this many pages is a broken server, not a big fleet.
 MAX_LIST_PAGES: Final = 10_000
 _CHUNK: Final = 64 * 1024
+#: Longest error text quoted from a response body; a whole message is at most twice this.
 _MESSAGE_MAX: Final = 300
+_SCHEME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,15}$")
 
 
 @attrs.frozen
@@ -169,21 +173,39 @@ def make_pool(*, ca_bundle: str | None = None, maxsize: int = 10) -> urllib3.Poo
 def check_endpoint(endpoint: str) -> str:
     """The endpoint as `scheme://host[:port]`, after checking it is safe to send credentials to.
 
+    A message never quotes the endpoint itself, only its scheme or host: a mistyped endpoint may
+    carry a password (`user:pass@`), a token in its query string, or a secret pasted as the path.
+
     Raises:
-        ConfigError: not http(s); credentials, a path or a query in the URL; or `http://` to a
-            host that is not loopback (127.0.0.0/8, ::1, localhost).
+        ConfigError: not http(s); credentials, a path, a query or a fragment in the URL; a bad
+            port; or `http://` to a host that is not loopback (127.0.0.0/8, ::1, localhost).
     """
-    parts = urlsplit(endpoint.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"invalid endpoint {_safe_endpoint(endpoint)!r}: expected https://HOST[:PORT]")
-    if parts.username is not None or parts.password is not None:
-        raise ConfigError("the endpoint must not contain credentials; use the environment instead")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigError(f"invalid endpoint {endpoint!r}: expected https://HOST[:PORT] with no path")
+    text = endpoint.strip()
+    expected = "expected https://HOST[:PORT]"
+    if "@" in text:
+        raise ConfigError(
+            f"invalid endpoint: credentials (user:password@) are not allowed in it ({expected}); "
+            "give credentials in the environment"
+        )
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unbalanced `[` in an IPv6 host
+        raise ConfigError(f"invalid endpoint: {expected}") from None
+    if "?" in text:
+        raise ConfigError(f"invalid endpoint: query strings are not allowed in it ({expected})")
+    if "#" in text:
+        raise ConfigError(f"invalid endpoint: fragments (#...) are not allowed in it ({expected})")
+    if parts.scheme not in ("https", "http"):
+        got = f" (scheme {parts.scheme!r})" if _SCHEME.match(parts.scheme) and "//" in text else ""
+        raise ConfigError(f"invalid endpoint{got}: {expected}")
+    if not parts.hostname:
+        raise ConfigError(f"invalid endpoint: no host ({expected})")
+    if parts.path not in ("", "/"):
+        raise ConfigError(f"invalid endpoint {parts.hostname!r}: a path is not allowed ({expected})")
     try:
         parts.port  # noqa: B018  (raises on an invalid port)
     except ValueError:
-        raise ConfigError(f"invalid endpoint {endpoint!r}: bad port") from None
+        raise ConfigError(f"invalid endpoint {parts.hostname!r}: bad port ({expected})") from None
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigError(
             f"refusing plain http:// to {parts.hostname}: credentials would travel in clear; "
@@ -409,7 +431,10 @@ class ModelArtsClient:
     def _status_error(
         self, status: int, headers: Mapping[str, str], body: bytes, subject: str, url: str
     ) -> ApiError:
-        code, msg = _error_fields(body)
+        raw_code, raw_msg = _error_fields(body)
+        # Scrub the whole text first, then shorten: a cut through a secret would leave part of it.
+        code = self._scrub(raw_code, limit=_MESSAGE_MAX) if raw_code else None
+        msg = self._scrub(raw_msg, limit=_MESSAGE_MAX) if raw_msg else None
         request_id = headers.get("X-Request-Id")
         detail = f"HTTP {status}" + (f" {code}" if code else "") + (f": {msg}" if msg else "")
         if request_id:
@@ -417,7 +442,7 @@ class ModelArtsClient:
         kwargs: dict[str, Any] = {
             "status": status,
             "error_code": code,
-            "error_msg": self._scrub(msg) if msg else None,
+            "error_msg": msg,
             "request_id": request_id,
             "url": url,
         }
@@ -440,13 +465,14 @@ class ModelArtsClient:
             return ApiError(self._scrub(f"{subject}: unexpected redirect ({detail})"), **kwargs)
         return ApiError(self._scrub(f"{subject}: request refused ({detail})"), **kwargs)
 
-    def _scrub(self, text: str) -> str:
-        """`text` on one line, shortened, with every secret value of the authenticator redacted."""
-        for secret in self.auth.secrets():
-            value = secret.reveal()
-            if value:
-                text = text.replace(value, REDACTED)
-        return _one_line(text)
+    def _scrub(self, text: str, limit: int = _MESSAGE_MAX * 2) -> str:
+        """`text` with every secret of the authenticator redacted, then on one line, shortened."""
+        forms = {form for secret in self.auth.secrets() for form in _secret_forms(secret.reveal())}
+        if forms:
+            # Longest first, so a secret's encoded form is redacted whole, not the secret inside it.
+            pattern = "|".join(re.escape(form) for form in sorted(forms, key=lambda f: (-len(f), f)))
+            text = re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
+        return _one_line(text, limit)
 
     def _notebook_path(self, notebook_id: str) -> str:
         if not notebook_id:
@@ -463,6 +489,8 @@ def _parse_list_page(body: bytes, where: str) -> tuple[list[dict[str, Any]], int
         page = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise TransportError(_one_line(f"{where}: invalid JSON ({exc})")) from exc
+    except RecursionError as exc:  # the stdlib parser recurses once per nested array or object
+        raise TransportError(f"{where}: the response nests too deeply to be read") from exc
     data = page.get("data") if isinstance(page, dict) else None
     if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
         raise TransportError(
@@ -473,27 +501,55 @@ def _parse_list_page(body: bytes, where: str) -> tuple[list[dict[str, Any]], int
 
 
 def _error_fields(body: bytes) -> tuple[str | None, str | None]:
-    """`error_code` and `error_msg` of an error body, read as the official SDK reads them."""
+    """`error_code` and `error_msg` of an error body, read as the official SDK reads them.
+
+    A body that is not JSON (or nests too deeply to parse) gives its whole text as the message;
+    the caller scrubs secrets from it before shortening it.
+    """
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         text = body.decode("utf-8", "replace").strip()
-        return None, text[:_MESSAGE_MAX] or None
+        return None, text or None
     return _find_error_pair(parsed)
 
 
 def _find_error_pair(value: object) -> tuple[str | None, str | None]:
-    if not isinstance(value, dict):
-        return None, None
-    for code_key, msg_key in (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")):
-        if code_key in value and msg_key in value:
-            code, msg = value[code_key], value[msg_key]
-            return (str(code) if code is not None else None), (str(msg) if msg is not None else None)
-    for nested in value.values():
-        found = _find_error_pair(nested)
-        if found != (None, None):
-            return found
+    """The first code/message pair in a parsed body, searching objects depth-first (no recursion)."""
+    pairs = (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message"))
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, dict):
+            continue
+        for code_key, msg_key in pairs:
+            if code_key in current and msg_key in current:
+                code, msg = current[code_key], current[msg_key]
+                return (str(code) if code is not None else None), (str(msg) if msg is not None else None)
+        stack.extend(reversed(list(current.values())))
     return None, None
+
+
+def _secret_forms(value: str) -> set[str]:
+    """The ways a secret may come back in a response: as sent, URL-, JSON-, HTML- or base64-encoded."""
+    if not value:
+        return set()
+    raw = value.encode("utf-8")
+    forms = {
+        value,
+        quote(value, safe=""),
+        quote(value),
+        quote_plus(value),
+        quote_plus(value, safe="/"),
+        quote(quote(value, safe=""), safe=""),  # encoded twice, as by a proxy re-encoding a URL
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        html.escape(value),
+        base64.b64encode(raw).decode("ascii").rstrip("="),
+        base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
+    }
+    forms |= {form.replace("/", "\\/") for form in forms}  # JSON may escape `/` as `\/`
+    return {form for form in forms if form}
 
 
 def _root_cause(exc: BaseException) -> str:
@@ -506,9 +562,9 @@ def _root_cause(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: str, limit: int = _MESSAGE_MAX * 2) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= _MESSAGE_MAX * 2 else flat[: _MESSAGE_MAX * 2 - 3] + "..."
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def _is_loopback(host: str) -> bool:
@@ -518,11 +574,3 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _safe_endpoint(endpoint: str) -> str:
-    """The endpoint for a message, with any userinfo (which might hold a password) removed."""
-    parts = urlsplit(endpoint)
-    return (
-        endpoint.replace(parts.netloc, parts.netloc.rpartition("@")[2]) if "@" in parts.netloc else endpoint
-    )

@@ -1,10 +1,10 @@
 """A local ModelArts notebook API over real HTTP, for tests and demos (`reconcile emulator`).
 
-It serves notebooks from a directory of JSON files under the real paths:
+It serves the notebooks of a directory of saved API responses, read by the very loader
+`reconcile plan --observed` uses (`reconcile.offline.load_observed`), under the real paths:
 
-- `GET /v1/{project_id}/notebooks/{id}`: the notebook's JSON (a single-notebook file is served byte
-  for byte). An unknown id answers HTTP 400 `ModelArts.6309`, as the service does; ids listed in
-  `plain_404_ids` answer a plain HTTP 404 instead.
+- `GET /v1/{project_id}/notebooks/{id}`: the notebook's JSON. An unknown id answers HTTP 400
+  `ModelArts.6309`, as the service does; ids listed in `plain_404_ids` answer a plain HTTP 404 instead.
 - `GET /v1/{project_id}/notebooks?limit=&offset=&name=`: `{current, data, pages, size, total}`, with
   `limit` one of 10, 20, 50 (default 10; anything else is HTTP 400), `offset` a record offset and
   `name` a case-insensitive substring match (the service's filter is fuzzy too). `current` is the
@@ -20,7 +20,9 @@ requests must carry the expected `X-Auth-Token` or a valid AK/SK signature (chec
 bodies. The server is threaded (one thread per connection, HTTP/1.1 keep-alive), and latency is a
 per-request sleep, so concurrent clients are served concurrently.
 
-Use `Emulator` as a context manager in tests; `add_arguments` and `run` make the CLI subcommand.
+Use `Emulator` as a context manager in tests; `add_arguments` and `run` make the CLI subcommand, which
+also reads the credentials it accepts from `EMULATOR_TOKEN`, `EMULATOR_AK`, `EMULATOR_SK` and
+`EMULATOR_SECURITY_TOKEN` (`ENV_VARS`), so they need not be on the command line, visible in `ps`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import contextlib
 import hmac
 import json
 import math
+import os
 import re
 import socket
 import struct
@@ -39,27 +42,39 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import attrs
 
-from reconcile.auth import verify_signature
+from reconcile.auth import LIST_LIMITS, verify_signature
 from reconcile.exceptions import ConfigError, ReconcileError
-from reconcile.secret import Secret
+from reconcile.offline import load_observed
+from reconcile.secret import REDACTED, Secret
 
 __all__ = [
+    "ENV_VARS",
     "Emulator",
     "EmulatorAuth",
     "Faults",
     "NotebookStore",
     "Schedule",
     "add_arguments",
+    "auth_from_args",
     "faults_from_args",
     "run",
 ]
 
-LIST_LIMITS: Final = (10, 20, 50)
+#: The environment variables `run` reads credentials from, by option; an option given wins.
+ENV_VARS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "token": "EMULATOR_TOKEN",
+        "ak": "EMULATOR_AK",
+        "sk": "EMULATOR_SK",
+        "security_token": "EMULATOR_SECURITY_TOKEN",
+    }
+)
 _NOTEBOOK_PATH: Final = re.compile(r"^/v1/(?P<project>[^/]+)/notebooks(?:/(?P<id>[^/]+))?/?$")
 _NOT_FOUND_BODY: Final = {
     "error_code": "APIGW.0101",
@@ -176,59 +191,53 @@ class NotebookStore:
         return cls(docs, bodies)
 
     @classmethod
-    def from_dir(cls, directory: str | Path) -> NotebookStore:
-        """Load every `*.json` file of `directory` (sorted by name).
+    def from_dir(cls, path: str | Path) -> NotebookStore:
+        """Load saved API responses exactly as `reconcile plan --observed PATH` reads them.
 
-        A file holds one `GET` response body (an object with an `id`), a list response (an object
-        with a `data` list) or a JSON array of notebooks.
+        PATH is a `*.json` file or a directory of them, read recursively in sorted order by
+        `reconcile.offline.load_observed`; each file holds one `GET` body or one list response
+        (`{data: [...]}`). A notebook saved more than once with identical bodies is served once;
+        a body without an `id` is not served. Each notebook is served as the JSON of its saved
+        body.
 
         Raises:
-            ConfigError: the directory is missing, or a file is unreadable, not JSON, of another
-                shape, or repeats an id; the message is one line naming the file.
+            ConfigError: PATH is missing or holds no `*.json` file; a file is unreadable, not JSON
+                or of another shape (a top-level array is not an API response); or one id has
+                different bodies. The message is one line naming the file.
         """
-        root = Path(directory)
-        if not root.is_dir():
-            raise ConfigError(f"emulator data: {str(root)!r} is not a directory")
-        docs: dict[str, Mapping[str, Any]] = {}
-        bodies: dict[str, bytes] = {}
-        origin: dict[str, Path] = {}
-        for path in sorted(root.glob("*.json")):
-            try:
-                raw = path.read_bytes()
-                parsed = json.loads(raw)
-            except OSError as exc:
-                raise ConfigError(f"emulator data: {path}: cannot read: {exc.strerror or exc}") from exc
-            except ValueError as exc:
-                raise ConfigError(f"emulator data: {path}: not JSON: {exc}") from exc
-            if isinstance(parsed, dict) and isinstance(parsed.get("id"), str):
-                entries, single = [parsed], True
-            elif isinstance(parsed, dict) and isinstance(parsed.get("data"), list):
-                entries, single = parsed["data"], False
-            elif isinstance(parsed, list):
-                entries, single = parsed, False
-            else:
-                raise ConfigError(
-                    f"emulator data: {path}: expected a notebook (an object with an id), "
-                    "a list response (an object with a data list) or an array of notebooks"
-                )
-            for index, entry in enumerate(entries):
-                nid = entry.get("id") if isinstance(entry, dict) else None
-                if not isinstance(nid, str) or not nid:
+        try:
+            index = load_observed(path)
+        except ReconcileError as exc:
+            raise ConfigError(f"emulator data: {exc}") from exc
+        except RecursionError as exc:  # the stdlib JSON parser recurses once per nesting level
+            raise ConfigError(f"emulator data: {path}: a file nests too deeply to be read") from exc
+        if index.unreadable:
+            more = len(index.unreadable) - 1
+            raise ConfigError(
+                f"emulator data: {index.unreadable[0]}" + (f" (and {more} more)" if more else "")
+            )
+        documents: list[Mapping[str, Any]] = []
+        for nid, saved in index.by_id.items():
+            first = saved[0]
+            for other in saved[1:]:
+                if other.body != first.body:
                     raise ConfigError(
-                        f"emulator data: {path}: entry {index} is not a notebook with a string id"
+                        f"emulator data: notebook {nid!r} is saved with different contents in "
+                        f"{first.source} and {other.source}"
                     )
-                if nid in docs:
-                    raise ConfigError(f"emulator data: {path}: notebook id {nid!r} is also in {origin[nid]}")
-                docs[nid], origin[nid] = entry, path
-                bodies[nid] = raw if single else json.dumps(entry).encode()
-        return cls(docs, bodies)
+            assert isinstance(first.body, Mapping)  # load_observed gives parsed bodies
+            documents.append(first.body)
+        try:
+            return cls.from_documents(documents)
+        except RecursionError as exc:
+            raise ConfigError(f"emulator data: {path}: a notebook nests too deeply to be served") from exc
 
 
 class Emulator:
     """A running (or ready to run) emulator; a context manager that starts and stops it.
 
     Args:
-        data: the notebooks, as a store or a directory to load.
+        data: the notebooks, as a store or a path to load with `NotebookStore.from_dir`.
         host: address to bind (default loopback).
         port: port to bind; 0 picks a free one (see `url`).
         auth: the credentials to require (default: none checked).
@@ -591,14 +600,31 @@ _SCHEDULED: Final = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the `reconcile emulator` options to `parser`."""
-    parser.add_argument("--data", required=True, metavar="DIR", help="directory of notebook JSON files")
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="PATH",
+        help="saved API responses, as for `plan --observed`: a *.json file or a directory of them "
+        "(read recursively), each a GET body or a list response",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind (default 0: any free port)")
+    parser.add_argument(
+        "--port", type=_port, default=0, help="port to bind, 0 to 65535 (default 0: any free port)"
+    )
     parser.add_argument("--project-id", help="serve only this project; others answer HTTP 403")
-    parser.add_argument("--token", help="require this X-Auth-Token (or a valid AK/SK signature)")
-    parser.add_argument("--ak", help="accept requests signed with this access key (with --sk)")
-    parser.add_argument("--sk", help="the secret key of --ak")
-    parser.add_argument("--security-token", help="with --ak: also require this X-Security-Token")
+    safer = "(safer than the option: arguments show in `ps`)"
+    parser.add_argument(
+        "--token",
+        help=f"require this X-Auth-Token (or a valid AK/SK signature); or set ${ENV_VARS['token']} {safer}",
+    )
+    parser.add_argument(
+        "--ak", help=f"accept requests signed with this access key (with --sk); or set ${ENV_VARS['ak']}"
+    )
+    parser.add_argument("--sk", help=f"the secret key of --ak; or set ${ENV_VARS['sk']} {safer}")
+    parser.add_argument(
+        "--security-token",
+        help=f"with --ak: also require this X-Security-Token; or set ${ENV_VARS['security_token']} {safer}",
+    )
     parser.add_argument(
         "--plain-404",
         action="append",
@@ -661,43 +687,56 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
     )
 
 
-def run(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = None) -> int:
+def run(
+    args: argparse.Namespace,
+    *,
+    stdout: Any = None,
+    stderr: Any = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
     """Run `reconcile emulator`: print the URL on stdout, serve until Ctrl-C.
 
+    Credentials not given as options are read from `env` (default `os.environ`), by the names in
+    `ENV_VARS`; empty values count as unset.
+
     Returns:
-        0 after Ctrl-C; 1 (with a one-line message on stderr) when the data directory, the options
-        or the address are unusable.
+        0 after Ctrl-C; 1, with a one-line message on stderr, when anything stops it from starting
+        (the data, the options, the credentials or the address).
     """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
+    environ = os.environ if env is None else env
+
+    def fail(text: str) -> int:
+        # No message we build quotes a secret, but the text of an unexpected error might.
+        for name in ("token", "sk", "security_token"):
+            value = _option(args, environ, name)
+            if value:
+                text = text.replace(value, REDACTED)
+        print(f"reconcile emulator: error: {' '.join(text.split())}", file=err)
+        return 1
+
     try:
-        auth = EmulatorAuth(
-            token=Secret(args.token) if args.token else None,
-            ak=args.ak or None,
-            sk=Secret(args.sk) if args.sk else None,
-            security_token=Secret(args.security_token) if args.security_token else None,
-        )
         emulator = Emulator(
             args.data,
             host=args.host,
             port=args.port,
-            auth=auth,
+            auth=auth_from_args(args, environ),
             faults=faults_from_args(args),
             plain_404_ids=args.plain_404,
             project_id=args.project_id,
             log=(lambda line: print(line, file=err, flush=True)) if args.log_requests else None,
         )
     except (ReconcileError, ValueError) as exc:  # attrs validators raise ValueError
-        print(f"reconcile emulator: error: {exc}", file=err)
-        return 1
+        return fail(str(exc))
+    except Exception as exc:  # anything else is still one line, never a traceback
+        return fail(f"{type(exc).__name__}: {exc}")
     try:
         emulator.start()
     except OSError as exc:
-        print(
-            f"reconcile emulator: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-            file=err,
-        )
-        return 1
+        return fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+    except Exception as exc:  # e.g. OverflowError for a port out of range, given programmatically
+        return fail(f"cannot listen on {args.host}:{args.port}: {type(exc).__name__}: {exc}")
     try:
         print(emulator.url, file=out, flush=True)
         count = len(emulator.store.bodies)
@@ -708,6 +747,39 @@ def run(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = None) -> 
     finally:
         emulator.stop()
     return 0
+
+
+def auth_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> EmulatorAuth:
+    """The credentials the options ask for; an option not given is read from its `ENV_VARS` variable.
+
+    Raises:
+        ConfigError: an AK without an SK, or an SK without an AK.
+    """
+    token, ak, sk, security_token = (
+        _option(args, env, name) for name in ("token", "ak", "sk", "security_token")
+    )
+    return EmulatorAuth(
+        token=Secret(token) if token else None,
+        ak=ak,
+        sk=Secret(sk) if sk else None,
+        security_token=Secret(security_token) if security_token else None,
+    )
+
+
+def _option(args: argparse.Namespace, env: Mapping[str, str], name: str) -> str | None:
+    """Option `name` if given, else its environment variable; empty values count as unset."""
+    given: str | None = getattr(args, name, None)
+    return given or env.get(ENV_VARS[name], "").strip() or None
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return value
 
 
 def _non_negative(text: str) -> int:

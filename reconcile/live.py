@@ -2,8 +2,9 @@
 
 `observe_live` observes many notebooks with at most `parallelism` requests in flight: a target with
 an id is read with `GET .../notebooks/{id}`; a target with only a name is looked up in the list API
-(one lookup per distinct name, all pages, exact name matches only). Every target gets an observation
-(`Found`, `Missing` or `Failed`): one notebook that cannot be read never stops the others.
+(one lookup per distinct name, all pages, resolved by `resolve_by_name` exactly as offline). Every
+target gets an observation (`Found`, `Missing` or `Failed`): one notebook that cannot be read never
+stops the others, and neither does an unexpected error in a worker (it is `Failed` for its targets).
 
 `client_from_options` builds the `ModelArtsClient` from command-line options and the environment;
 `observe_for_cli` does both for `reconcile plan`.
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 from reconcile.auth import credentials_from_env, endpoint_for_region
 from reconcile.client import ModelArtsClient, RetryPolicy, Timeouts
 from reconcile.exceptions import ConfigError, NotFoundError, ReconcileError
-from reconcile.observation import Failed, Found, Missing, Observation, Target, missing_by_id, missing_by_name
+from reconcile.observation import Failed, Found, Missing, Observation, Target, missing_by_id, resolve_by_name
 
 __all__ = ["NotebookSource", "Progress", "client_from_options", "observe_for_cli", "observe_live"]
 
@@ -66,9 +67,9 @@ def observe_live(
 
     Returns:
         One observation per target, keyed by `Target.name`, in the order of `targets`:
-        `Found(body=bytes)` for a GET, `Found(body=dict)` for the single exact name match,
+        `Found(body=bytes)` for a GET, `Found(body=dict)` for the notebook with the name,
         `Missing` when the service says there is no such notebook or no notebook has that name,
-        `Failed` for any other error or several notebooks with the name.
+        `Failed` for any other error, an empty id, or several notebooks with the name.
 
     Raises:
         ConfigError: `parallelism` is below 1.
@@ -78,19 +79,24 @@ def observe_live(
     results: dict[str, Observation] = {}
     by_job: dict[tuple[str, str], list[Target]] = {}
     for target in targets:
-        if target.notebook_id:
-            by_job.setdefault(("id", target.notebook_id), []).append(target)
+        failure: Failed | None = None
+        if target.notebook_id is not None:  # the id is the identity, even when a name is given too
+            if target.notebook_id:
+                by_job.setdefault(("id", target.notebook_id), []).append(target)
+            else:
+                failure = Failed(f"{target.name}: the notebook id is empty")
         elif target.notebook_name:
             by_job.setdefault(("name", target.notebook_name), []).append(target)
         else:
-            results[target.name] = Failed(f"{target.name}: no notebook id and no name to look it up by")
+            failure = Failed(f"{target.name}: no notebook id and no name to look it up by")
+        if failure is not None:
+            results[target.name] = failure
             if progress is not None:
-                progress(target, results[target.name])
+                progress(target, failure)
     if by_job:
         with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="observe") as executor:
             futures: dict[Future[Observation], tuple[str, str]] = {
-                executor.submit(_observe_id if kind == "id" else _observe_name, client, key): (kind, key)
-                for kind, key in by_job
+                executor.submit(_guarded, client, kind, key): (kind, key) for kind, key in by_job
             }
             for future in as_completed(futures):
                 observation = future.result()
@@ -99,6 +105,16 @@ def observe_live(
                     if progress is not None:
                         progress(target, observation)
     return {target.name: results[target.name] for target in targets}
+
+
+def _guarded(client: NotebookSource, kind: str, key: str) -> Observation:
+    """Observe one id or name; any error at all becomes `Failed`, so no worker can end the run."""
+    try:
+        return _observe_id(client, key) if kind == "id" else _observe_name(client, key)
+    except Exception as exc:  # a bug must cost one notebook, not the whole plan
+        subject = f"notebook {key!r}" if kind == "id" else f"notebooks named {key!r}"
+        # Only the type: the text of an exception we did not build might hold a secret.
+        return Failed(f"{subject}: unexpected error ({type(exc).__name__}); please report this")
 
 
 def _observe_id(client: NotebookSource, notebook_id: str) -> Observation:
@@ -115,13 +131,9 @@ def _observe_name(client: NotebookSource, name: str) -> Observation:
         entries = client.list_notebooks(name=name)
     except ReconcileError as exc:
         return Failed(message=str(exc))
-    matches = [entry for entry in entries if entry.get("name") == name]  # the API filter is fuzzy
-    if not matches:
-        return Missing(reason=missing_by_name(name))
-    if len(matches) > 1:
-        ids = ", ".join(str(entry.get("id")) for entry in matches)
-        return Failed(message=f"{len(matches)} notebooks are named {name!r} ({ids}); give the id in the spec")
-    return Found(body=matches[0], source=client.list_url(name))
+    source = client.list_url(name)
+    # The same rules as offline: exact names only, DELETED passed over, several ids are Failed.
+    return resolve_by_name(name, [Found(body=entry, source=source) for entry in entries])
 
 
 def client_from_options(

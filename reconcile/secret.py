@@ -8,7 +8,7 @@ repr, a log line, an f-string or an exception message that happens to include on
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final, Self
 
 __all__ = ["REDACTED", "Secret"]
 
@@ -50,3 +50,10 @@ class Secret:
 
     def __reduce__(self) -> str:  # pickling would write the value to disk or a pipe
         raise TypeError("a Secret cannot be pickled")
+
+    # `copy` falls back on `__reduce__`, which refuses; a Secret is immutable, so a copy is itself.
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self

@@ -289,15 +289,15 @@ def _check_entry(name: str, nb: NotebookSpec, col: _Collector, *, skip_identity:
         col.add((*base, "lease", "duration"), message)
     if nb.pool is not None and nb.pool.id is None and nb.pool.name is None:
         col.add((*base, "pool"), "empty pool (expected `id` or `name`)")
-    for i, path in enumerate(nb.ignore_changes):
-        if path not in IGNORABLE_PATHS:
-            close = difflib.get_close_matches(path, sorted(IGNORABLE_PATHS), n=1)
+    for i, ignored in enumerate(nb.ignore_changes):
+        if ignored not in IGNORABLE_PATHS:
+            close = difflib.get_close_matches(ignored, sorted(IGNORABLE_PATHS), n=1)
             hint = (
                 f"did you mean {close[0]}?"
                 if close
                 else "expected a managed field path such as lease.duration"
             )
-            col.add((*base, "ignore_changes", i), f'unknown path "{path}" ({hint})')
+            col.add((*base, "ignore_changes", i), f'unknown path "{ignored}" ({hint})')
 
 
 def _structure_entry(name: str, raw: Any, col: _Collector) -> NotebookSpec | None:

@@ -1,18 +1,23 @@
 """Test helpers for talking to the emulator over loopback: notebooks, credentials, fast clients.
 
 `Servers` starts emulators and builds clients pointed at them, and closes them all on exit; each test
-module wraps it in a small fixture. Notebook documents are generated from the API page's example
-response (copied here, so the tests need no file outside the repository).
+module wraps it in a small fixture. `CannedPool` stands in for the connection pool where a test needs
+an answer the emulator cannot give (an error body that echoes secrets, JSON nested 5,000 deep).
+Notebook documents are generated from the API page's example response (copied here, so the tests
+need no file outside the repository).
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import json
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Self
+
+import urllib3
 
 from reconcile.auth import AkSkAuth, TokenAuth
 from reconcile.client import ModelArtsClient, RetryPolicy, Timeouts
@@ -53,6 +58,8 @@ FAST_RETRY = RetryPolicy(
 )
 #: Short timeouts for tests.
 FAST_TIMEOUTS = Timeouts(connect=2.0, read=2.0)
+#: A JSON body nested deeper than the standard library's parser can follow.
+DEEPLY_NESTED = b'{"data": [], "total": 0, "unknown": ' + b"[" * 5000 + b"]" * 5000 + b"}"
 
 
 def notebook(index: int, name: str | None = None) -> dict[str, Any]:
@@ -93,6 +100,41 @@ def aksk_auth(sk: str = SK, security_token: str | None = None) -> AkSkAuth:
 def emulator_auth() -> EmulatorAuth:
     """What the default emulator accepts: `TOKEN`, or requests signed with `AK`/`SK`."""
     return EmulatorAuth(token=Secret(TOKEN), ak=AK, sk=Secret(SK))
+
+
+class CannedPool:
+    """A stand-in for urllib3's PoolManager that answers every request with one canned response."""
+
+    def __init__(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+        self.requests = 0
+
+    def request(self, method: str, url: str, **_options: Any) -> urllib3.HTTPResponse:
+        """The canned response, unread, as the client asks for it (`preload_content=False`)."""
+        self.requests += 1
+        return urllib3.HTTPResponse(
+            body=io.BytesIO(self.body),
+            status=self.status,
+            headers={"Content-Type": self.content_type, "X-Request-Id": "canned-request"},
+            preload_content=False,
+        )
+
+    def clear(self) -> None:
+        """Nothing to close."""
+
+
+def canned_client(pool: CannedPool, auth: Any = None) -> ModelArtsClient:
+    """A client whose every request is answered by `pool` (no network at all)."""
+    return ModelArtsClient(
+        "https://modelarts.example.com",
+        PROJECT_ID,
+        auth if auth is not None else token_auth(),
+        retry=FAST_RETRY,
+        timeouts=FAST_TIMEOUTS,
+        pool=pool,  # type: ignore[arg-type]  # duck-typed: request() and clear() are all it uses
+    )
 
 
 class Servers:

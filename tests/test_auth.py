@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
+import pickle
 import string
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote
@@ -24,9 +27,10 @@ from reconcile.auth import (
     parse_authorization,
     verify_signature,
 )
+from reconcile.convert import decode_notebook
 from reconcile.exceptions import ConfigError
 from reconcile.secret import REDACTED, Secret
-from tests.emulator_fixture import AK, PROJECT_ID, SECURITY_TOKEN, SK, TOKEN
+from tests.emulator_fixture import AK, EXAMPLE, PROJECT_ID, SECURITY_TOKEN, SK, TOKEN
 
 HOST = "modelarts.cn-north-4.myhuaweicloud.com"
 NOTEBOOK = "f9937afa-631e-4a8f-a8f7-3b6c800585f0"
@@ -229,6 +233,24 @@ def test_reprs_never_show_secrets() -> None:
         assert SECURITY_TOKEN not in text
 
 
+def test_a_decoded_notebook_with_a_token_can_be_deep_copied() -> None:
+    """`copy.deepcopy` of a notebook holding a token Secret works and keeps the token equal."""
+    notebook = decode_notebook(json.dumps(EXAMPLE))
+    assert notebook.token is not None
+    copied = copy.deepcopy(notebook)
+    assert copied == notebook
+    assert copied.token == Secret(EXAMPLE["token"])
+
+
+def test_a_secret_copies_as_itself_but_still_refuses_pickling() -> None:
+    """A Secret is immutable, so copy and deepcopy give the same object; pickling stays refused."""
+    secret = Secret(TOKEN)
+    assert copy.copy(secret) is secret
+    assert copy.deepcopy(secret) is secret
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(secret)
+
+
 # -- the official SDK as an oracle ---------------------------------------------------------------
 
 _TOKEN_CHARS = string.ascii_letters + string.digits
@@ -386,6 +408,24 @@ def test_half_a_key_pair_names_the_missing_variable_but_no_value() -> None:
     assert SK not in str(info.value)
     with pytest.raises(ConfigError, match="HW_SECRET_KEY"):
         credentials_from_env({"HW_ACCESS_KEY": AK})
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HW_ACCESS_KEY": AK, "HW_SECRET_KEY": " "}, "HW_ACCESS_KEY is set but HW_SECRET_KEY is empty"),
+        (
+            {"HUAWEICLOUD_SDK_AK": "", "HUAWEICLOUD_SDK_SK": SK},
+            "HUAWEICLOUD_SDK_SK is set but HUAWEICLOUD_SDK_AK is empty",
+        ),
+        ({"HW_ACCESS_KEY": AK}, "HW_ACCESS_KEY is set but HW_SECRET_KEY is not set"),
+    ],
+)
+def test_a_blank_half_of_a_key_pair_is_called_empty_not_unset(env: dict[str, str], message: str) -> None:
+    """A key variable set to blanks is reported as empty; one absent from the environment as not set."""
+    with pytest.raises(ConfigError, match=message) as info:
+        credentials_from_env(env)
+    assert SK not in str(info.value)
 
 
 def test_region_endpoints_follow_the_sdk() -> None:

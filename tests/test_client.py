@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import socket
 import time
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 
-from reconcile.auth import TokenAuth
+from reconcile.auth import AkSkAuth, TokenAuth
 from reconcile.client import ModelArtsClient, RetryPolicy, Timeouts, check_endpoint, make_pool
 from reconcile.emulator import EmulatorAuth, Faults, Schedule
 from reconcile.exceptions import ApiError, AuthError, ConfigError, NotFoundError, TransportError
 from reconcile.secret import Secret
 from tests.emulator_fixture import (
     AK,
+    DEEPLY_NESTED,
     PROJECT_ID,
     SECRET_VALUES,
     SECURITY_TOKEN,
     SK,
     TOKEN,
+    CannedPool,
     Servers,
     aksk_auth,
+    canned_client,
     fleet,
     notebook,
     token_auth,
@@ -245,6 +251,20 @@ def test_slow_body_within_the_read_timeout_arrives_whole(servers: Servers) -> No
     assert servers.client(emulator).get_notebook(FIRST["id"]) == emulator.store.bodies[FIRST["id"]]
 
 
+def test_deeply_nested_list_page_is_a_transport_error() -> None:
+    """A list page nesting 5,000 arrays in an unknown field is a TransportError, not a RecursionError."""
+    with pytest.raises(TransportError, match="offset 0: the response nests too deeply"):
+        canned_client(CannedPool(200, DEEPLY_NESTED)).list_notebooks()
+
+
+def test_deeply_nested_error_body_is_an_api_error() -> None:
+    """An error body nesting 5,000 arrays still gives the ApiError of its status, not a RecursionError."""
+    with pytest.raises(ApiError, match="HTTP 400") as info:
+        canned_client(CannedPool(400, DEEPLY_NESTED)).get_notebook("abc")
+    assert info.value.status == 400
+    assert len(str(info.value)) <= 600
+
+
 def test_invalid_json_in_a_list_page_is_a_transport_error(servers: Servers) -> None:
     """A list page that is not JSON is a TransportError naming the page offset."""
     emulator = servers.emulator(fleet(3), faults=Faults(invalid_json=Schedule(every=1)))
@@ -307,11 +327,29 @@ def test_https_and_loopback_http_endpoints_are_accepted(endpoint: str, normalise
     assert check_endpoint(endpoint) == normalised
 
 
-def test_endpoint_with_credentials_is_refused_without_echoing_them() -> None:
-    """A URL with user:password is refused, and the password does not appear in the message."""
-    with pytest.raises(ConfigError) as info:
-        check_endpoint(f"https://user:{TOKEN}@modelarts.example.com")
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        (f"https://user:{TOKEN}@modelarts.example.com", "credentials"),
+        (f"http://{TOKEN}@127.0.0.1:8080", "credentials"),
+        (f"user:{TOKEN}@modelarts.example.com", "credentials"),
+        (f"ftp://user:{TOKEN}@x", "credentials"),
+        (f"https://modelarts.example.com?token={TOKEN}", "query strings are not allowed"),
+        (f"https://modelarts.example.com/?X-Auth-Token={TOKEN}", "query strings are not allowed"),
+        (f"https://modelarts.example.com:99999?token={TOKEN}", "query strings are not allowed"),
+        (f"modelarts.example.com?token={TOKEN}", "query strings are not allowed"),
+        (f"https://modelarts.example.com#{TOKEN}", "fragments"),
+        (f"https://modelarts.example.com/{TOKEN}", "a path is not allowed"),
+        (f"{TOKEN}", "expected https://HOST"),
+    ],
+)
+def test_endpoint_messages_never_echo_credentials_queries_or_paths(endpoint: str, message: str) -> None:
+    """A refused endpoint's message names the problem, never quoting userinfo, query, fragment or path."""
+    with pytest.raises(ConfigError, match=message) as info:
+        check_endpoint(endpoint)
     assert TOKEN not in str(info.value)
+    assert TOKEN[:10] not in str(info.value)
+    assert "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -382,3 +420,70 @@ def test_a_secret_echoed_by_the_service_is_redacted(servers: Servers) -> None:
     assert echoed not in str(info.value)
     assert echoed not in str(info.value.error_msg)
     assert "<redacted>" in str(info.value)
+
+
+_SPECIAL_SECRET = "MIIE+tok/en=with&special?chars ä~0123456789abcdefXYZ"
+
+
+def _encoded_forms(secret: str) -> list[str]:
+    """The secret as sent and as a service might echo it: URL-, JSON-, HTML- and base64-encoded."""
+    return [
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        html.escape(secret),
+        base64.b64encode(secret.encode()).decode().rstrip("="),
+    ]
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        TokenAuth(Secret(_SPECIAL_SECRET)),
+        AkSkAuth(AK, Secret(_SPECIAL_SECRET)),
+        AkSkAuth(AK, Secret("SK-other-0123456789"), Secret(_SPECIAL_SECRET)),
+    ],
+    ids=["token", "sk", "security-token"],
+)
+@pytest.mark.parametrize("before_cut", [5, 20, 40], ids=lambda n: f"{n}-chars-before-the-cut")
+def test_a_secret_echoed_in_a_text_error_body_is_redacted_in_every_form(auth: Any, before_cut: int) -> None:
+    """A text error body echoing a secret raw, encoded and across the 300-character cut leaks none of it."""
+    forms = _encoded_forms(_SPECIAL_SECRET)
+    # The raw secret straddles character 300, where the quoted error text is cut.
+    body = "x" * (300 - before_cut) + _SPECIAL_SECRET + " then " + " and ".join(forms)
+    with pytest.raises(ApiError) as info:
+        canned_client(CannedPool(400, body.encode(), content_type="text/plain"), auth=auth).get_notebook(
+            "abc"
+        )
+    error = info.value
+    for text in (str(error), repr(error), str(error.error_msg)):
+        for form in forms:
+            windows = {form[i : i + 8] for i in range(len(form) - 7)}  # any 8 characters in a row
+            assert not [w for w in windows if w in text], text
+            assert form[: len(form) // 2] not in text
+            assert form[len(form) // 2 :] not in text
+
+
+def test_every_encoded_form_of_an_echoed_secret_is_redacted() -> None:
+    """An error body echoing a secret raw and URL-, JSON-, HTML- or base64-encoded shows `<redacted>`."""
+    forms = _encoded_forms(_SPECIAL_SECRET)
+    body = "echo: " + " | ".join(forms)
+    with pytest.raises(ApiError) as info:
+        canned_client(
+            CannedPool(400, body.encode(), content_type="text/plain"), auth=aksk_auth(sk=_SPECIAL_SECRET)
+        ).get_notebook("abc")
+    assert info.value.error_msg == "echo: " + " | ".join(["<redacted>"] * len(forms))
+
+
+def test_a_secret_in_a_json_error_message_is_redacted_before_the_cut() -> None:
+    """A JSON `error_msg` longer than the cut, with the token across it, keeps no part of the token."""
+    message = "y" * 280 + _SPECIAL_SECRET + "z" * 400
+    body = json.dumps({"error_code": "ModelArts.0101", "error_msg": message}).encode()
+    with pytest.raises(ApiError) as info:
+        canned_client(CannedPool(400, body), auth=TokenAuth(Secret(_SPECIAL_SECRET))).get_notebook("abc")
+    assert info.value.error_code == "ModelArts.0101"
+    for text in (str(info.value), str(info.value.error_msg)):
+        assert _SPECIAL_SECRET[:20] not in text
+        assert _SPECIAL_SECRET[-20:] not in text

@@ -20,23 +20,38 @@ from typing import Any
 
 import pytest
 
+from reconcile import client, emulator
 from reconcile.auth import AkSkAuth
 from reconcile.client import RetryPolicy, Timeouts
 from reconcile.emulator import (
+    ENV_VARS,
     Emulator,
     EmulatorAuth,
     Faults,
     NotebookStore,
     Schedule,
     add_arguments,
+    auth_from_args,
     faults_from_args,
     run,
 )
 from reconcile.exceptions import ConfigError
 from reconcile.live import observe_live
 from reconcile.observation import Found, Target
+from reconcile.offline import load_observed
 from reconcile.secret import Secret
-from tests.emulator_fixture import AK, PROJECT_ID, SK, TOKEN, Servers, fleet, notebook, write_notebooks
+from tests.emulator_fixture import (
+    AK,
+    DEEPLY_NESTED,
+    PROJECT_ID,
+    SECURITY_TOKEN,
+    SK,
+    TOKEN,
+    Servers,
+    fleet,
+    notebook,
+    write_notebooks,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,51 +84,96 @@ def _open(**options: Any) -> Emulator:
 # -- data ----------------------------------------------------------------------------------------
 
 
-def test_single_notebook_files_are_served_byte_for_byte(tmp_path: Path) -> None:
-    """A file holding one GET body is served exactly as written."""
+def test_get_body_files_are_served_as_saved(tmp_path: Path) -> None:
+    """A file holding one GET body is served as that JSON, with a request id."""
     paths = write_notebooks(tmp_path, fleet(2))
     store = NotebookStore.from_dir(tmp_path)
     with Emulator(store) as emulator:
         status, headers, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks/{notebook(1)['id']}")
     assert status == 200
-    assert body == paths[1].read_bytes()
+    assert json.loads(body) == json.loads(paths[1].read_bytes())
     assert headers["X-Request-Id"]
 
 
-def test_list_response_and_array_files_are_indexed_by_id(tmp_path: Path) -> None:
-    """A list response file and an array file contribute every entry, indexed by id."""
+def test_data_is_read_recursively_exactly_as_the_offline_loader_reads_it(tmp_path: Path) -> None:
+    """List responses and GET bodies in nested folders are all served, the same notebooks `--observed` sees."""
     (tmp_path / "page.json").write_text(
         json.dumps({"current": 0, "data": fleet(3), "pages": 1, "size": 10, "total": 3})
     )
-    (tmp_path / "more.json").write_text(json.dumps([notebook(7), notebook(8)]))
+    write_notebooks(tmp_path / "team" / "gpu", [notebook(7), notebook(8)])
     (tmp_path / "ignored.txt").write_text("not json")
     store = NotebookStore.from_dir(tmp_path)
-    assert sorted(store.documents) == sorted(n["id"] for n in [*fleet(3), notebook(7), notebook(8)])
+    expected = [n["id"] for n in [*fleet(3), notebook(7), notebook(8)]]
+    assert sorted(store.documents) == sorted(expected)
+    assert sorted(store.documents) == sorted(load_observed(tmp_path).by_id)
     assert json.loads(store.bodies[notebook(2)["id"]]) == notebook(2)
 
 
+def test_a_notebook_saved_twice_identically_is_served_once(tmp_path: Path) -> None:
+    """The same body as a GET file and in a list response is tolerated, as offline, and served once."""
+    write_notebooks(tmp_path, [notebook(1)])
+    (tmp_path / "list.json").write_text(json.dumps({"data": [notebook(1), notebook(2)], "total": 2}))
+    store = NotebookStore.from_dir(tmp_path)
+    assert list(store.documents) == [notebook(1)["id"], notebook(2)["id"]]
+
+
+def test_a_single_file_is_accepted_like_observed(tmp_path: Path) -> None:
+    """A path to one list-response file serves its notebooks, as `--observed FILE` reads them."""
+    (tmp_path / "list.json").write_text(json.dumps({"data": fleet(2), "total": 2}))
+    assert len(NotebookStore.from_dir(tmp_path / "list.json").documents) == 2
+
+
 @pytest.mark.parametrize(
-    ("files", "message"),
+    "files",
     [
-        ({"a.json": "{not json"}, "a.json: not JSON"),
-        ({"a.json": '"a string"'}, "a.json: expected a notebook"),
-        ({"a.json": '{"data": [{"name": "no id"}]}'}, "a.json: entry 0 is not a notebook"),
-        ({"a.json": json.dumps(notebook(1)), "b.json": json.dumps([notebook(1)])}, "appears|also in"),
+        {"a.json": "{not json"},
+        {"a.json": '"a string"'},
+        {"a.json": json.dumps([notebook(1)])},
+        {"a.json": DEEPLY_NESTED.decode()},
+        {"a.json": "{", "b.json": "[", "sub/c.json": "1"},
     ],
+    ids=["not-json", "string", "top-level-array", "deeply-nested", "several-bad-files"],
 )
-def test_bad_data_files_are_one_line_errors(tmp_path: Path, files: dict[str, str], message: str) -> None:
-    """Unusable files are a one-line ConfigError naming the file."""
+def test_unusable_files_are_refused_as_offline_words_it(tmp_path: Path, files: dict[str, str]) -> None:
+    """A file the offline loader cannot use (an array included) is a one-line ConfigError with its words."""
     for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
-    with pytest.raises(ConfigError, match=message) as info:
+    unreadable = load_observed(tmp_path).unreadable
+    with pytest.raises(ConfigError) as info:
         NotebookStore.from_dir(tmp_path)
-    assert "\n" not in str(info.value)
+    message = str(info.value)
+    assert message.startswith(f"emulator data: {unreadable[0]}")
+    assert "a.json" in message
+    assert "\n" not in message
+    if len(files) > 1:
+        assert message.endswith(f"(and {len(unreadable) - 1} more)")
+
+
+def test_one_id_with_different_bodies_is_refused(tmp_path: Path) -> None:
+    """An id saved with different contents in two files is a one-line ConfigError naming both files."""
+    write_notebooks(tmp_path, [notebook(1)])
+    changed = {**notebook(1), "flavor": "other"}
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "list.json").write_text(json.dumps({"data": [changed], "total": 1}))
+    with pytest.raises(ConfigError, match=f"notebook '{notebook(1)['id']}' is saved with different") as info:
+        NotebookStore.from_dir(tmp_path)
+    assert f"{notebook(1)['id']}.json and " in str(info.value)
+    assert "list.json#data[0]" in str(info.value)
 
 
 def test_missing_data_directory_is_an_error(tmp_path: Path) -> None:
-    """A data directory that does not exist is a ConfigError."""
-    with pytest.raises(ConfigError, match="is not a directory"):
+    """A data path that does not exist is a ConfigError, worded as for `--observed`."""
+    with pytest.raises(ConfigError, match="nope: no such file or directory"):
         NotebookStore.from_dir(tmp_path / "nope")
+
+
+def test_list_limits_are_defined_once_and_the_emulator_needs_no_urllib3() -> None:
+    """The client and the emulator share one LIST_LIMITS, and importing the emulator loads no urllib3."""
+    assert vars(emulator)["LIST_LIMITS"] is client.LIST_LIMITS  # imported, not defined again
+    code = "import sys, reconcile.emulator; sys.exit('urllib3' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
 
 
 # -- routes --------------------------------------------------------------------------------------
@@ -348,17 +408,85 @@ def test_fault_options_map_to_faults() -> None:
 def test_run_with_a_missing_data_dir_is_one_line_and_exit_1(tmp_path: Path) -> None:
     """`run` with a data directory that does not exist prints one error line and returns 1."""
     out, err = io.StringIO(), io.StringIO()
-    assert run(_parse("--data", str(tmp_path / "nope")), stdout=out, stderr=err) == 1
+    assert run(_parse("--data", str(tmp_path / "nope")), stdout=out, stderr=err, env={}) == 1
     assert out.getvalue() == ""
     assert err.getvalue().count("\n") == 1
-    assert "is not a directory" in err.getvalue()
+    assert "no such file or directory" in err.getvalue()
 
 
 def test_run_with_sk_but_no_ak_is_exit_1(tmp_path: Path) -> None:
     """`--sk` without `--ak` is a one-line error, and the SK is not printed."""
     err = io.StringIO()
-    assert run(_parse("--data", str(tmp_path), "--sk", SK), stdout=io.StringIO(), stderr=err) == 1
+    assert run(_parse("--data", str(tmp_path), "--sk", SK), stdout=io.StringIO(), stderr=err, env={}) == 1
     assert SK not in err.getvalue()
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "65536", "http"])
+def test_port_out_of_range_is_a_one_line_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--port` outside 0..65535 is refused by the option parser with one clear line, not an OverflowError."""
+    with pytest.raises(SystemExit) as info:
+        _parse("--data", "d", "--port", port)
+    assert info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.endswith(f"--port: expected a port number from 0 to 65535, got '{port}'")
+
+
+@pytest.mark.parametrize("port", ["0", "65535"])
+def test_port_bounds_are_accepted(port: str) -> None:
+    """Ports 0 and 65535 are valid."""
+    assert _parse("--data", "d", "--port", port).port == int(port)
+
+
+def test_run_turns_any_startup_error_into_one_line_and_exit_1(tmp_path: Path) -> None:
+    """A port out of range given programmatically is one error line and exit 1, never a traceback."""
+    write_notebooks(tmp_path, [notebook(0)])
+    args = _parse("--data", str(tmp_path))
+    args.port = 70000
+    err = io.StringIO()
+    assert run(args, stdout=io.StringIO(), stderr=err, env={}) == 1
+    assert err.getvalue().count("\n") == 1
+    assert err.getvalue().startswith("reconcile emulator: error: cannot listen on 127.0.0.1:70000")
+
+
+def test_credentials_come_from_the_environment_when_not_given_as_options() -> None:
+    """EMULATOR_TOKEN, EMULATOR_AK, EMULATOR_SK and EMULATOR_SECURITY_TOKEN stand in for the options."""
+    env = {
+        "EMULATOR_TOKEN": TOKEN,
+        "EMULATOR_AK": AK,
+        "EMULATOR_SK": SK,
+        "EMULATOR_SECURITY_TOKEN": SECURITY_TOKEN,
+    }
+    assert set(ENV_VARS.values()) == set(env)
+    assert auth_from_args(_parse("--data", "d"), env) == EmulatorAuth(
+        token=Secret(TOKEN), ak=AK, sk=Secret(SK), security_token=Secret(SECURITY_TOKEN)
+    )
+
+
+def test_options_win_over_the_environment_and_empty_variables_are_unset() -> None:
+    """A credential option wins over its variable, and a blank variable counts as unset."""
+    args = _parse("--data", "d", "--token", "from-flag")
+    env = {"EMULATOR_TOKEN": "from-env", "EMULATOR_AK": " ", "EMULATOR_SK": ""}
+    assert auth_from_args(args, env) == EmulatorAuth(token=Secret("from-flag"))
+
+
+def test_run_reads_credentials_from_the_environment(tmp_path: Path) -> None:
+    """`run` reads EMULATOR_SK: with no AK anywhere it is a one-line error that does not print the SK."""
+    err = io.StringIO()
+    code = run(
+        _parse("--data", str(tmp_path / "nope")), stdout=io.StringIO(), stderr=err, env={"EMULATOR_SK": SK}
+    )
+    assert code == 1
+    assert "needs both an AK and an SK" in err.getvalue()
+    assert SK not in err.getvalue()
+
+
+def test_help_names_the_credential_variables() -> None:
+    """`--help` tells the user which variables hold the credentials, so they can stay out of `ps`."""
+    parser = argparse.ArgumentParser(prog="reconcile emulator")
+    add_arguments(parser)
+    text = " ".join(parser.format_help().split())
+    for variable in ENV_VARS.values():
+        assert f"${variable}" in text
 
 
 def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None:
@@ -371,12 +499,12 @@ def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None
         "sys.exit(run(p.parse_args(sys.argv[1:])))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-W", "error", "-c", code, "--data", str(tmp_path), "--token", TOKEN],
+    proc = subprocess.Popen(  # the token travels in the environment, not on the command line
+        [sys.executable, "-W", "error", "-c", code, "--data", str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**env, "EMULATOR_TOKEN": TOKEN},
     )
     try:
         assert proc.stdout is not None
@@ -384,10 +512,12 @@ def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None
         assert url.startswith("http://127.0.0.1:")
         host, port = url.removeprefix("http://").rsplit(":", 1)
         conn = http.client.HTTPConnection(host, int(port), timeout=5)
-        conn.request(
-            "GET", f"/v1/{PROJECT_ID}/notebooks/{notebook(0)['id']}", headers={"X-Auth-Token": TOKEN}
-        )
-        assert conn.getresponse().status == 200
+        path = f"/v1/{PROJECT_ID}/notebooks/{notebook(0)['id']}"
+        for token, status in ((TOKEN, 200), ("wrong", 401)):
+            conn.request("GET", path, headers={"X-Auth-Token": token})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == status
         conn.close()
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=10)

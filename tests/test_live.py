@@ -16,9 +16,21 @@ from reconcile.client import RetryPolicy
 from reconcile.emulator import Faults, Schedule
 from reconcile.exceptions import ConfigError, TransportError
 from reconcile.live import client_from_options, observe_for_cli, observe_live
-from reconcile.observation import Failed, Found, Missing, Observation, Target
+from reconcile.observation import Failed, Found, Missing, Observation, Target, resolve_by_name
 from reconcile.secret import Secret
-from tests.emulator_fixture import AK, PROJECT_ID, SK, TOKEN, Servers, fleet, notebook
+from tests.emulator_fixture import (
+    AK,
+    DEEPLY_NESTED,
+    PROJECT_ID,
+    SECRET_VALUES,
+    SK,
+    TOKEN,
+    CannedPool,
+    Servers,
+    canned_client,
+    fleet,
+    notebook,
+)
 
 
 @pytest.fixture
@@ -91,14 +103,43 @@ def test_name_lookup_with_no_exact_match_is_missing(servers: Servers) -> None:
     assert result["t"] == Missing(reason="no notebook is named 'train-box'")
 
 
-def test_duplicate_names_are_failed_naming_the_ids(servers: Servers) -> None:
-    """Two notebooks with the same name make the lookup fail with a message naming both ids."""
-    twins = [notebook(0, name="twin"), notebook(1, name="twin")]
+def test_duplicate_names_are_failed_naming_the_ids_in_order(servers: Servers) -> None:
+    """Two notebooks with one name fail the lookup with the shared message, ids sorted whatever the list order."""
+    twins = [{**notebook(0, name="box"), "id": "b"}, {**notebook(1, name="box"), "id": "a"}]
     emulator = servers.emulator(twins)
-    result = observe_live([Target("t", notebook_name="twin")], servers.client(emulator))
-    assert isinstance(result["t"], Failed)
-    assert twins[0]["id"] in result["t"].message
-    assert twins[1]["id"] in result["t"].message
+    result = observe_live([Target("t", notebook_name="box")], servers.client(emulator))
+    assert result["t"] == Failed("2 notebooks are named 'box' (a, b); give the `id` in the spec")
+
+
+def test_a_deleted_notebook_is_passed_over_for_a_live_one_with_the_name(servers: Servers) -> None:
+    """A DELETED notebook sharing the name with a live one is ignored: the live one is Found."""
+    deleted = {**notebook(0, name="box"), "status": "DELETED"}
+    alive = notebook(1, name="box")
+    emulator = servers.emulator([deleted, alive])
+    client = servers.client(emulator)
+    result = observe_live([Target("t", notebook_name="box")], client)
+    assert result["t"] == Found(body=alive, source=client.list_url("box"))
+
+
+def test_name_lookup_gives_what_the_shared_resolver_gives(servers: Servers) -> None:
+    """Live lookups by name answer exactly as `resolve_by_name` does over the same list entries."""
+    notebooks = [notebook(0, name="one"), notebook(1, name="two"), notebook(2, name="two"), notebook(3, "x1")]
+    emulator = servers.emulator(notebooks)
+    client = servers.client(emulator)
+    names = ["one", "two", "x", "nothing"]
+    result = observe_live([Target(n, notebook_name=n) for n in names], client)
+    for name in names:
+        entries = [Found(body=e, source=client.list_url(name)) for e in client.list_notebooks(name=name)]
+        assert result[name] == resolve_by_name(name, entries)
+
+
+def test_an_empty_id_is_failed_and_never_falls_back_to_the_name(servers: Servers) -> None:
+    """A target whose id is the empty string is Failed without a request, not looked up by its name."""
+    emulator = servers.emulator([notebook(0)])
+    target = Target("t", notebook_id="", notebook_name=notebook(0)["name"])
+    result = observe_live([target], servers.client(emulator))
+    assert result["t"] == Failed("t: the notebook id is empty")
+    assert emulator.requests_received == 0
 
 
 def test_a_name_is_listed_once_for_several_targets(servers: Servers) -> None:
@@ -116,6 +157,14 @@ def test_list_failure_is_failed_for_the_name(servers: Servers) -> None:
     result = observe_live([Target("t", notebook_name="nb-000")], servers.client(emulator))
     assert isinstance(result["t"], Failed)
     assert "invalid JSON" in result["t"].message
+
+
+def test_a_deeply_nested_list_page_is_failed_for_that_name() -> None:
+    """A list page nesting 5,000 arrays makes the name target Failed with a one-line message."""
+    client = canned_client(CannedPool(200, DEEPLY_NESTED))
+    result = observe_live([Target("t", notebook_name="nb")], client)
+    assert isinstance(result["t"], Failed)
+    assert "nests too deeply" in result["t"].message
 
 
 def test_a_target_without_id_or_name_is_failed(servers: Servers) -> None:
@@ -164,9 +213,15 @@ class _CountingSource:
             self.in_flight -= 1
         if notebook_id == "boom":
             raise TransportError("notebook 'boom': connection broken")
+        if notebook_id == "bug":
+            raise KeyError(f"a bug whose text holds a secret: {TOKEN}\nand a second line")
+        if notebook_id == "deep":
+            raise RecursionError("maximum recursion depth exceeded")
         return b"{}"
 
     def list_notebooks(self, name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        if name == "bug":
+            raise RuntimeError(f"unexpected: {SK}")
         return []
 
     def notebook_url(self, notebook_id: str) -> str:
@@ -184,6 +239,25 @@ def test_parallelism_bounds_requests_in_flight() -> None:
     assert source.peak == 4
     assert isinstance(result["b"], Failed)
     assert sum(isinstance(obs, Found) for obs in result.values()) == 40
+
+
+def test_an_unexpected_error_in_a_worker_is_failed_for_its_target_only() -> None:
+    """Any exception escaping a lookup is a one-line Failed, without its text, and the others still finish."""
+    targets = [
+        Target("bug", notebook_id="bug"),
+        Target("deep", notebook_id="deep"),
+        Target("list-bug", notebook_name="bug"),
+        *(Target(f"t{i}", notebook_id=f"id{i}") for i in range(10)),
+    ]
+    result = observe_live(targets, _CountingSource(), parallelism=3)
+    assert result["bug"] == Failed("notebook 'bug': unexpected error (KeyError); please report this")
+    assert result["deep"] == Failed("notebook 'deep': unexpected error (RecursionError); please report this")
+    assert result["list-bug"] == Failed(
+        "notebooks named 'bug': unexpected error (RuntimeError); please report this"
+    )
+    assert sum(isinstance(obs, Found) for obs in result.values()) == 10
+    for obs in result.values():
+        assert not any(value in repr(obs) for value in SECRET_VALUES)
 
 
 def test_parallelism_below_one_is_a_config_error() -> None:

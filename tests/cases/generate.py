@@ -204,22 +204,42 @@ def main() -> None:
     bare = copy.deepcopy(OBSERVED)
     del bare["workspace_id"], bare["feature"], bare["volume"]["ownership"], bare["lease"]["type"]
     bare["endpoints"][1].pop("allowed_access_ips")
-    bare["image"] = {"id": bare["image"]["id"], "name": bare["image"]["name"],
-                     "swr_path": SWR.rsplit(":", 1)[0], "tag": "3.3.1.B007_V2"}
+    bare["image"] = {
+        "id": bare["image"]["id"],
+        "name": bare["image"]["name"],
+        "swr_path": SWR.rsplit(":", 1)[0],
+        "tag": "3.3.1.B007_V2",
+    }
     bare["volume"]["mount_path"] = "/home/ma-user/work"
-    scenario("observed-defaults-no-drift", observed=[bare], spec_edits={
-        "endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["0.0.0.0/0"], "ssh_keys": ["ops-key", "ml-key"]}],
-        "image": {"swr_path": SWR},
-    })
+    scenario(
+        "observed-defaults-no-drift",
+        observed=[bare],
+        spec_edits={
+            "endpoints": [
+                {"dev_service": "SSH", "allowed_access_ips": ["0.0.0.0/0"], "ssh_keys": ["ops-key", "ml-key"]}
+            ],
+            "image": {"swr_path": SWR},
+        },
+    )
     # a flavor change while the spec also stops the notebook: no restart, the stop happens anyway
     scenario("flavor-and-stop", spec_edits={"flavor": "modelarts.vm.cpu.16u", "status": "STOPPED"})
     # a description change while the spec also starts the notebook: no "stopped again"
-    scenario("description-and-start", spec_edits={"description": "now running"}, observed_edits={"status": "STOPPED"})
-    scenario("description-while-stopped", spec_edits={"description": "still stopped", "status": "STOPPED"},
-             observed_edits={"status": "STOPPED"})
+    scenario(
+        "description-and-start",
+        spec_edits={"description": "now running"},
+        observed_edits={"status": "STOPPED"},
+    )
+    scenario(
+        "description-while-stopped",
+        spec_edits={"description": "still stopped", "status": "STOPPED"},
+        observed_edits={"status": "STOPPED"},
+    )
     # only EVS grows in place
-    scenario("efs-capacity-grow", spec_edits={"volume.category": "EFS", "volume.capacity": 200},
-             observed_edits={"volume.category": "EFS"})
+    scenario(
+        "efs-capacity-grow",
+        spec_edits={"volume.category": "EFS", "volume.capacity": 200},
+        observed_edits={"volume.category": "EFS"},
+    )
     # several changes at once: replacement wins, every path listed
     scenario(
         "replace-and-update",
