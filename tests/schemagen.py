@@ -165,7 +165,9 @@ SPEC_SCHEMA = {
     "type": "object",
     "required": ["version", "notebooks"],
     "additionalProperties": False,
-    "patternProperties": {"^x-": {"description": "Free for YAML anchors, as in docker-compose files; ignored."}},
+    "patternProperties": {
+        "^x-": {"description": "Free for YAML anchors, as in docker-compose files; ignored."}
+    },
     "properties": {
         "$schema": {"type": "string", "description": "Editors' schema association (JSON specs)."},
         "version": {"const": 1, "description": "Spec format version; this release reads 1."},

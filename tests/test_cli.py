@@ -163,12 +163,29 @@ def test_out_replaces_atomically(tmp_path: Path) -> None:
         (["plan", "--format", "yaml", "examples/cpu-notebook.yaml"], "invalid choice: 'yaml'"),
         (["plan", "examples/cpu-notebook.yaml", "--parallelism", "0"], "expected a positive integer, got 0"),
         (["schema", "other"], "invalid choice: 'other'"),
-        (["plan", "examples/cpu-notebook.yaml", "--observed", OBSERVED, "--out", "/nonexistent-dir/plan.txt"],
-         "/nonexistent-dir/plan.txt: no such directory '/nonexistent-dir'"),
-        (["plan", "examples/cpu-notebook.yaml", "--observed", OBSERVED, "--out", "examples"],
-         "examples: is a directory (expected a file name)"),
-        (["plan", "examples/cpu-notebook.yaml", "--observed", ""], "--observed: expected a path, got an empty string"),
-        (["plan", "examples/cpu-notebook.yaml", "--observed", OBSERVED, "--out", " "], "--out: expected a path"),
+        (
+            [
+                "plan",
+                "examples/cpu-notebook.yaml",
+                "--observed",
+                OBSERVED,
+                "--out",
+                "/nonexistent-dir/plan.txt",
+            ],
+            "/nonexistent-dir/plan.txt: no such directory '/nonexistent-dir'",
+        ),
+        (
+            ["plan", "examples/cpu-notebook.yaml", "--observed", OBSERVED, "--out", "examples"],
+            "examples: is a directory (expected a file name)",
+        ),
+        (
+            ["plan", "examples/cpu-notebook.yaml", "--observed", ""],
+            "--observed: expected a path, got an empty string",
+        ),
+        (
+            ["plan", "examples/cpu-notebook.yaml", "--observed", OBSERVED, "--out", " "],
+            "--out: expected a path",
+        ),
     ],
 )
 def test_bad_input_gives_one_clear_line(args: list[str], message: str) -> None:
@@ -266,7 +283,9 @@ def test_service_text_never_crashes_a_non_utf8_terminal(tmp_path: Path) -> None:
     spec = tmp_path / "s.yaml"
     spec.write_text("version: 1\nnotebooks:\n  a: {id: a, description: other}\n")
     for fmt in ("text", "json", "markdown", "junit"):
-        result = run("plan", str(spec), "--observed", str(obs), "--format", fmt, env={"PYTHONIOENCODING": "ascii"})
+        result = run(
+            "plan", str(spec), "--observed", str(obs), "--format", fmt, env={"PYTHONIOENCODING": "ascii"}
+        )
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
     as_json = run("plan", str(spec), "--observed", str(obs), "--format", "json")

@@ -366,8 +366,12 @@ INVALID: list[tuple[str, str | bytes, str, bool]] = [
     ("blank-id.yaml", _nb('id: ""'), ":4: notebooks.box.id: must not be empty", True),
     ("blank-flavor.yaml", _nb('id: x\nflavor: "  "'), ":5: notebooks.box.flavor: must not be empty", True),
     ("blank-pool.yaml", _nb('id: x\npool: {name: ""}'), "notebooks.box.pool.name: must not be empty", True),
-    ("deep.json", '{"version": 1, "notebooks": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}",
-     "nested too deeply", False),
+    (
+        "deep.json",
+        '{"version": 1, "notebooks": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+        "nested too deeply",
+        False,
+    ),
 ]
 
 
