@@ -50,6 +50,7 @@ __all__ = [
     "decode_notebook",
     "decode_notebook_list",
     "describe_value",
+    "dotted",
     "flatten_errors",
     "make_converter",
     "structure_strict",
@@ -396,7 +397,8 @@ def _strict() -> cattrs.Converter:
 # -- errors -------------------------------------------------------------------------------------
 
 
-def _join(path: tuple[str | int, ...]) -> str:
+def dotted(path: tuple[str | int, ...]) -> str:
+    """`("notebooks", "a", "endpoints", 0, "ssh_keys")` -> `notebooks.a.endpoints[0].ssh_keys`."""
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -477,7 +479,7 @@ def _decode(data: bytes | str | Mapping[str, Any], cls: type[T], source: str | N
     try:
         value = _detailed().structure(raw, cls)
     except Exception as exc:
-        problems = [FieldProblem(_join(p), m) for p, m in flatten_errors(exc)]
+        problems = [FieldProblem(dotted(p), m) for p, m in flatten_errors(exc)]
         raise DecodeError(problems, source) from None
     return value  # pragma: no cover (the fast pass fails exactly when the detailed one does)
 

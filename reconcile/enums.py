@@ -9,7 +9,7 @@ character for character, in every output.
 from __future__ import annotations
 
 import enum
-from typing import Any, Self
+from typing import Any
 
 __all__ = [
     "AffinityOperator",
@@ -54,11 +54,6 @@ class OpenStrEnum(enum.StrEnum):
     def known(self) -> bool:
         """Whether the documentation lists this value."""
         return self._name_ in type(self).__members__
-
-    @classmethod
-    def parse_case_insensitive(cls, text: str) -> Self | None:
-        """The documented member whose value equals `text` ignoring case, or None."""
-        return cls.__members__.get(text.upper())
 
 
 class OpenIntEnum(enum.IntEnum):

@@ -17,6 +17,7 @@ from typing import NewType
 import attrs
 
 from reconcile.enums import DevService, Feature, LeaseType, VolumeCategory, VolumeOwnership
+from reconcile.normalize import string_set
 
 __all__ = [
     "SPEC_VERSION",
@@ -44,11 +45,7 @@ Cidr = NewType("Cidr", str)
 
 
 def _sorted_set(values: Iterable[str] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(sorted(set(values)))
-
-
-def _sorted_unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(values)))
+    return None if values is None else string_set(values)
 
 
 class DesiredStatus(enum.StrEnum):
@@ -126,14 +123,7 @@ class NotebookSpec:
     feature: Feature | None = None
     pool: PoolSpec | None = None
     workspace_id: str | None = None
-    ignore_changes: tuple[str, ...] = attrs.field(default=(), converter=_sorted_unique)
-
-    def endpoint(self, service: str) -> EndpointSpec | None:
-        """The endpoint spec for a dev service, or None."""
-        for ep in self.endpoints or ():
-            if ep.dev_service == service:
-                return ep
-        return None
+    ignore_changes: tuple[str, ...] = attrs.field(default=(), converter=string_set)
 
 
 @attrs.frozen

@@ -39,14 +39,6 @@ _MAX_CAPACITY_GB = 4096
 Path_ = tuple[str | int, ...]
 
 
-def dotted(path: Path_) -> str:
-    """`("notebooks", "a", "endpoints", 0, "ssh_keys")` -> `notebooks.a.endpoints[0].ssh_keys`."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 @attrs.define
 class _Collector:
     """Problems of one file, with the line map used to place them."""
@@ -58,7 +50,7 @@ class _Collector:
     def add(self, path: Path_, message: str, line: int | None = None) -> None:
         if line is None:
             line = self.line_of(path)
-        self.problems.append(SpecProblem(self.file, line, dotted(path), message))
+        self.problems.append(SpecProblem(self.file, line, convert.dotted(path), message))
 
     def line_of(self, path: Path_) -> int | None:
         for end in range(len(path), 0, -1):

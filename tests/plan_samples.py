@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from reconcile.plan import Action, ApplyMethod, Difference, Health, Plan, PlanError, ResourceChange
+from reconcile.render import jsonplan
 from reconcile.secret import REDACTED
 
 __all__ = [
@@ -349,16 +350,7 @@ _differences = st.builds(
     desired=json_values,
     method=st.sampled_from(ApplyMethod),
 )
-_actions = st.sampled_from(
-    [
-        (Action.NO_OP,),
-        (Action.CREATE,),
-        (Action.UPDATE,),
-        (Action.DELETE,),
-        (Action.DELETE, Action.CREATE),
-        (Action.CREATE, Action.DELETE),
-    ]
-)
+_actions = st.sampled_from(sorted(jsonplan.VALID_ACTIONS))
 
 
 @st.composite

@@ -51,7 +51,8 @@ def test_golden_plan(name: str) -> None:
     _check(CASES / name / "expected-plan.json", as_json)
     _check(CASES / name / "expected-plan.txt", render(plan, "text"))
     assert list(PLAN_VALIDATOR.iter_errors(json.loads(as_json))) == []
-    assert "7b22482a-a4cb-4b46-e3b3-6a793a47967e" not in as_json
+    for fmt in ("json", "text", "markdown", "junit"):
+        assert "7b22482a-a4cb-4b46-e3b3-6a793a47967e" not in render(plan, fmt)
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
