@@ -1,0 +1,127 @@
+"""Benchmark 1: decoding one GET response, against `json.loads` and the official SDK.
+
+Three ways to turn the same bytes into something usable, timed round-robin in one process:
+
+- `json.loads(body)`: the floor. Any decoder must at least parse the JSON; the target is that our
+  typed, validated decode costs at most 3x that.
+- `reconcile.convert.decode_notebook(body)`: parse, then structure into frozen attrs classes with
+  strict type checks, open enums and aliases.
+- the SDK's `ModelArtsClient.sync_response_handler(response, "ShowNotebookResponse", [], None)`:
+  exactly what `show_notebook` runs after the HTTP exchange (simplejson with Decimal floats, then
+  model construction). Its response text is decoded once up front, so it is not charged for that.
+
+Two bodies: the API page's example (714 B, pretty-printed as the page shows it) and the rich
+notebook (about 1.5 KB, compact, with SSH endpoint, volume, lease, pool, progress, user and tags).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+from bench import fixtures, sdk
+from bench.measure import BenchResult, Config, Measurement, Ratio, Target, interleaved, per_round_ratios
+from bench.profiling import profile_call
+from reconcile.convert import decode_notebook
+
+__all__ = ["run"]
+
+TITLE = "decode one GET response: decode_notebook vs json.loads vs the official SDK"
+
+
+def _repeat(fn: Callable[[bytes], object], body: bytes, times: int) -> Callable[[], object]:
+    """A no-argument callable: `fn(body)` once, or `times` times (for profiling)."""
+    if times == 1:
+        return lambda: fn(body)
+
+    def run() -> object:
+        return [fn(body) for _ in range(times)]
+
+    return run
+
+
+def run(config: Config) -> BenchResult:
+    """Time the three decoders on both bodies and judge the targets."""
+    started = time.perf_counter()
+    rounds, budget = (3, 0.004) if config.quick else (15, 0.05)
+    skip = sdk.available()
+    bodies = {"example": fixtures.example_body(), "rich": fixtures.rich_body()}
+    measurements: list[Measurement] = []
+    ratios: list[Ratio] = []
+    targets: list[Target] = []
+    profiles: dict[str, str] = {}
+    notes: list[str] = []
+    if skip:
+        notes.append(f"SDK side skipped: {skip}")
+    for label, body in bodies.items():
+        decode_notebook(body)  # a broken body fails here, loudly
+        cases: dict[str, Callable[[], object]] = {
+            "json_loads": _repeat(json.loads, body, 1),
+            "decode_notebook": _repeat(decode_notebook, body, 1),
+        }
+        if not skip:
+            cases["sdk"] = sdk.deserializer(body)
+        config.log(f"decode: {label} body ({len(body)} B), {rounds} rounds")
+        runs = interleaved(cases, rounds=rounds, budget=budget)
+        words = {
+            "json_loads": "json.loads",
+            "decode_notebook": "reconcile decode_notebook",
+            "sdk": "SDK sync_response_handler",
+        }
+        for case, values in runs.items():
+            measurements.append(Measurement(f"{label}.{case}", values, label=f"{label}: {words[case]}"))
+        ours = Ratio(
+            f"{label}.decode/json_loads",
+            f"{label}.decode_notebook",
+            f"{label}.json_loads",
+            per_round_ratios(runs["decode_notebook"], runs["json_loads"]),
+            label=f"{label}: decode_notebook / json.loads",
+        )
+        ratios.append(ours)
+        targets.append(Target.judge(f"{label}: decode_notebook <= 3x json.loads", ours, 3.0))
+        if skip:
+            targets.append(
+                Target.judge(
+                    f"{label}: decode_notebook faster than the SDK", None, 1.0, at_most=False, reason=skip
+                )
+            )
+        else:
+            vs_sdk = Ratio(
+                f"{label}.sdk/decode",
+                f"{label}.sdk",
+                f"{label}.decode_notebook",
+                per_round_ratios(runs["sdk"], runs["decode_notebook"]),
+                label=f"{label}: SDK / decode_notebook (above 1: we are faster)",
+            )
+            ratios.append(vs_sdk)
+            ratios.append(
+                Ratio(
+                    f"{label}.sdk/json_loads",
+                    f"{label}.sdk",
+                    f"{label}.json_loads",
+                    per_round_ratios(runs["sdk"], runs["json_loads"]),
+                    label=f"{label}: SDK / json.loads",
+                )
+            )
+            targets.append(
+                Target.judge(f"{label}: decode_notebook faster than the SDK", vs_sdk, 1.0, at_most=False)
+            )
+        if any(config.should_profile(t.status == "MISS") for t in targets[-2:]):
+            profiles[f"{label}: decode_notebook x1000"] = profile_call(_repeat(decode_notebook, body, 1000))
+    return BenchResult(
+        name="decode",
+        title=TITLE,
+        measurements=tuple(measurements),
+        ratios=tuple(ratios),
+        targets=tuple(targets),
+        notes=tuple(notes),
+        details={
+            "body_bytes": {k: len(v) for k, v in bodies.items()},
+            "rounds": rounds,
+            "batch_seconds": budget,
+            "sdk_version": sdk.version(),
+        },
+        profiles=profiles,
+        seconds=time.perf_counter() - started,
+    )

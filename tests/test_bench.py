@@ -1,0 +1,105 @@
+"""The benchmark command runs end to end in quick mode (timings are never asserted: benchmarks are not tests)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ("decode", "compare", "fleet_offline", "fleet_live", "startup")
+
+
+@pytest.fixture(scope="module")
+def quick_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`python -m bench --quick --json <tmp>` run once for the module, with its parsed JSON."""
+    out = tmp_path_factory.mktemp("bench") / "quick.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--quiet", "--json", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    document = json.loads(out.read_text()) if out.exists() else {}
+    return proc, document
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def test_quick_mode_exits_zero(quick_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
+    """Quick mode runs every benchmark without an error and exits 0."""
+    proc, document = quick_run
+    assert proc.returncode == 0, proc.stderr
+    assert document["mode"] == "quick"
+    assert document["summary"]["errors"] == []
+
+
+def test_json_has_every_benchmark_with_numeric_medians(
+    quick_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    """The JSON has every benchmark, each with at least one measurement, and every median is a number."""
+    _, document = quick_run
+    assert sorted(document["benchmarks"]) == sorted(BENCHMARKS)
+    for name, result in document["benchmarks"].items():
+        assert result["error"] is None, name
+        assert result["measurements"], name
+        for key, measurement in result["measurements"].items():
+            assert _is_number(measurement["median"]), (name, key)
+        for key, ratio in result["ratios"].items():
+            assert _is_number(ratio["median"]), (name, key)
+
+
+def test_json_records_the_machine_and_every_target_verdict(
+    quick_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    """The JSON names the machine and gives each target a PASS, MISS or SKIP verdict."""
+    _, document = quick_run
+    machine = document["machine"]
+    assert machine["cpu_model"]
+    assert machine["cpus_usable"] >= 1
+    assert machine["python"]
+    assert "deepdiff" in machine["packages"]
+    targets = document["summary"]["targets"]
+    assert {t["benchmark"] for t in targets} == set(BENCHMARKS)
+    assert all(t["status"] in {"PASS", "MISS", "SKIP"} for t in targets)
+
+
+def test_table_prints_each_benchmark(
+    quick_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    """The printed table has a block per benchmark and the summary of targets."""
+    proc, _ = quick_run
+    for name in BENCHMARKS:
+        assert f"== {name}:" in proc.stdout
+    assert "== targets" in proc.stdout
+
+
+def test_only_rejects_an_unknown_benchmark(tmp_path: Path) -> None:
+    """`--only` with a name that is not a benchmark is a usage error, and nothing is written."""
+    out = tmp_path / "none.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--only", "nope", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "unknown benchmark nope" in proc.stderr
+    assert not out.exists()
