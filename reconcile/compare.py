@@ -8,7 +8,7 @@ only when they differ does deepdiff find which paths differ. deepdiff's own obje
 
 from __future__ import annotations
 
-import copy
+import functools
 from typing import Any
 
 import attrs
@@ -131,9 +131,21 @@ def _observed(nb: Notebook, path: str) -> Any:
     return _value(getattr(nb, head))
 
 
+@functools.lru_cache(maxsize=4096)
+def _desired_items(nb: NotebookSpec) -> tuple[tuple[str, Any], ...]:
+    """`desired_values`, computed once per spec entry (a fleet plan compares each entry once, a
+    benchmark or a watch loop many times)."""
+    return tuple(desired_values(nb).items())
+
+
 def _changed_paths(observed: Flat, desired: Flat) -> list[str]:
-    """The paths whose values differ, found by deepdiff on the two flat dicts."""
-    tree = DeepDiff(observed, desired, view="tree")
+    """The paths whose values differ, found by deepdiff.
+
+    Only paths whose values are unequal are handed over, so the common case (one or two fields
+    drifted) stays cheap while deepdiff still decides what differs structurally.
+    """
+    suspects = [p for p, v in desired.items() if observed[p] != v]
+    tree = DeepDiff({p: observed[p] for p in suspects}, {p: desired[p] for p in suspects}, view="tree")
     changed = {level.path(output_format="list")[0] for levels in tree.values() for level in levels}
     return sorted(changed)
 
@@ -175,14 +187,20 @@ def _json(value: Any) -> Any:
 
 
 def _merge(before: dict[str, Any], desired: Flat) -> dict[str, Any]:
-    """`before` with the desired values written at their paths (Terraform's `after`)."""
-    after = copy.deepcopy(before)
+    """`before` with the desired values written at their paths (Terraform's `after`).
+
+    Copy on write: only the objects on a written path are copied; the rest is shared with `before`
+    (plans are never modified once built).
+    """
+    after = dict(before)
     for path, value in desired.items():
         head, _, rest = path.partition(".")
         if head == "endpoints":
             svc, _, key = rest.partition(".")
             endpoints = [
-                ep for ep in after.get("endpoints", []) if ep.get("dev_service") != svc or value is not False
+                dict(ep)
+                for ep in after.get("endpoints", [])
+                if ep.get("dev_service") != svc or value is not False
             ]
             after["endpoints"] = endpoints
             if value is False:
@@ -193,13 +211,17 @@ def _merge(before: dict[str, Any], desired: Flat) -> dict[str, Any]:
                 endpoints.append(ep)
             if key:
                 ep[key] = _json(value)
-        elif head == "image" and rest == "tag" and "tag" not in after.get("image", {}):
-            after.setdefault("image", {})["tag"] = value
         elif rest:
-            after.setdefault(head, {})[rest] = _json(value)
+            after[head] = {**after.get(head, {}), rest: _json(value)}
         else:
             after[head] = _json(value)
     return after
+
+
+def _after(before: dict[str, Any], diffs: list[Difference]) -> dict[str, Any]:
+    """Terraform's `after`: `before` itself when nothing is written (shared, never mutated)."""
+    writes = {d.dotted_path: d.desired for d in diffs if d.method is not ApplyMethod.RECOVER}
+    return _merge(before, writes) if writes else before
 
 
 def _create(entry: SpecEntry, reason: str) -> ResourceChange:
@@ -242,7 +264,9 @@ def compare(
     health = health_of(status)
     spec = entry.notebook
     ignored = frozenset(spec.ignore_changes)
-    desired = {p: v for p, v in desired_values(spec).items() if not is_ignored(p, ignored)}
+    desired = dict(_desired_items(spec))
+    if ignored:
+        desired = {p: v for p, v in desired.items() if not is_ignored(p, ignored)}
     if health is Health.PENDING:
         desired.pop("status", None)
     observed_flat = observed_values(observed, desired)
@@ -317,7 +341,5 @@ def compare(
         notes=tuple(notes),
         sensitive=tuple(sorted(f for f in SECRET_FIELDS if getattr(observed, f, None) is not None)),
         before=before,
-        after=_merge(
-            before, {d.dotted_path: d.desired for d in diffs if d.method is not ApplyMethod.RECOVER}
-        ),
+        after=_after(before, diffs),
     )

@@ -193,10 +193,38 @@ def configure(converter: cattrs.Converter, *, strict_keys: bool = False) -> catt
     converter.register_structure_hook_factory(_is_plain_union, _union_factory(converter))
     converter.register_structure_hook_factory(_is_tuple_of, _tuple_factory(converter))
     converter.register_structure_hook_factory(attrs.has, _class_factory(converter, strict_keys=strict_keys))
+    converter.register_unstructure_hook_factory(_is_optional, _optional_unstructure_factory(converter))
     converter.register_unstructure_hook_factory(
         attrs.has, lambda cls: make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
     )
     return converter
+
+
+def _optional_unstructure_factory(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any], Any]]:
+    """`X | None` out: plain values pass through; anything else goes to X's hook, chosen once."""
+
+    def factory(tp: Any) -> Callable[[Any], Any]:
+        inner = _strip_none(tp)
+        if inner in (str, int, bool, float):
+            return _identity
+        if _is_tuple_of(inner) and typing.get_args(inner)[0] in (str, int, bool, float):
+            return _list_or_none
+        inner_hook = converter.get_unstructure_hook(inner)
+
+        def hook(v: Any) -> Any:
+            return None if v is None else inner_hook(v)
+
+        return hook
+
+    return factory
+
+
+def _identity(v: Any) -> Any:
+    return v
+
+
+def _list_or_none(v: Any) -> Any:
+    return None if v is None else list(v)
 
 
 Hook = Callable[[Any, Any], Any]
@@ -228,6 +256,16 @@ def _optional_factory(converter: cattrs.Converter, *, fast_enums: bool) -> Calla
                 return member if member is not None else inner_hook(v, inner)
 
             return enum_hook
+        direct = getattr(inner_hook, "structure_dict", None)
+        if direct is not None:
+            # A nested object: a dict goes straight to the generated function (one call, not three).
+
+            def object_hook(v: Any, _: Any) -> Any:
+                if v is None:
+                    return None
+                return direct(v, inner) if type(v) is dict else inner_hook(v, inner)
+
+            return object_hook
 
         def hook(v: Any, _: Any) -> Any:
             return None if v is None else inner_hook(v, inner)
@@ -317,6 +355,7 @@ def _class_factory(converter: cattrs.Converter, *, strict_keys: bool) -> Callabl
                 raise Mismatch("an object", v)
             return generated(v, cls)
 
+        hook.structure_dict = generated  # type: ignore[attr-defined]  # for _optional_factory
         return hook
 
     return factory
@@ -324,7 +363,7 @@ def _class_factory(converter: cattrs.Converter, *, strict_keys: bool) -> Callabl
 
 def _apply_aliases(v: Mapping[str, Any], aliases: Mapping[str, str]) -> Mapping[str, Any]:
     """Read a second spelling into the canonical field when the canonical one is absent or null."""
-    if not any(a in v for a in aliases):
+    if v.keys().isdisjoint(aliases):
         return v
     out = dict(v)
     for alias, canonical in aliases.items():
@@ -516,14 +555,23 @@ def unstructure(obj: Any, *, reveal_secrets: bool = False) -> Any:
 
 
 def _drop_secrets(data: Any) -> None:
+    # Secrets are top-level fields of the notebook only (checked when this module loads), so there
+    # is nothing to look for deeper down.
     if isinstance(data, dict):
         for key in model.SECRET_FIELDS & data.keys():
             del data[key]
-        for value in data.values():
-            _drop_secrets(value)
-    elif isinstance(data, list):
-        for value in data:
-            _drop_secrets(value)
+
+
+def _secrets_only_at_the_top() -> None:
+    """Fail loudly at import if a nested model class ever gains a Secret field."""
+    for cls in vars(model).values():
+        if isinstance(cls, type) and attrs.has(cls) and cls is not model.Notebook:
+            hints = typing.get_type_hints(cls)
+            if any("Secret" in str(hints[f.name]) for f in attrs.fields(cls)):
+                raise AssertionError(f"{cls.__name__} holds a Secret: teach _drop_secrets to find it")
+
+
+_secrets_only_at_the_top()
 
 
 # -- spec structuring ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ service's text is kept when it cannot be parsed, so an odd value shows as drift 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -88,13 +89,16 @@ def access_set(cidrs: Iterable[str] | None) -> tuple[str, ...]:
 
 def observed_cidrs(values: Iterable[str] | None) -> tuple[str, ...]:
     """The service's allowed IPs as canonical CIDRs (see `access_set`); unparsable text is kept."""
-    out = set()
-    for text in values or ():
-        try:
-            out.add(str(ipaddress.ip_network(text.strip(), strict=False)))
-        except ValueError:
-            out.add(text)
-    return access_set(out)
+    return access_set({_observed_cidr(text) for text in values or ()})
+
+
+@functools.lru_cache(maxsize=65536)
+def _observed_cidr(text: str) -> str:
+    """One observed entry in canonical form (fleets repeat the same few allow-lists)."""
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        return text
 
 
 def path_text(path: str) -> str:

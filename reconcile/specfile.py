@@ -39,25 +39,76 @@ _MAX_CAPACITY_GB = 4096
 Path_ = tuple[str | int, ...]
 
 
-@attrs.define
-class _Collector:
-    """Problems of one file, with the line map used to place them."""
+#: The YAML loader: libyaml's parser where PyYAML was built with it (about 10x faster on a large
+#: fleet), PyYAML's pure-Python one otherwise. Both are safe loaders: no Python object tags.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    file: str
-    lines: dict[Path_, int] = attrs.field(factory=dict)
-    problems: list[SpecProblem] = attrs.field(factory=list)
 
-    def add(self, path: Path_, message: str, line: int | None = None) -> None:
-        if line is None:
-            line = self.line_of(path)
-        self.problems.append(SpecProblem(self.file, line, convert.dotted(path), message))
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """A safe loader that notices a key written twice in one mapping (PyYAML keeps the last)."""
+
+    duplicates = False
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        if len(keys) != len(set(keys)):
+            self.duplicates = True
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+
+
+class _LineMap:
+    """The line of every key and list item of a YAML or JSON text, built only when first asked for.
+
+    A valid spec never needs it, so a large fleet pays for one parse, not two.
+    """
+
+    def __init__(self, text: str | None) -> None:
+        self._text = text
+        self._lines: dict[Path_, int] | None = None
+        self.duplicates: list[tuple[Path_, int]] = []
+
+    def get(self, path: Path_) -> int | None:
+        if self._lines is None:
+            self._lines = {}
+            if self._text is not None:
+                try:
+                    node = yaml.compose(self._text, Loader=_BaseLoader)
+                    if node is not None:
+                        _yaml_lines(node, (), self._lines, self.duplicates, set())
+                except (yaml.YAMLError, RecursionError):
+                    pass  # best effort: the problem itself was already reported
+        return self._lines.get(path)
 
     def line_of(self, path: Path_) -> int | None:
+        """The line of `path`, or of the nearest enclosing key that has one."""
         for end in range(len(path), 0, -1):
-            line = self.lines.get(path[:end])
+            line = self.get(path[:end])
             if line is not None:
                 return line
         return None
+
+
+@attrs.define
+class _Collector:
+    """Problems of one file; their lines are looked up once all are known."""
+
+    file: str
+    lines: _LineMap = attrs.field(factory=lambda: _LineMap(None))
+    found: list[tuple[Path_, str, int | None]] = attrs.field(factory=list)
+
+    def add(self, path: Path_, message: str, line: int | None = None) -> None:
+        self.found.append((path, message, line))
+
+    @property
+    def problems(self) -> list[SpecProblem]:
+        """Every problem, with its line, sorted by line then path."""
+        out = [
+            SpecProblem(
+                self.file, line if line is not None else self.lines.line_of(path), convert.dotted(path), msg
+            )
+            for path, msg, line in self.found
+        ]
+        return sorted(out, key=lambda p: (p.line or 0, p.path, p.message))
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -91,26 +142,15 @@ def _yaml_lines(
             _yaml_lines(item, (*path, i), out, dupes, seen)
 
 
-def _parse_yaml(text: str, col: _Collector, *, lines_only: bool = False) -> Any:
-    loader = yaml.SafeLoader(text)
+def _parse_yaml(text: str, col: _Collector) -> Any:
+    col.lines = _LineMap(text)
+    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        dupes: list[tuple[Path_, int]] = []
-        _yaml_lines(node, (), col.lines, dupes, set())
-        if lines_only:
-            return None
-        for path, dupe_line in dupes:
-            col.add(path, "duplicate key (each key may appear once)", dupe_line)
-        return loader.construct_document(node)
+        data = loader.get_single_data()
     except RecursionError:
-        if not lines_only:
-            col.add((), "nested too deeply (a spec is a few levels deep)")
-        return None if lines_only else _INVALID
+        col.add((), "nested too deeply (a spec is a few levels deep)")
+        return _INVALID
     except yaml.YAMLError as exc:
-        if lines_only:
-            return None
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line: int | None = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
@@ -127,6 +167,11 @@ def _parse_yaml(text: str, col: _Collector, *, lines_only: bool = False) -> Any:
         return _INVALID
     finally:
         loader.dispose()
+    if loader.duplicates:
+        col.lines.get(())  # the walk finds where
+        for path, dupe_line in col.lines.duplicates:
+            col.add(path, "duplicate key (each key may appear once)", dupe_line)
+    return data
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -150,7 +195,7 @@ def _parse_json(text: str, col: _Collector) -> Any:
     except RecursionError:
         col.add((), "nested too deeply (a spec is a few levels deep)")
         return _INVALID
-    _parse_yaml(text, col, lines_only=True)  # best effort: line numbers for later problems
+    col.lines = _LineMap(text)  # JSON is YAML for line numbers, looked up only if needed
     return data
 
 
@@ -366,16 +411,17 @@ def _document(data: Any, col: _Collector) -> SpecDocument | None:
             nb = _structure_entry(name, raw, col)
             if nb is not None:
                 entries[name] = nb
-    if col.problems:
+    if col.found:
         return None
     return SpecDocument(version=SPEC_VERSION, notebooks=entries, project_id=project_id)
 
 
-def load_spec_file(path: str | Path) -> tuple[SpecDocument | None, list[SpecProblem], dict[Path_, int]]:
+def load_spec_file(path: str | Path) -> tuple[SpecDocument | None, list[SpecProblem], _LineMap]:
     """Read and validate one spec file.
 
     Returns:
-        The document (None when there are problems), every problem found, and the line of each key.
+        The document (None when there are problems), every problem found (sorted by line), and the
+        file's line map (`.get(path)`), built only if something asks for a line.
     """
     file = str(path)
     col = _Collector(file)
@@ -389,7 +435,6 @@ def load_spec_file(path: str | Path) -> tuple[SpecDocument | None, list[SpecProb
         col.add((), "file holds no data (expected a mapping with `version: 1` and `notebooks`)")
         return None, col.problems, col.lines
     doc = _document(data, col)
-    col.problems.sort(key=lambda p: (p.line or 0, p.path, p.message))
     return doc, col.problems, col.lines
 
 
@@ -421,7 +466,7 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
         raise SpecError([SpecProblem("<command line>", None, "", "no spec files given")])
     problems: list[SpecProblem] = []
     entries: dict[str, SpecEntry] = {}
-    where: dict[str, str] = {}
+    where: dict[str, _LineMap] = {}  # the line map of the file each local name came from
     ids: dict[str, str] = {}
     names: dict[str, str] = {}
     project: tuple[str, str] | None = None
@@ -443,12 +488,15 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
                 )
             project = project or (doc.project_id, file)
         for name, nb in doc.notebooks.items():
-            line = lines.get(("notebooks", name))
-            here = f"{file}:{line}" if line else file
             if name in entries:
+                first_line = where[name].get(("notebooks", name))
+                first = entries[name].file + (f":{first_line}" if first_line else "")
                 problems.append(
                     SpecProblem(
-                        file, line, f"notebooks.{name}", f"local name defined twice (also in {where[name]})"
+                        file,
+                        lines.get(("notebooks", name)),
+                        f"notebooks.{name}",
+                        f"local name defined twice (also in {first})",
                     )
                 )
                 continue
@@ -477,7 +525,7 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
             elif nb.name is not None:
                 names[nb.name] = f"notebooks.{name}"
             entries[name] = SpecEntry(name, nb, file)
-            where[name] = here
+            where[name] = lines
     if problems:
         raise SpecError(problems)
     return Spec(

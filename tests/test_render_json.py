@@ -64,36 +64,21 @@ def test_round_trip_gives_the_same_plan_and_outputs(name: str) -> None:
 
 
 def test_update_document_has_terraform_shape_and_our_additions() -> None:
-    """A resource change has Terraform's keys in order, then differences, ignored, health, status, notes."""
+    """A resource change has Terraform's keys plus differences, ignored, health, status, notes, all sorted."""
     doc = _doc(samples.update_restart())
     assert list(doc) == ["format_version", "resource_changes", "summary", "errors"]
     assert doc["format_version"] == "1.2"
     rc = doc["resource_changes"][0]
-    assert list(rc) == [
-        "address",
-        "mode",
-        "type",
-        "name",
-        "notebook_id",
-        "change",
-        "differences",
-        "ignored",
-        "health",
-        "status",
-        "notes",
-    ]
+    assert list(rc) == sorted(
+        ["address", "mode", "type", "name", "notebook_id", "change", "differences", "ignored", "health", "status", "notes"]
+    )
     assert rc["address"] == "modelarts_notebook.train-box"
     assert rc["mode"] == "managed"
     assert rc["type"] == "huaweicloud_modelarts_notebook"
     change = rc["change"]
-    assert list(change) == [
-        "actions",
-        "before",
-        "after",
-        "before_sensitive",
-        "after_sensitive",
-        "replace_paths",
-    ]
+    assert list(change) == sorted(
+        ["actions", "before", "after", "before_sensitive", "after_sensitive", "replace_paths"]
+    )
     assert change["actions"] == ["update"]
     assert change["before"]["flavor"] == "modelarts.vm.cpu.2u"
     assert change["after"]["flavor"] == "modelarts.vm.cpu.8u"

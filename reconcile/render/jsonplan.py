@@ -60,17 +60,41 @@ VALID_ACTIONS: Final = frozenset(
 
 
 def render(plan: Plan) -> str:
-    """Render a plan as JSON: 2-space indent, fixed key order, a trailing newline.
+    """Render a plan as JSON: sorted keys, one line per resource change and per error.
+
+    The outer levels are indented; each resource change is one compact line, which keeps a plan of
+    thousands of notebooks diffable line by line and lets the C encoder do the work (an indented
+    dump runs the pure-Python encoder, about 5x slower and holding millions of string pieces).
 
     Raises:
         ValueError: a value in the plan is not representable in JSON (NaN, infinity).
     """
-    # ASCII only: any text the service sends (even a lone surrogate) survives every pipe and file.
-    return json.dumps(plan_document(plan), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+    doc = plan_document(plan)
+    lines = [
+        "{",
+        f'  "format_version": {_dump(doc["format_version"])},',
+        f'  "resource_changes": {_lines(doc["resource_changes"])},',
+        f'  "summary": {_dump(doc["summary"])},',
+        f'  "errors": {_lines(doc["errors"])}',
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _dump(value: Any) -> str:
+    # Keys sorted at every depth, so equal plans are equal bytes; ASCII only, so any text the
+    # service sends (even a lone surrogate) survives every pipe and file.
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, allow_nan=False)
+
+
+def _lines(items: list[Any]) -> str:
+    if not items:
+        return "[]"
+    return "[\n    " + ",\n    ".join(_dump(item) for item in items) + "\n  ]"
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    """The JSON plan as Python data, with its keys in the order they are written."""
+    """The JSON plan as Python data (its values shared with the plan: read, do not modify)."""
     summary = plan.summary
     return {
         "format_version": FORMAT_VERSION,
@@ -101,8 +125,8 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
         "notebook_id": rc.notebook_id,
         "change": {
             "actions": [a.value for a in rc.actions],
-            "before": None if rc.before is None else _sorted(without_sensitive(rc.before, secrets)),
-            "after": None if rc.after is None else _sorted(without_sensitive(rc.after, secrets)),
+            "before": None if rc.before is None else without_sensitive(rc.before, secrets),
+            "after": None if rc.after is None else without_sensitive(rc.after, secrets),
             "before_sensitive": False if rc.before is None else flags,
             "after_sensitive": False if rc.after is None else flags,
             "replace_paths": [list(p) for p in rc.replace_paths],
@@ -110,8 +134,8 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
         "differences": [
             {
                 "path": list(d.path),
-                "observed": _sorted(d.observed),
-                "desired": _sorted(d.desired),
+                "observed": d.observed,
+                "desired": d.desired,
                 "action": d.method.value,
                 "forces_replacement": d.forces_replacement,
             }
@@ -122,15 +146,6 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
         "status": rc.status,
         "notes": list(rc.notes),
     }
-
-
-def _sorted(value: Any) -> Any:
-    """A copy of a JSON value with every object's keys sorted; tuples become lists."""
-    if isinstance(value, Mapping):
-        return {str(k): _sorted(value[k]) for k in sorted(value)}
-    if isinstance(value, (list, tuple)):
-        return [_sorted(v) for v in value]
-    return value
 
 
 # --- reading -------------------------------------------------------------------------------------
