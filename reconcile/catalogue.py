@@ -68,7 +68,7 @@ def _endpoint_rules() -> list[FieldRule]:
 
 CATALOGUE: tuple[FieldRule, ...] = (
     FieldRule("name", "exact text (managed when `id` is the identity)", Change.RUNNING_UPDATE),
-    FieldRule("description", "exact text", Change.RUNNING_UPDATE),
+    FieldRule("description", "exact text; absent is empty", Change.RUNNING_UPDATE, ""),
     FieldRule("flavor", "exact text", Change.RESTART_UPDATE),
     FieldRule("image.id", "exact text", Change.RESTART_UPDATE),
     FieldRule("image.name", "exact text", Change.RESTART_UPDATE),

@@ -274,6 +274,13 @@ def write_atomically(path: Path, text: str) -> None:
     Raises:
         OSError: naming `path` (never the temporary file) when it cannot be written.
     """
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # /dev/stdout, a FIFO, a device: no rename over it, write through.
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        return
+    if path.is_symlink():
+        path = path.resolve()  # write where the link points; the link itself stays
     directory = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a directory (expected a file name)", str(path))
@@ -288,11 +295,19 @@ def write_atomically(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file 0600; give it the mode a plain open() would (or the old file's).
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _observe(args: argparse.Namespace, spec: Spec) -> dict[str, Observation]:
@@ -356,6 +371,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     path = Path(args.plan)
     if path.is_dir():
         raise PlanFormatError(f"{path}: is a directory (expected a JSON plan file)")
+    if path.exists() and not path.is_file():
+        raise PlanFormatError(f"{path}: not a regular file (expected a JSON plan file)")
     plan = read_plan(path.read_bytes(), str(path))
     _emit(args, plan)
     return EXIT_OK

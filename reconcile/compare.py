@@ -19,6 +19,7 @@ from reconcile.catalogue import SERVICES, Change, is_ignored, rule_for
 from reconcile.enums import DevService, NotebookStatus, VolumeCategory
 from reconcile.model import SECRET_FIELDS, Notebook
 from reconcile.plan import Action, ApplyMethod, Difference, Health, ResourceChange
+from reconcile.secret import REDACTED
 from reconcile.spec import NotebookSpec, SpecEntry
 
 __all__ = ["FAILED_STATES", "PENDING_STATES", "compare", "desired_values", "health_of", "observed_values"]
@@ -31,7 +32,6 @@ PENDING_STATES = frozenset(
         NotebookStatus.STARTING,
         NotebookStatus.STOPPING,
         NotebookStatus.SNAPSHOTTING,
-        NotebookStatus.DELETING,
     }
 )
 #: Failed states: drift whatever the spec says.
@@ -56,7 +56,7 @@ def health_of(status: NotebookStatus | None) -> Health:
         return Health.PENDING
     if status in FAILED_STATES:
         return Health.FAILED
-    if status is NotebookStatus.DELETED:
+    if status in (NotebookStatus.DELETED, NotebookStatus.DELETING):
         return Health.MISSING
     return Health.HEALTHY
 
@@ -97,17 +97,23 @@ def desired_values(nb: NotebookSpec) -> Flat:
     return flat
 
 
-def observed_values(nb: Notebook, paths: Any) -> Flat:
-    """The observed notebook's values at `paths`, normalised like `desired_values`.
+def observed_values(nb: Notebook, paths: Flat) -> Flat:
+    """The observed notebook's values at the paths of `paths` (desired values), normalised alike.
 
     An absent value reads as the API's documented default where the catalogue gives one.
     """
     flat: Flat = {}
     for path in paths:
         flat[path] = _observed(nb, path)
+        if path == "image.swr_path" and nb.image is not None and not _has_tag(paths[path]):
+            flat[path] = nb.image.swr_path  # the spec names the repository alone: compare it alone
         if flat[path] is None:
             flat[path] = rule_for(path).observed_default
     return flat
+
+
+def _has_tag(swr_path: Any) -> bool:
+    return isinstance(swr_path, str) and ":" in swr_path.rsplit("/", 1)[-1]
 
 
 def _observed(nb: Notebook, path: str) -> Any:
@@ -218,9 +224,32 @@ def _merge(before: dict[str, Any], desired: Flat) -> dict[str, Any]:
     return after
 
 
-def _after(before: dict[str, Any], diffs: list[Difference]) -> dict[str, Any]:
-    """Terraform's `after`: `before` itself when nothing is written (shared, never mutated)."""
+def _scrubbed(value: Any, secret: str) -> Any:
+    """`value` with every occurrence of `secret` inside its strings replaced by `<redacted>`."""
+    if isinstance(value, str):
+        return value.replace(secret, REDACTED)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, secret) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_scrubbed(v, secret) for v in value)
+    if isinstance(value, Difference):
+        return attrs.evolve(value, observed=_scrubbed(value.observed, secret))
+    return value
+
+
+def _after(before: dict[str, Any], diffs: list[Difference], desired: Flat) -> dict[str, Any]:
+    """Terraform's `after`: `before` itself when nothing is written (shared, never mutated).
+
+    An endpoint being added brings every setting the spec gives it (its keys, its allow-list),
+    not only the fact that it exists.
+    """
     writes = {d.dotted_path: d.desired for d in diffs if d.method is not ApplyMethod.RECOVER}
+    for d in diffs:
+        if d.path[0] == "endpoints" and len(d.path) == 2 and d.desired is True:
+            prefix = d.dotted_path + "."
+            writes.update({p: _json(v) for p, v in desired.items() if p.startswith(prefix)})
     return _merge(before, writes) if writes else before
 
 
@@ -242,6 +271,30 @@ def _create(entry: SpecEntry, reason: str) -> ResourceChange:
     )
 
 
+def _actions(diffs: list[Difference], notes: list[str], *, stopped_throughout: bool) -> tuple[Action, ...]:
+    """Terraform's actions for these differences; the notes that explain them are appended."""
+    methods = {d.method for d in diffs}
+    if ApplyMethod.REPLACE in methods:
+        forcing = ", ".join(d.dotted_path for d in diffs if d.forces_replacement)
+        notes.append(f"replacement forced by {forcing}")
+        return (Action.DELETE, Action.CREATE)
+    if not diffs:
+        return (Action.NO_OP,)
+    if ApplyMethod.RESTART in methods:
+        notes.append("the notebook is RUNNING: it will be stopped, updated and started again")
+    needs_running = any(
+        d.method is ApplyMethod.GROW
+        or (d.method is ApplyMethod.IN_PLACE and rule_for(d.dotted_path).change is Change.RUNNING_UPDATE)
+        for d in diffs
+    )
+    if needs_running and stopped_throughout:
+        notes.append(
+            "name, description and storage change only while RUNNING: "
+            "the notebook will be started for the update and stopped again"
+        )
+    return (Action.UPDATE,)
+
+
 def compare(
     entry: SpecEntry, observed: Notebook | None, missing_reason: str = "the notebook does not exist"
 ) -> ResourceChange:
@@ -261,6 +314,8 @@ def compare(
     status = observed.status
     if status is NotebookStatus.DELETED:
         return _create(entry, "the notebook is DELETED: it will be created")
+    if status is NotebookStatus.DELETING:
+        return _create(entry, "the notebook is DELETING: it will be created again once it is gone")
     health = health_of(status)
     spec = entry.notebook
     ignored = frozenset(spec.ignore_changes)
@@ -306,30 +361,15 @@ def compare(
     elif health is Health.PENDING:
         notes.append("status is not compared until the notebook leaves its transitional state")
     diffs.sort(key=lambda d: d.path)
-    methods = {d.method for d in diffs}
-    if ApplyMethod.REPLACE in methods:
-        actions: tuple[Action, ...] = (Action.DELETE, Action.CREATE)
-        forcing = ", ".join(d.dotted_path for d in diffs if d.forces_replacement)
-        notes.append(f"replacement forced by {forcing}")
-    elif diffs:
-        actions = (Action.UPDATE,)
-    else:
-        actions = (Action.NO_OP,)
-    if actions == (Action.UPDATE,):
-        if ApplyMethod.RESTART in methods:
-            notes.append("the notebook is RUNNING: it will be stopped, updated and started again")
-        needs_running = [
-            d
-            for d in diffs
-            if d.method is ApplyMethod.GROW
-            or (d.method is ApplyMethod.IN_PLACE and rule_for(d.dotted_path).change is Change.RUNNING_UPDATE)
-        ]
-        if needs_running and status is NotebookStatus.STOPPED and not ctx.stays_running:
-            notes.append(
-                "name, description and storage change only while RUNNING: "
-                "the notebook will be started for the update and stopped again"
-            )
+    actions = _actions(
+        diffs, notes, stopped_throughout=status is NotebookStatus.STOPPED and not ctx.stays_running
+    )
     before = convert.unstructure(observed)
+    secret = observed.token.reveal() if observed.token else ""
+    if secret and secret in repr((before, notes)):  # the token echoed in a url or a fail_reason
+        before = _scrubbed(before, secret)
+        notes = _scrubbed(notes, secret)
+        diffs = _scrubbed(diffs, secret)
     return ResourceChange(
         name=entry.name,
         notebook_id=observed.id or spec.id,
@@ -341,5 +381,5 @@ def compare(
         notes=tuple(notes),
         sensitive=tuple(sorted(f for f in SECRET_FIELDS if getattr(observed, f, None) is not None)),
         before=before,
-        after=_after(before, diffs),
+        after=_after(before, diffs, desired),
     )

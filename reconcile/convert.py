@@ -15,6 +15,7 @@ import difflib
 import enum
 import functools
 import json
+import math
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -103,9 +104,11 @@ def _strict_scalar(tp: type) -> Callable[[Any, Any], Any]:
     if tp is float:
 
         def hook_float(v: Any, _: Any) -> Any:
-            if (type(v) is float) or (type(v) is int):
+            # JSON has no NaN or infinity (json.loads accepts them, and 1e999 overflows to inf):
+            # refusing them here keeps every plan writable as strict JSON.
+            if ((type(v) is float) or (type(v) is int)) and math.isfinite(v):
                 return float(v)
-            raise Mismatch(name, v)
+            raise Mismatch("finite number" if type(v) is float else name, v)
 
         return hook_float
 

@@ -81,6 +81,9 @@ def _bodies(file: Path, data: Any, unreadable: list[str]) -> list[Found]:
 
 def _read(file: Path, unreadable: list[str]) -> Any:
     """The parsed JSON of one file, or None after recording why it cannot be used."""
+    if not file.is_file():
+        unreadable.append(f"{file}: not a regular file")
+        return None
     try:
         if file.stat().st_size > MAX_OBSERVED_BYTES:
             unreadable.append(f"{file}: larger than {MAX_OBSERVED_BYTES // 2**20} MiB")

@@ -6,7 +6,8 @@ comparator (`reconcile.compare`) is the only producer besides the JSON reader us
 
 Values inside a plan (`Difference.observed`, `ResourceChange.before`, ...) are plain JSON values
 (None, bool, int, str, lists and dicts of them), so every renderer can print them without knowing
-the models they came from. Secrets are never stored here.
+the models they came from. Secrets are never stored here. The dicts are shared where they are equal
+(`after` is `before` when nothing changes): treat them as read-only, as every renderer does.
 """
 
 from __future__ import annotations
@@ -71,9 +72,9 @@ class Health(enum.StrEnum):
     """Runtime health, kept apart from configuration drift (as Argo CD does)."""
 
     HEALTHY = "healthy"  # RUNNING or STOPPED
-    PENDING = "pending"  # a transitional state: INIT, CREATING, STARTING, STOPPING, SNAPSHOTTING, DELETING
+    PENDING = "pending"  # a transitional state: INIT, CREATING, STARTING, STOPPING, SNAPSHOTTING
     FAILED = "failed"  # CREATE_FAILED, START_FAILED, DELETE_FAILED, ERROR, FROZEN
-    MISSING = "missing"  # not found, or DELETED
+    MISSING = "missing"  # not found, DELETED, or DELETING
     UNKNOWN = "unknown"  # a status the documentation does not list
 
 

@@ -50,9 +50,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     duplicates = False
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
-        if len(keys) != len(set(keys)):
-            self.duplicates = True
+        # Checked before `<<` merges are flattened, for this mapping and any written inline in a merge.
+        for mapping in (
+            node,
+            *(v for k, v in node.value if k.value == "<<" and isinstance(v, yaml.MappingNode)),
+        ):
+            keys = [k.value for k, _ in mapping.value if isinstance(k, yaml.ScalarNode)]
+            if len(keys) != len(set(keys)):
+                self.duplicates = True
         return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
 
 
@@ -283,7 +288,14 @@ def _blank_fields(nb: NotebookSpec) -> Iterator[Path_]:
             yield path
 
 
-def _check_entry(name: str, nb: NotebookSpec, col: _Collector, *, skip_identity: bool = False) -> None:
+def _check_entry(
+    name: str,
+    nb: NotebookSpec,
+    col: _Collector,
+    written_ignores: Sequence[str] | None,
+    *,
+    skip_identity: bool = False,
+) -> None:
     base: Path_ = ("notebooks", name)
     for path in _blank_fields(nb):
         col.add((*base, *path), "must not be empty")
@@ -326,7 +338,8 @@ def _check_entry(name: str, nb: NotebookSpec, col: _Collector, *, skip_identity:
         col.add((*base, "lease", "duration"), message)
     if nb.pool is not None and nb.pool.id is None and nb.pool.name is None:
         col.add((*base, "pool"), "empty pool (expected `id` or `name`)")
-    for i, ignored in enumerate(nb.ignore_changes):
+    # The paths as written (the spec keeps them sorted and unique), so index and line are right.
+    for i, ignored in enumerate(written_ignores or ()):
         if ignored not in IGNORABLE_PATHS:
             close = difflib.get_close_matches(ignored, sorted(IGNORABLE_PATHS), n=1)
             hint = (
@@ -359,9 +372,10 @@ def _structure_entry(name: str, raw: Any, col: _Collector) -> NotebookSpec | Non
             rest = convert.structure_strict({k: v for k, v in raw.items() if k not in bad}, NotebookSpec)
         except Exception:
             return None
-        _check_entry(name, rest, col, skip_identity=bool(bad & {"id", "name"}))
+        written = raw.get("ignore_changes") if "ignore_changes" not in bad else None
+        _check_entry(name, rest, col, written, skip_identity=bool(bad & {"id", "name"}))
         return None
-    _check_entry(name, nb, col)
+    _check_entry(name, nb, col, raw.get("ignore_changes"))
     return nb
 
 

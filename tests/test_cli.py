@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import shlex
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.ptyrun import run_on_terminal
 
 EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").glob("*.yaml"))
 OBSERVED = "examples/observed"
@@ -208,23 +208,8 @@ def test_show_refuses_a_tampered_plan(tmp_path: Path) -> None:
 
 
 def _run_in_pty(args: list[str], env: dict[str, str]) -> str:
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover (the child)
-        os.chdir(ROOT)
-        env = {**env, "PYTHONPATH": str(ROOT)}
-        os.execve(sys.executable, [sys.executable, "-m", "reconcile", *args], env)
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.waitpid(pid, 0)
-    os.close(fd)
-    return b"".join(chunks).decode()
+    argv = [sys.executable, "-m", "reconcile", *args]
+    return run_on_terminal(argv, {**env, "PYTHONPATH": str(ROOT)}, str(ROOT))[1]
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
@@ -290,3 +275,26 @@ def test_service_text_never_crashes_a_non_utf8_terminal(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
     as_json = run("plan", str(spec), "--observed", str(obs), "--format", "json")
     assert "\\u5f00\\u53d1 \\ud800" in as_json.stdout  # ASCII JSON keeps the exact text, escaped
+
+
+def test_out_writes_through_symlinks_and_keeps_a_normal_mode(tmp_path: Path) -> None:
+    """--out on a symlink writes its target (the link stays); a new file gets the umask's mode, not 0600."""
+    real = tmp_path / "real.txt"
+    real.write_text("old\n")
+    real.chmod(0o644)
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    assert run("plan", *EXAMPLES, "--observed", OBSERVED, "--out", str(link)).returncode == 0
+    assert link.is_symlink() and real.read_text().startswith("ModelArts notebooks compared")
+    assert real.stat().st_mode & 0o777 == 0o644
+    fresh = tmp_path / "fresh.txt"
+    assert run("plan", *EXAMPLES, "--observed", OBSERVED, "--out", str(fresh)).returncode == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_show_refuses_device_files() -> None:
+    """`reconcile show /dev/zero` is one clear error, not an endless read."""
+    result = run("show", "/dev/zero")
+    assert result.returncode == 1 and "/dev/zero: not a regular file" in result.stderr

@@ -115,6 +115,7 @@ def spec_like(observed: dict[str, Any], image_key: str = "name", pool_key: str =
         "name": {"name": image["name"], "tag": full_swr.rsplit(":", 1)[1]},
         "id": {"id": image["id"]},
         "swr_path": {"swr_path": full_swr},
+        "swr_as_sent": {"swr_path": image["swr_path"]},  # exactly what the service sends, tag or not
     }
     volume = observed["volume"]
     return {
@@ -219,7 +220,11 @@ def mutated(observed: dict[str, Any], path: str) -> dict[str, Any]:
     return spec
 
 
-@given(observed_notebooks(), st.sampled_from(["name", "id", "swr_path"]), st.sampled_from(["id", "name"]))
+@given(
+    observed_notebooks(),
+    st.sampled_from(["name", "id", "swr_path", "swr_as_sent"]),
+    st.sampled_from(["id", "name"]),
+)
 def test_spec_made_from_an_observed_notebook_plans_no_changes(
     observed: dict[str, Any], image_key: str, pool_key: str
 ) -> None:
@@ -294,7 +299,9 @@ def test_observed_values_normalise_like_desired() -> None:
             "image": {"swr_path": "r/o/i:7"},
         }
     )
-    values = observed_values(nb, ["endpoints.SSH.allowed_access_ips", "image.tag", "endpoints.NOTEBOOK"])
+    values = observed_values(
+        nb, dict.fromkeys(["endpoints.SSH.allowed_access_ips", "image.tag", "endpoints.NOTEBOOK"])
+    )
     assert values == {
         "endpoints.SSH.allowed_access_ips": ("1.2.3.4/32", "10.0.0.0/24", "junk"),
         "image.tag": "7",

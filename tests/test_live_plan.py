@@ -20,6 +20,7 @@ from reconcile.secret import Secret
 from reconcile.specfile import load_spec
 from tests.conftest import ROOT
 from tests.emulator_fixture import FAST_RETRY, FAST_TIMEOUTS
+from tests.ptyrun import run_on_terminal
 
 EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").glob("*.yaml"))
 OBSERVED = ROOT / "examples" / "observed"
@@ -128,28 +129,11 @@ def test_live_errors_are_per_notebook_and_secret_free(emulator_process: str) -> 
 
 def test_progress_line_only_on_a_terminal(emulator_process: str) -> None:
     """On a terminal, live observation shows a progress counter on stderr; in a pipe it does not."""
-    import pty
-
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_", "MODELARTS_"))}
     env.update(PYTHONPATH=str(ROOT), MODELARTS_AUTH_TOKEN=TOKEN, NO_COLOR="1")
     argv = [sys.executable, "-m", "reconcile", "plan", *EXAMPLES, "--endpoint", emulator_process]
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover (the child)
-        os.chdir(ROOT)
-        os.execve(sys.executable, argv, env)
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    on_terminal = b"".join(chunks).decode()
-    assert os.waitstatus_to_exitcode(status) == 0
+    status, on_terminal = run_on_terminal(argv, env, str(ROOT))
+    assert status == 0
     assert "observing notebooks: 5/5" in on_terminal
     piped = _plan("--endpoint", emulator_process, env={"MODELARTS_AUTH_TOKEN": TOKEN})
     assert "observing notebooks" not in piped.stderr + piped.stdout

@@ -326,3 +326,10 @@ def test_decoding_is_strict_about_types_only(raw: dict[str, object]) -> None:
     convert.decode_notebook(raw)
     with pytest.raises(DecodeError, match=r"^name: expected string"):
         convert.decode_notebook({**raw, "name": 42})
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_non_finite_numbers_are_refused(number: str) -> None:
+    """NaN and infinities (which json.loads accepts) are decode errors, so every plan stays valid JSON."""
+    with pytest.raises(DecodeError, match=r"custom_spec\.gpu: expected finite number"):
+        convert.decode_notebook(f'{{"custom_spec": {{"gpu": {number}}}}}')

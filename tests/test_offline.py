@@ -123,3 +123,9 @@ def test_two_entries_resolving_to_one_notebook(tmp_path: Path) -> None:
     assert [(e.name, e.message) for e in plan.errors] == [
         ("by-name", "notebook a is also managed by modelarts_notebook.by-id (one entry per notebook)")
     ]
+
+
+def test_device_files_are_not_read(tmp_path: Path) -> None:
+    """A device or FIFO given as --observed is refused unread (its size says nothing)."""
+    index = load_observed("/dev/zero")
+    assert index.unreadable == ("/dev/zero: not a regular file",)

@@ -70,7 +70,19 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
     assert doc["format_version"] == "1.2"
     rc = doc["resource_changes"][0]
     assert list(rc) == sorted(
-        ["address", "mode", "type", "name", "notebook_id", "change", "differences", "ignored", "health", "status", "notes"]
+        [
+            "address",
+            "mode",
+            "type",
+            "name",
+            "notebook_id",
+            "change",
+            "differences",
+            "ignored",
+            "health",
+            "status",
+            "notes",
+        ]
     )
     assert rc["address"] == "modelarts_notebook.train-box"
     assert rc["mode"] == "managed"

@@ -571,3 +571,18 @@ def test_yaml_anchors_and_merge_keys_work(tmp_path: Path) -> None:
     assert (a.id, a.flavor, a.status) == ("a", "modelarts.vm.gpu.v100", DesiredStatus.RUNNING)
     assert (b.id, b.flavor, b.status) == ("b", "modelarts.vm.gpu.v100", DesiredStatus.STOPPED)
     assert list(VALIDATOR.iter_errors(yaml.safe_load(text))) == []
+
+
+def test_ignore_changes_errors_point_at_the_written_item(tmp_path: Path) -> None:
+    """An unknown ignore_changes path is reported at its own index and line, as written (not sorted)."""
+    path = _write(
+        tmp_path, "ic.yaml", _nb("id: x\nignore_changes:\n  - zzz.bad\n  - lease.duration\n  - description")
+    )
+    (problem,) = _problems(path)
+    assert problem.startswith(f'{path}:6: notebooks.box.ignore_changes[0]: unknown path "zzz.bad"')
+
+
+def test_duplicate_key_inside_an_inline_merge(tmp_path: Path) -> None:
+    """A key repeated inside a `<<:` mapping written inline is reported too."""
+    path = _write(tmp_path, "m.yaml", "version: 1\nnotebooks:\n  a: {<<: {flavor: s, flavor: b}, id: y}\n")
+    assert _problems(path) == [f"{path}:3: notebooks.a.<<.flavor: duplicate key (each key may appear once)"]

@@ -234,6 +234,28 @@ def main() -> None:
         spec_edits={"description": "still stopped", "status": "STOPPED"},
         observed_edits={"status": "STOPPED"},
     )
+    # a repository named without a tag matches the service's untagged swr_path, whatever its `tag`
+    scenario(
+        "swr-path-untagged",
+        spec_edits={"image": {"swr_path": SWR.rsplit(":", 1)[0]}},
+        observed_edits={"image": {"swr_path": SWR.rsplit(":", 1)[0], "tag": "3.3.1.B007_V2"}},
+    )
+    # a notebook being deleted will be gone: create, not pending
+    scenario("deleting", observed_edits={"status": "DELETING"})
+    # an absent description is an empty one
+    no_description = copy.deepcopy(OBSERVED)
+    del no_description["description"]
+    scenario("description-empty-vs-absent", observed=[no_description], spec_edits={"description": ""})
+    # the token echoed in other fields never reaches the plan
+    echoed = copy.deepcopy(OBSERVED)
+    echoed.update(
+        status="ERROR",
+        fail_reason=f"auth failed for token {OBSERVED['token']}",
+        url=f"https://authoring.example.com/lab?token={OBSERVED['token']}",
+    )
+    scenario("token-echoed", observed=[echoed])
+    # an SSH endpoint to add carries its keys and allow-list into `after`
+    # (drift-ssh-endpoint-added above)
     # only EVS grows in place
     scenario(
         "efs-capacity-grow",
