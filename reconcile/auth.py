@@ -384,6 +384,9 @@ def credentials_from_env(env: Mapping[str, str]) -> EnvCredentials:
 
     def get(name: str) -> str | None:
         value = env.get(name, "").strip()
+        if any(ord(ch) < 0x20 or ch == "\x7f" for ch in value):
+            # It would be sent in a header: refuse it once here, naming the variable, not the value.
+            raise ConfigError(f"{name} contains a control character (a line break?); check how it was set")
         return value or None
 
     auth: TokenAuth | AkSkAuth | None = None

@@ -471,7 +471,9 @@ class ModelArtsClient:
         if forms:
             # Longest first, so a secret's encoded form is redacted whole, not the secret inside it.
             pattern = "|".join(re.escape(form) for form in sorted(forms, key=lambda f: (-len(f), f)))
-            text = re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
+            # Text already redacted (a message built from scrubbed parts) keeps its markers intact.
+            parts = text.split(REDACTED)
+            text = REDACTED.join(re.sub(pattern, REDACTED, part, flags=re.IGNORECASE) for part in parts)
         return _one_line(text, limit)
 
     def _notebook_path(self, notebook_id: str) -> str:

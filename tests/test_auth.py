@@ -447,3 +447,14 @@ def test_malformed_regions_are_refused(region: str) -> None:
     """A string that is not a region name cannot be turned into an endpoint host."""
     with pytest.raises(ConfigError, match="invalid region"):
         endpoint_for_region(region)
+
+
+def test_a_token_with_a_line_break_is_a_config_error() -> None:
+    """A credential holding a control character is refused once, naming the variable, never the value."""
+    from reconcile.auth import credentials_from_env
+    from reconcile.exceptions import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        credentials_from_env({"MODELARTS_AUTH_TOKEN": "abc\ndef-secret-part"})
+    assert "MODELARTS_AUTH_TOKEN contains a control character" in str(info.value)
+    assert "secret-part" not in str(info.value)
