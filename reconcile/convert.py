@@ -212,6 +212,13 @@ def _optional_unstructure_factory(converter: cattrs.Converter) -> Callable[[Any]
             return _identity
         if _is_tuple_of(inner) and typing.get_args(inner)[0] in (str, int, bool, float):
             return _list_or_none
+        if _is_tuple_of(inner):
+            item_hook = converter.get_unstructure_hook(typing.get_args(inner)[0])
+
+            def items_hook(v: Any) -> Any:
+                return None if v is None else [item_hook(x) for x in v]
+
+            return items_hook
         inner_hook = converter.get_unstructure_hook(inner)
 
         def hook(v: Any) -> Any:
