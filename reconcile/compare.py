@@ -8,7 +8,9 @@ only when they differ does deepdiff find which paths differ. deepdiff's own obje
 
 from __future__ import annotations
 
+import enum
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -62,7 +64,7 @@ def health_of(status: NotebookStatus | None) -> Health:
 
 
 def _value(v: Any) -> Any:
-    return v.value if hasattr(v, "value") else v
+    return v.value if isinstance(v, enum.Enum) else v
 
 
 def desired_values(nb: NotebookSpec) -> Flat:
@@ -117,24 +119,47 @@ def _has_tag(swr_path: Any) -> bool:
 
 
 def _observed(nb: Notebook, path: str) -> Any:
+    return _accessor(path)(nb)
+
+
+@functools.cache
+def _accessor(path: str) -> Callable[[Notebook], Any]:
+    """How to read one spec path from an observed notebook, worked out once per path."""
     head, _, rest = path.partition(".")
     if head == "endpoints":
         svc, _, key = rest.partition(".")
-        ep = nb.endpoint(DevService(svc))
+        service = DevService(svc)
         if not key:
-            return ep is not None
+            return lambda nb: nb.endpoint(service) is not None
         if key == "allowed_access_ips":
-            return normalize.observed_cidrs(ep.allowed_access_ips if ep else None)
-        return normalize.string_set(ep.ssh_keys if ep else None)
-    if head == "image" and nb.image is not None and rest in ("tag", "swr_path"):
-        return nb.image.effective_tag if rest == "tag" else nb.image.tagged_swr_path
+
+            def allowed(nb: Notebook) -> Any:
+                ep = nb.endpoint(service)
+                return normalize.observed_cidrs(ep.allowed_access_ips if ep else None)
+
+            return allowed
+
+        def keys(nb: Notebook) -> Any:
+            ep = nb.endpoint(service)
+            return normalize.string_set(ep.ssh_keys if ep else None)
+
+        return keys
+    if path == "image.tag":
+        return lambda nb: nb.image.effective_tag if nb.image else None
+    if path == "image.swr_path":
+        return lambda nb: nb.image.tagged_swr_path if nb.image else None
     if path == "volume.mount_path":
-        mount = nb.volume.mount_path if nb.volume else None
-        return normalize.path_text(mount) if mount is not None else None
+        return lambda nb: (
+            normalize.path_text(nb.volume.mount_path) if nb.volume and nb.volume.mount_path else None
+        )
     if rest:
-        obj = getattr(nb, head)
-        return _value(getattr(obj, rest)) if obj is not None else None
-    return _value(getattr(nb, head))
+
+        def nested(nb: Notebook) -> Any:
+            obj = getattr(nb, head)
+            return None if obj is None else _value(getattr(obj, rest))
+
+        return nested
+    return lambda nb: _value(getattr(nb, head))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -228,6 +253,15 @@ def _merge(before: dict[str, Any], desired: Flat) -> dict[str, Any]:
         else:
             after[head] = _json(value)
     return after
+
+
+def _echoes(secret: str, before: dict[str, Any], notes: list[str]) -> bool:
+    """Whether the service echoed the token in a top-level text field (a `url`, a `fail_reason`).
+
+    A cheap check on every notebook; the full scrub of `_scrubbed` runs only when it is true.
+    """
+    texts = (v for v in before.values() if isinstance(v, str))
+    return any(secret in text for text in texts) or any(secret in note for note in notes)
 
 
 def _scrubbed(value: Any, secret: str) -> Any:
@@ -372,7 +406,7 @@ def compare(
     )
     before = convert.unstructure(observed)
     secret = observed.token.reveal() if observed.token else ""
-    if secret and secret in repr((before, notes)):  # the token echoed in a url or a fail_reason
+    if secret and _echoes(secret, before, notes):
         before = _scrubbed(before, secret)
         notes = _scrubbed(notes, secret)
         diffs = _scrubbed(diffs, secret)

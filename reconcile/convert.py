@@ -30,6 +30,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from reconcile import model, normalize, spec
@@ -209,7 +210,7 @@ def _optional_unstructure_factory(converter: cattrs.Converter) -> Callable[[Any]
     def factory(tp: Any) -> Callable[[Any], Any]:
         inner = _strip_none(tp)
         if inner in (str, int, bool, float):
-            return _identity
+            return identity  # cattrs' own: its generated code then copies the value inline
         if _is_tuple_of(inner) and typing.get_args(inner)[0] in (str, int, bool, float):
             return _list_or_none
         if _is_tuple_of(inner):
@@ -227,10 +228,6 @@ def _optional_unstructure_factory(converter: cattrs.Converter) -> Callable[[Any]
         return hook
 
     return factory
-
-
-def _identity(v: Any) -> Any:
-    return v
 
 
 def _list_or_none(v: Any) -> Any:
