@@ -106,7 +106,7 @@ def observed_values(nb: Notebook, paths: Flat) -> Flat:
     """
     flat: Flat = {}
     for path in paths:
-        flat[path] = _observed(nb, path)
+        flat[path] = _accessor(path)(nb)
         if path == "image.swr_path" and nb.image is not None and not _has_tag(paths[path]):
             flat[path] = nb.image.swr_path  # the spec names the repository alone: compare it alone
         if flat[path] is None:
@@ -116,10 +116,6 @@ def observed_values(nb: Notebook, paths: Flat) -> Flat:
 
 def _has_tag(swr_path: Any) -> bool:
     return isinstance(swr_path, str) and ":" in swr_path.rsplit("/", 1)[-1]
-
-
-def _observed(nb: Notebook, path: str) -> Any:
-    return _accessor(path)(nb)
 
 
 @functools.cache

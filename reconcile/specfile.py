@@ -481,8 +481,7 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
     problems: list[SpecProblem] = []
     entries: dict[str, SpecEntry] = {}
     where: dict[str, _LineMap] = {}  # the line map of the file each local name came from
-    ids: dict[str, str] = {}
-    names: dict[str, str] = {}
+    managed: dict[tuple[str, str | None], str] = {}  # identity -> the entry that manages it
     project: tuple[str, str] | None = None
     for path in paths:
         doc, found, lines = load_spec_file(path)
@@ -514,30 +513,20 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
                     )
                 )
                 continue
-            if nb.id is not None and nb.id in ids:
+            # The identity: the id, or the name when there is no id (validation ensured one).
+            key, value = ("id", nb.id) if nb.id is not None else ("name", nb.name)
+            if (key, value) in managed:
+                what = f"notebook {value}" if key == "id" else f"a notebook named {value!r}"
                 problems.append(
                     SpecProblem(
                         file,
-                        lines.get(("notebooks", name, "id")),
-                        f"notebooks.{name}.id",
-                        f"notebook {nb.id} is already managed as {ids[nb.id]}",
+                        lines.get(("notebooks", name, key)),
+                        f"notebooks.{name}.{key}",
+                        f"{what} is already managed as {managed[key, value]}",
                     )
                 )
                 continue
-            if nb.id is None and nb.name is not None and nb.name in names:
-                problems.append(
-                    SpecProblem(
-                        file,
-                        lines.get(("notebooks", name, "name")),
-                        f"notebooks.{name}.name",
-                        f"a notebook named {nb.name!r} is already managed as {names[nb.name]}",
-                    )
-                )
-                continue
-            if nb.id is not None:
-                ids[nb.id] = f"notebooks.{name}"
-            elif nb.name is not None:
-                names[nb.name] = f"notebooks.{name}"
+            managed[key, value] = f"notebooks.{name}"
             entries[name] = SpecEntry(name, nb, file)
             where[name] = lines
     if problems:
