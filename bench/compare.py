@@ -1,7 +1,7 @@
 """Benchmark 2: comparing one notebook with its spec entry, against a bare DeepDiff and the decode.
 
-`reconcile.compare.compare(entry, notebook)` is timed for the rich notebook (already decoded)
-against two spec entries built with `reconcile.specfile.spec_from_data`: one stating every managed
+`reconcile._planning.compare.compare(entry, notebook)` is timed for the rich notebook (already decoded)
+against two spec entries built with `reconcile._specfile.load.spec_from_data`: one stating every managed
 field with the observed value (no drift), one with four differences (flavor, SSH allow-list,
 capacity, lease). The baselines, timed round-robin in the same process:
 
@@ -25,11 +25,11 @@ from deepdiff import DeepDiff
 from bench import fixtures
 from bench.measure import BenchResult, Config, Measurement, Ratio, Target, interleaved, per_round_ratios
 from bench.profiling import profile_call
-from reconcile.compare import compare
-from reconcile.convert import decode_notebook
-from reconcile.plan import Action
-from reconcile.spec import SpecEntry
-from reconcile.specfile import spec_from_data
+from reconcile._codec.convert import decode_notebook
+from reconcile._core.plan import Action
+from reconcile._core.spec import SpecEntry
+from reconcile._planning.compare import compare
+from reconcile._specfile.load import spec_from_data
 
 __all__ = ["run"]
 

@@ -1,6 +1,6 @@
 """Benchmark 4: observing a 1,000-notebook fleet live, against the ideal and the official SDK.
 
-The emulator (`reconcile.emulator.Emulator`, in this process, on loopback) serves the fleet with
+The emulator (`reconcile._emulator.server.Emulator`, in this process, on loopback) serves the fleet with
 20 ms of latency per request and verifies AK/SK signatures (a wrong SK is checked to get HTTP 401,
 for our client and for the SDK). Timed round by round:
 
@@ -28,14 +28,14 @@ from bench import fixtures, sdk
 from bench.measure import BenchResult, Config, Measurement, Ratio, Target, per_round_ratios
 from bench.procs import python, python_env
 from bench.profiling import profile_call
-from reconcile.auth import AkSkAuth
-from reconcile.client import ModelArtsClient
-from reconcile.emulator import Emulator, EmulatorAuth, Faults, NotebookStore
-from reconcile.exceptions import AuthError
-from reconcile.live import observe_live
-from reconcile.observation import Found
-from reconcile.observation import Target as ObserveTarget
-from reconcile.secret import Secret
+from reconcile._core.errors import AuthError
+from reconcile._core.observation import Found
+from reconcile._core.observation import Target as ObserveTarget
+from reconcile._core.secrets import Secret
+from reconcile._emulator.server import Emulator, EmulatorAuth, Faults, NotebookStore
+from reconcile._modelarts.auth import AkSkAuth
+from reconcile._modelarts.client import ModelArtsClient
+from reconcile._observe.live import observe_live
 
 __all__ = ["run"]
 

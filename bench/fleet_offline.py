@@ -55,10 +55,10 @@ def run_worker(*args: str) -> dict[str, Any]:
 
 def _profile(workdir: Path, spec_name: str) -> str:
     """cProfile of the in-process plan of a smaller fleet (the per-notebook costs are the same)."""
-    from reconcile.offline import load_observed, observe_offline
-    from reconcile.planner import build_plan, targets
-    from reconcile.render import render
-    from reconcile.specfile import load_spec
+    from reconcile._observe.offline import load_observed, observe_offline
+    from reconcile._planning.planner import build_plan, targets
+    from reconcile._render import render
+    from reconcile._specfile.load import load_spec
 
     fleet = fixtures.make_fleet(_PROFILE_FLEET)
     spec_path, observed_path = workdir / spec_name, workdir / "profile-observed.json"

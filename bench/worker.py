@@ -33,11 +33,11 @@ from typing import Any
 
 import yaml
 
-import reconcile.render.jsonplan  # noqa: F401 (loaded on first use by render(); loaded here by every mode)
-from reconcile.offline import load_observed, observe_offline
-from reconcile.planner import build_plan, targets
-from reconcile.render import render
-from reconcile.specfile import load_spec
+import reconcile._render.jsonplan  # noqa: F401 (loaded on first use by render(); loaded here by every mode)
+from reconcile._observe.offline import load_observed, observe_offline
+from reconcile._planning.planner import build_plan, targets
+from reconcile._render import render
+from reconcile._specfile.load import load_spec
 
 __all__ = ["Recorder", "main"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconcile.convert import decode_notebook, decode_notebook_list, unstructure
-from reconcile.exceptions import (
+from reconcile._codec.convert import decode_notebook, decode_notebook_list, unstructure
+from reconcile._core.errors import (
     ApiError,
     AuthError,
     ConfigError,
@@ -21,8 +21,8 @@ from reconcile.exceptions import (
     SpecError,
     TransportError,
 )
-from reconcile.model import Notebook, NotebookList
-from reconcile.secret import Secret
+from reconcile._core.model import Notebook, NotebookList
+from reconcile._core.secrets import Secret
 
 __all__ = [
     "ApiError",

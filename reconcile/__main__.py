@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from reconcile.cli import main
+from reconcile._cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

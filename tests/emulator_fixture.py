@@ -19,10 +19,10 @@ from typing import Any, Self
 
 import urllib3
 
-from reconcile.auth import AkSkAuth, TokenAuth
-from reconcile.client import ModelArtsClient, RetryPolicy, Timeouts
-from reconcile.emulator import Emulator, EmulatorAuth, NotebookStore
-from reconcile.secret import Secret
+from reconcile._core.secrets import Secret
+from reconcile._emulator.server import Emulator, EmulatorAuth, NotebookStore
+from reconcile._modelarts.auth import AkSkAuth, TokenAuth
+from reconcile._modelarts.client import ModelArtsClient, RetryPolicy, Timeouts
 
 PROJECT_ID = "0123456789abcdef0123456789abcdef"
 TOKEN = "MIIEtoken-not-a-real-one-4d1f9a7c2e"

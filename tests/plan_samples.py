@@ -1,4 +1,4 @@
-"""Sample plans for the renderer tests, built directly from `reconcile.plan` classes.
+"""Sample plans for the renderer tests, built directly from `reconcile._core.plan` classes.
 
 Each function returns a fresh `Plan`; `SAMPLES` names them all so a test can run over every one.
 The observed notebooks follow the API page's example body (`show-notebook-example.json`) as the
@@ -13,9 +13,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from reconcile.plan import Action, ApplyMethod, Difference, Health, Plan, PlanError, ResourceChange
-from reconcile.render import jsonplan
-from reconcile.secret import REDACTED
+from reconcile._core.plan import Action, ApplyMethod, Difference, Health, Plan, PlanError, ResourceChange
+from reconcile._core.secrets import REDACTED
+from reconcile._render import jsonplan
 
 __all__ = [
     "SAMPLES",

@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 import attrs
-from reconcile import model
-from reconcile.enums import OpenStrEnum, OpenIntEnum
-from reconcile.secret import Secret
+from reconcile._core import model
+from reconcile._core.enums import OpenStrEnum, OpenIntEnum
+from reconcile._core.secrets import Secret
 
 defs = {}
 
@@ -136,9 +136,9 @@ listdef["properties"]["data"] = {"type": ["array", "null"], "items": {"$ref": "#
 schema["$defs"]["NotebookList"] = listdef
 NOTEBOOK_SCHEMA = schema
 
-from reconcile.enums import VolumeCategory, VolumeOwnership, DevService, LeaseType, Feature
-from reconcile.spec import DesiredStatus
-from reconcile.catalogue import IGNORABLE_PATHS
+from reconcile._core.enums import VolumeCategory, VolumeOwnership, DevService, LeaseType, Feature
+from reconcile._core.spec import DesiredStatus
+from reconcile._core.catalogue import IGNORABLE_PATHS
 
 
 def ci(values, desc):

@@ -9,9 +9,9 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from reconcile import model
-from reconcile.enums import OpenIntEnum, OpenStrEnum
-from reconcile.secret import Secret
+from reconcile._core import model
+from reconcile._core.enums import OpenIntEnum, OpenStrEnum
+from reconcile._core.secrets import Secret
 
 text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20)
 _undocumented = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=12)

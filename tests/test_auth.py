@@ -1,4 +1,4 @@
-"""AK/SK signing, token auth, credentials from the environment and region endpoints (`reconcile.auth`)."""
+"""AK/SK signing, token auth, credentials from the environment and region endpoints (`reconcile._modelarts.auth`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconcile.auth import (
+from reconcile._codec.convert import decode_notebook
+from reconcile._core.errors import ConfigError
+from reconcile._core.secrets import REDACTED, Secret
+from reconcile._modelarts.auth import (
     AkSkAuth,
     EnvCredentials,
     QueryValue,
@@ -27,9 +30,6 @@ from reconcile.auth import (
     parse_authorization,
     verify_signature,
 )
-from reconcile.convert import decode_notebook
-from reconcile.exceptions import ConfigError
-from reconcile.secret import REDACTED, Secret
 from tests.emulator_fixture import AK, EXAMPLE, PROJECT_ID, SECURITY_TOKEN, SK, TOKEN
 
 HOST = "modelarts.cn-north-4.myhuaweicloud.com"
@@ -451,8 +451,8 @@ def test_malformed_regions_are_refused(region: str) -> None:
 
 def test_a_token_with_a_line_break_is_a_config_error() -> None:
     """A credential holding a control character is refused once, naming the variable, never the value."""
-    from reconcile.auth import credentials_from_env
-    from reconcile.exceptions import ConfigError
+    from reconcile._core.errors import ConfigError
+    from reconcile._modelarts.auth import credentials_from_env
 
     with pytest.raises(ConfigError) as info:
         credentials_from_env({"MODELARTS_AUTH_TOKEN": "abc\ndef-secret-part"})

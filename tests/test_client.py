@@ -1,4 +1,4 @@
-"""The HTTP client against the emulator over loopback: auth, errors, retries, limits (`reconcile.client`)."""
+"""The HTTP client against the emulator over loopback: auth, errors, retries, limits (`reconcile._modelarts.client`)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from reconcile.auth import AkSkAuth, TokenAuth
-from reconcile.client import ModelArtsClient, RetryPolicy, Timeouts, check_endpoint, make_pool
-from reconcile.emulator import EmulatorAuth, Faults, Schedule
-from reconcile.exceptions import ApiError, AuthError, ConfigError, NotFoundError, TransportError
-from reconcile.secret import Secret
+from reconcile._core.errors import ApiError, AuthError, ConfigError, NotFoundError, TransportError
+from reconcile._core.secrets import Secret
+from reconcile._emulator.server import EmulatorAuth, Faults, Schedule
+from reconcile._modelarts.auth import AkSkAuth, TokenAuth
+from reconcile._modelarts.client import ModelArtsClient, RetryPolicy, Timeouts, check_endpoint, make_pool
 from tests.emulator_fixture import (
     AK,
     DEEPLY_NESTED,
@@ -491,7 +491,7 @@ def test_a_secret_in_a_json_error_message_is_redacted_before_the_cut() -> None:
 
 def test_scrubbing_twice_keeps_the_redaction_markers() -> None:
     """A message built from already-scrubbed parts is scrubbed again without mangling `<redacted>`."""
-    from reconcile.client import ModelArtsClient
+    from reconcile._modelarts.client import ModelArtsClient
 
     with ModelArtsClient("http://127.0.0.1:1", "p" * 32, TokenAuth(Secret("t"))) as client:
         once = client._scrub("token t here")

@@ -1,4 +1,4 @@
-"""The comparator (`reconcile.compare`): properties over generated notebooks, and focused cases."""
+"""The comparator (`reconcile._planning.compare`): properties over generated notebooks, and focused cases."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconcile.compare import compare, desired_values, observed_values
-from reconcile.convert import decode_notebook
-from reconcile.plan import Action, ApplyMethod, Plan
-from reconcile.render import FORMATS, render
-from reconcile.spec import SpecEntry
-from reconcile.specfile import spec_from_data
+from reconcile._codec.convert import decode_notebook
+from reconcile._core.plan import Action, ApplyMethod, Plan
+from reconcile._core.spec import SpecEntry
+from reconcile._planning.compare import compare, desired_values, observed_values
+from reconcile._render import FORMATS, render
+from reconcile._specfile.load import spec_from_data
 
 TOKEN = "5ec2e7-70ke-n000-0000-notebooktoken"
 

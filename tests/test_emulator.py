@@ -1,4 +1,4 @@
-"""The local ModelArts API: data loading, routes, auth, faults, CLI and throughput (`reconcile.emulator`)."""
+"""The local ModelArts API: data loading, routes, auth, faults, CLI and throughput (`reconcile._emulator.server`)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from typing import Any
 
 import pytest
 
-from reconcile import client, emulator
-from reconcile.auth import AkSkAuth
-from reconcile.client import RetryPolicy, Timeouts
-from reconcile.emulator import (
+from reconcile._core.errors import ConfigError
+from reconcile._core.observation import Found, Target
+from reconcile._core.secrets import Secret
+from reconcile._emulator import server as emulator
+from reconcile._emulator.server import (
     ENV_VARS,
     Emulator,
     EmulatorAuth,
@@ -35,11 +36,11 @@ from reconcile.emulator import (
     faults_from_args,
     run,
 )
-from reconcile.exceptions import ConfigError
-from reconcile.live import observe_live
-from reconcile.observation import Found, Target
-from reconcile.offline import load_observed
-from reconcile.secret import Secret
+from reconcile._modelarts import client
+from reconcile._modelarts.auth import AkSkAuth
+from reconcile._modelarts.client import RetryPolicy, Timeouts
+from reconcile._observe.live import observe_live
+from reconcile._observe.offline import load_observed
 from tests.emulator_fixture import (
     AK,
     DEEPLY_NESTED,
@@ -171,7 +172,7 @@ def test_missing_data_directory_is_an_error(tmp_path: Path) -> None:
 def test_list_limits_are_defined_once_and_the_emulator_needs_no_urllib3() -> None:
     """The client and the emulator share one LIST_LIMITS, and importing the emulator loads no urllib3."""
     assert vars(emulator)["LIST_LIMITS"] is client.LIST_LIMITS  # imported, not defined again
-    code = "import sys, reconcile.emulator; sys.exit('urllib3' in sys.modules)"
+    code = "import sys, reconcile._emulator.server; sys.exit('urllib3' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
 
@@ -494,7 +495,7 @@ def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None
     write_notebooks(tmp_path, [notebook(0)])
     code = (
         "import argparse, sys\n"
-        "from reconcile.emulator import add_arguments, run\n"
+        "from reconcile._emulator.server import add_arguments, run\n"
         "p = argparse.ArgumentParser(); add_arguments(p)\n"
         "sys.exit(run(p.parse_args(sys.argv[1:])))\n"
     )

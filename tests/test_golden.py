@@ -13,12 +13,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from reconcile.offline import load_observed, observe_offline
-from reconcile.plan import Plan
-from reconcile.planner import build_plan, targets
-from reconcile.render import read_plan, render
-from reconcile.schema import load_schema
-from reconcile.specfile import load_spec
+from reconcile._core.plan import Plan
+from reconcile._observe.offline import load_observed, observe_offline
+from reconcile._planning.planner import build_plan, targets
+from reconcile._render import read_plan, render
+from reconcile._schema.files import load_schema
+from reconcile._specfile.load import load_spec
 
 CASES = Path(__file__).resolve().parent / "cases"
 SCENARIOS = sorted(p.name for p in CASES.iterdir() if (p / "spec.yaml").is_file())

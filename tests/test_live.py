@@ -1,4 +1,4 @@
-"""Live observation through the emulator, and building the client from options (`reconcile.live`)."""
+"""Live observation through the emulator, and building the client from options (`reconcile._observe.live`)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from reconcile.auth import AkSkAuth, TokenAuth
-from reconcile.client import RetryPolicy
-from reconcile.emulator import Faults, Schedule
-from reconcile.exceptions import ConfigError, TransportError
-from reconcile.live import client_from_options, observe_for_cli, observe_live
-from reconcile.observation import Failed, Found, Missing, Observation, Target, resolve_by_name
-from reconcile.secret import Secret
+from reconcile._core.errors import ConfigError, TransportError
+from reconcile._core.observation import Failed, Found, Missing, Observation, Target, resolve_by_name
+from reconcile._core.secrets import Secret
+from reconcile._emulator.server import Faults, Schedule
+from reconcile._modelarts.auth import AkSkAuth, TokenAuth
+from reconcile._modelarts.client import RetryPolicy
+from reconcile._observe.live import client_from_options, observe_for_cli, observe_live
 from tests.emulator_fixture import (
     AK,
     DEEPLY_NESTED,

@@ -9,15 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from reconcile.auth import TokenAuth
-from reconcile.client import ModelArtsClient
-from reconcile.emulator import Emulator, EmulatorAuth, Faults, NotebookStore, Schedule
-from reconcile.live import observe_live
-from reconcile.offline import load_observed, observe_offline
-from reconcile.planner import build_plan, targets
-from reconcile.render import render
-from reconcile.secret import Secret
-from reconcile.specfile import load_spec
+from reconcile._core.secrets import Secret
+from reconcile._emulator.server import Emulator, EmulatorAuth, Faults, NotebookStore, Schedule
+from reconcile._modelarts.auth import TokenAuth
+from reconcile._modelarts.client import ModelArtsClient
+from reconcile._observe.live import observe_live
+from reconcile._observe.offline import load_observed, observe_offline
+from reconcile._planning.planner import build_plan, targets
+from reconcile._render import render
+from reconcile._specfile.load import load_spec
 from tests.conftest import ROOT
 from tests.emulator_fixture import FAST_RETRY, FAST_TIMEOUTS
 from tests.ptyrun import run_on_terminal

@@ -1,4 +1,4 @@
-"""The observed model and its decoder (`reconcile.model`, `reconcile.convert`)."""
+"""The observed model and its decoder (`reconcile._core.model`, `reconcile._codec.convert`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import logging
 import pytest
 from hypothesis import given
 
-from reconcile import convert, model
-from reconcile.enums import (
+from reconcile._codec import convert
+from reconcile._core import model
+from reconcile._core.enums import (
     DevService,
     Feature,
     ImageType,
@@ -19,8 +20,8 @@ from reconcile.enums import (
     NotebookStatus,
     VolumeCategory,
 )
-from reconcile.exceptions import DecodeError
-from reconcile.secret import REDACTED, Secret
+from reconcile._core.errors import DecodeError
+from reconcile._core.secrets import REDACTED, Secret
 from tests.strategies import notebook_json
 
 EXAMPLE_TOKEN = "7b22482a-a4cb-4b46-e3b3-6a793a47967e"

@@ -12,11 +12,12 @@ import jsonschema
 import pytest
 from hypothesis import given
 
-from reconcile import convert, model
-from reconcile.enums import OpenIntEnum, OpenStrEnum
-from reconcile.exceptions import DecodeError
-from reconcile.schema import load_schema
-from reconcile.secret import Secret
+from reconcile._codec import convert
+from reconcile._core import model
+from reconcile._core.enums import OpenIntEnum, OpenStrEnum
+from reconcile._core.errors import DecodeError
+from reconcile._core.secrets import Secret
+from reconcile._schema.files import load_schema
 from tests.strategies import notebook_json
 
 SCHEMA = load_schema("notebook")
@@ -86,7 +87,7 @@ def test_schema_and_model_have_the_same_fields_and_types(cls: type) -> None:
 
 def test_known_enum_values_are_documented() -> None:
     """The schema lists the documented values of each option list, e.g. the notebook status."""
-    from reconcile.enums import NotebookStatus, VolumeCategory
+    from reconcile._core.enums import NotebookStatus, VolumeCategory
 
     for node, enum_cls in (
         (SCHEMA["properties"]["status"], NotebookStatus),

@@ -1,4 +1,4 @@
-"""Offline observation (`reconcile.offline`) and the planner's handling of what it finds."""
+"""Offline observation (`reconcile._observe.offline`) and the planner's handling of what it finds."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from reconcile.exceptions import ObservedInputError
-from reconcile.observation import Failed, Found, Missing, Target
-from reconcile.offline import load_observed, observe_offline
-from reconcile.plan import Action
-from reconcile.planner import build_plan, targets
-from reconcile.specfile import spec_from_data
+from reconcile._core.errors import ObservedInputError
+from reconcile._core.observation import Failed, Found, Missing, Target
+from reconcile._core.plan import Action
+from reconcile._observe.offline import load_observed, observe_offline
+from reconcile._planning.planner import build_plan, targets
+from reconcile._specfile.load import spec_from_data
 
 
 def _save(folder: Path, name: str, data: Any) -> Path:

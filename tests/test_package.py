@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from reconcile.schema import SCHEMA_NAMES, load_schema
+from reconcile._schema.files import SCHEMA_NAMES, load_schema
 from tests.conftest import ROOT
 
 
@@ -33,9 +33,9 @@ def test_installed_wheel_ships_every_schema() -> None:
 
 
 def test_console_script_is_declared() -> None:
-    """The `reconcile` console script points at reconcile.cli:main."""
+    """The `reconcile` console script points at reconcile._cli.main:main."""
     scripts = {ep.name: ep.value for ep in _distribution().entry_points if ep.group == "console_scripts"}
-    assert scripts == {"reconcile": "reconcile.cli:main"}
+    assert scripts == {"reconcile": "reconcile._cli.main:main"}
 
 
 def test_console_script_runs() -> None:

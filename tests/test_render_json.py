@@ -1,4 +1,4 @@
-"""Tests for `reconcile.render.jsonplan`: the JSON plan, its schema, and reading it back."""
+"""Tests for `reconcile._render.jsonplan`: the JSON plan, its schema, and reading it back."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from jsonschema import Draft202012Validator
 
-from reconcile.exceptions import PlanFormatError, ReconcileError
-from reconcile.plan import FORMAT_VERSION, RESOURCE_TYPE, ApplyMethod, Health, Plan
-from reconcile.render import FORMATS, Format, jsonplan, read_plan, render
+from reconcile._core.errors import PlanFormatError, ReconcileError
+from reconcile._core.plan import FORMAT_VERSION, RESOURCE_TYPE, ApplyMethod, Health, Plan
+from reconcile._render import FORMATS, Format, jsonplan, read_plan, render
 from tests import plan_samples as samples
 
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "plan.schema.json").read_text())
@@ -36,7 +36,7 @@ def test_schema_is_valid_2020_12() -> None:
 
 
 def test_schema_enums_match_the_plan_model() -> None:
-    """The schema's health and action vocabularies are exactly those of `reconcile.plan`."""
+    """The schema's health and action vocabularies are exactly those of `reconcile._core.plan`."""
     defs = SCHEMA["$defs"]
     assert defs["resource_change"]["properties"]["health"]["enum"] == [h.value for h in Health]
     assert defs["difference"]["properties"]["action"]["enum"] == [m.value for m in ApplyMethod]

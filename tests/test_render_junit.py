@@ -1,4 +1,4 @@
-"""Tests for `reconcile.render.junit`: drift as JUnit XML test results."""
+"""Tests for `reconcile._render.junit`: drift as JUnit XML test results."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 from hypothesis import given
 
-from reconcile.plan import Plan
-from reconcile.render import junit
+from reconcile._core.plan import Plan
+from reconcile._render import junit
 from tests import plan_samples as samples
 
 ERRORS = """\

@@ -1,4 +1,4 @@
-"""Tests for `reconcile.render.markdown`: PR comments and CI job summaries."""
+"""Tests for `reconcile._render.markdown`: PR comments and CI job summaries."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import html
 
 from hypothesis import given
 
-from reconcile.plan import Plan
-from reconcile.render import markdown
+from reconcile._core.plan import Plan
+from reconcile._render import markdown
 from tests import plan_samples as samples
 
 UPDATE_RESTART = """\

@@ -1,4 +1,4 @@
-"""Tests for `reconcile.render.text`: the Terraform-style text plan."""
+"""Tests for `reconcile._render.text`: the Terraform-style text plan."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 from hypothesis import given
 
-from reconcile.plan import Action, ApplyMethod, Difference, Health, Plan, ResourceChange
-from reconcile.render import text
+from reconcile._core.plan import Action, ApplyMethod, Difference, Health, Plan, ResourceChange
+from reconcile._render import text
 from tests import plan_samples as samples
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

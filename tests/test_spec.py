@@ -13,11 +13,11 @@ import jsonschema
 import pytest
 import yaml
 
-from reconcile.enums import DevService, LeaseType, VolumeCategory
-from reconcile.exceptions import SpecError
-from reconcile.schema import load_schema
-from reconcile.spec import DesiredStatus, EndpointSpec, ImageSpec, LeaseSpec, VolumeSpec
-from reconcile.specfile import MAX_SPEC_BYTES, load_spec
+from reconcile._core.enums import DevService, LeaseType, VolumeCategory
+from reconcile._core.errors import SpecError
+from reconcile._core.spec import DesiredStatus, EndpointSpec, ImageSpec, LeaseSpec, VolumeSpec
+from reconcile._schema.files import load_schema
+from reconcile._specfile.load import MAX_SPEC_BYTES, load_spec
 from tests.conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

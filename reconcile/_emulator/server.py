@@ -1,7 +1,7 @@
 """A local ModelArts notebook API over real HTTP, for tests and demos (`reconcile emulator`).
 
 It serves the notebooks of a directory of saved API responses, read by the very loader
-`reconcile plan --observed` uses (`reconcile.offline.load_observed`), under the real paths:
+`reconcile plan --observed` uses (`reconcile._observe.offline.load_observed`), under the real paths:
 
 - `GET /v1/{project_id}/notebooks/{id}`: the notebook's JSON. An unknown id answers HTTP 400
   `ModelArts.6309`, as the service does; ids listed in `plain_404_ids` answer a plain HTTP 404 instead.
@@ -13,7 +13,7 @@ It serves the notebooks of a directory of saved API responses, read by the very 
 Every response carries an `X-Request-Id`, and errors have ModelArts-shaped bodies
 (`{"error_code", "error_msg"}`; the gateway codes `APIGW.*` are illustrative). With `EmulatorAuth`,
 requests must carry the expected `X-Auth-Token` or a valid AK/SK signature (checked with
-`reconcile.auth`), else HTTP 401; with `project_id`, other projects answer HTTP 403.
+`reconcile._modelarts.auth`), else HTTP 401; with `project_id`, other projects answer HTTP 403.
 
 `Faults` injects trouble by request number (counted over all requests, from 1): latency, 429 with
 `Retry-After`, bursts of 5xx, connection resets, truncated, invalid, slow (dripped) or oversized
@@ -48,10 +48,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import attrs
 
-from reconcile.auth import LIST_LIMITS, verify_signature
-from reconcile.exceptions import ConfigError, ReconcileError
-from reconcile.offline import load_observed
-from reconcile.secret import REDACTED, Secret
+from reconcile._core.errors import ConfigError, ReconcileError
+from reconcile._core.secrets import REDACTED, Secret
+from reconcile._modelarts.auth import LIST_LIMITS, verify_signature
+from reconcile._observe.offline import load_observed
 
 __all__ = [
     "ENV_VARS",
@@ -195,7 +195,7 @@ class NotebookStore:
         """Load saved API responses exactly as `reconcile plan --observed PATH` reads them.
 
         PATH is a `*.json` file or a directory of them, read recursively in sorted order by
-        `reconcile.offline.load_observed`; each file holds one `GET` body or one list response
+        `reconcile._observe.offline.load_observed`; each file holds one `GET` body or one list response
         (`{data: [...]}`). A notebook saved more than once with identical bodies is served once;
         a body without an `id` is not served. Each notebook is served as the JSON of its saved
         body.

@@ -1,8 +1,8 @@
 """Renderers: one module per output format, each a pure function of a `Plan`.
 
-- `text`: Terraform's look, optionally coloured (`reconcile.render.text`);
+- `text`: Terraform's look, optionally coloured (`reconcile._render.text`);
 - `json`: the shape of `terraform show -json`, pinned by `schemas/plan.schema.json`
-  (`reconcile.render.jsonplan`, which also reads it back: `read_plan`);
+  (`reconcile._render.jsonplan`, which also reads it back: `read_plan`);
 - `markdown`: pull-request comments and CI job summaries, capped under GitHub's size limit;
 - `junit`: JUnit XML, one test case per notebook.
 
@@ -16,7 +16,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reconcile.plan import Plan
+    from reconcile._core.plan import Plan
 
 __all__ = ["FORMATS", "Format", "read_plan", "render"]
 
@@ -56,7 +56,7 @@ def render(plan: Plan, fmt: Format | str, *, color: bool = False, artifact_name:
     except ValueError:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
     # Each renderer is imported when first used: a run renders one format, and start-up matters.
-    module = importlib.import_module(f"reconcile.render.{_MODULES[chosen]}")
+    module = importlib.import_module(f"reconcile._render.{_MODULES[chosen]}")
     match chosen:
         case Format.TEXT:
             return module.render(plan, color=color)  # type: ignore[no-any-return]
@@ -67,7 +67,7 @@ def render(plan: Plan, fmt: Format | str, *, color: bool = False, artifact_name:
 
 
 def read_plan(text: str | bytes, source: str) -> Plan:
-    """Read a JSON plan back (see `reconcile.render.jsonplan.read_plan`)."""
-    from reconcile.render.jsonplan import read_plan as read
+    """Read a JSON plan back (see `reconcile._render.jsonplan.read_plan`)."""
+    from reconcile._render.jsonplan import read_plan as read
 
     return read(text, source)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from reconcile.plan import Health, Plan, PlanError, ResourceChange
-from reconcile.render._common import (
+from reconcile._core.plan import Health, Plan, PlanError, ResourceChange
+from reconcile._render.common import (
     METHOD_LABEL,
     action_label,
     clean_text,

@@ -19,10 +19,18 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import Any, Protocol
 
-from reconcile.auth import credentials_from_env, endpoint_for_region
-from reconcile.client import ModelArtsClient, RetryPolicy, Timeouts
-from reconcile.exceptions import ConfigError, NotFoundError, ReconcileError
-from reconcile.observation import Failed, Found, Missing, Observation, Target, missing_by_id, resolve_by_name
+from reconcile._core.errors import ConfigError, NotFoundError, ReconcileError
+from reconcile._core.observation import (
+    Failed,
+    Found,
+    Missing,
+    Observation,
+    Target,
+    missing_by_id,
+    resolve_by_name,
+)
+from reconcile._modelarts.auth import credentials_from_env, endpoint_for_region
+from reconcile._modelarts.client import ModelArtsClient, RetryPolicy, Timeouts
 
 __all__ = ["NotebookSource", "Progress", "client_from_options", "observe_for_cli", "observe_live"]
 

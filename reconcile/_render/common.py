@@ -14,8 +14,8 @@ from typing import Any, Final
 
 import attrs
 
-from reconcile.plan import Action, ApplyMethod, Difference, Health, ResourceChange
-from reconcile.secret import REDACTED
+from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange
+from reconcile._core.secrets import REDACTED
 
 __all__ = [
     "METHOD_COMMENT",

@@ -1,7 +1,7 @@
 """The plan as JSON, in the shape of `terraform show -json`, and the reader that rebuilds a Plan from it.
 
 The document is a versioned contract (`format_version`, pinned by `schemas/plan.schema.json`), built
-key by key here rather than dumped from the classes, so renaming a field of `reconcile.plan` cannot
+key by key here rather than dumped from the classes, so renaming a field of `reconcile._core.plan` cannot
 change it silently::
 
     {
@@ -29,8 +29,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final, NoReturn
 
-from reconcile.exceptions import PlanFormatError
-from reconcile.plan import (
+from reconcile._core.errors import PlanFormatError
+from reconcile._core.plan import (
     ADDRESS_PREFIX,
     FORMAT_VERSION,
     RESOURCE_TYPE,
@@ -42,7 +42,7 @@ from reconcile.plan import (
     PlanError,
     ResourceChange,
 )
-from reconcile.render._common import redacted, secret_keys, sensitive_fields, without_sensitive
+from reconcile._render.common import redacted, secret_keys, sensitive_fields, without_sensitive
 
 __all__ = ["VALID_ACTIONS", "plan_document", "read_plan", "render"]
 

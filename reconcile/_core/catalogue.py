@@ -13,7 +13,7 @@ import enum
 
 import attrs
 
-from reconcile.enums import DevService
+from reconcile._core.enums import DevService
 
 __all__ = ["CATALOGUE", "IGNORABLE_PATHS", "SERVICES", "Change", "FieldRule", "is_ignored", "rule_for"]
 

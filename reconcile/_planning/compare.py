@@ -1,7 +1,7 @@
 """Compare one desired notebook with what was observed: the only module that imports deepdiff.
 
 `compare(entry, observed)` -> `ResourceChange`. Only the fields the spec states are compared, both
-sides normalised the same way (`reconcile.normalize`), `ignore_changes` paths left out. Both sides are
+sides normalised the same way (`reconcile._core.normalize`), `ignore_changes` paths left out. Both sides are
 flattened to `{spec path: normalised value}`; equal dicts (the common case) cost one comparison, and
 only when they differ does deepdiff find which paths differ. deepdiff's own objects never leave here.
 """
@@ -16,13 +16,14 @@ from typing import Any
 import attrs
 from deepdiff import DeepDiff
 
-from reconcile import convert, normalize
-from reconcile.catalogue import SERVICES, Change, is_ignored, rule_for
-from reconcile.enums import DevService, NotebookStatus, VolumeCategory
-from reconcile.model import SECRET_FIELDS, Notebook
-from reconcile.plan import Action, ApplyMethod, Difference, Health, ResourceChange
-from reconcile.secret import REDACTED
-from reconcile.spec import NotebookSpec, SpecEntry
+from reconcile._codec import convert
+from reconcile._core import normalize
+from reconcile._core.catalogue import SERVICES, Change, is_ignored, rule_for
+from reconcile._core.enums import DevService, NotebookStatus, VolumeCategory
+from reconcile._core.model import SECRET_FIELDS, Notebook
+from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange
+from reconcile._core.secrets import REDACTED
+from reconcile._core.spec import NotebookSpec, SpecEntry
 
 __all__ = ["FAILED_STATES", "PENDING_STATES", "compare", "desired_values", "health_of", "observed_values"]
 

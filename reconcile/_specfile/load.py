@@ -19,10 +19,10 @@ from typing import Any
 import attrs
 import yaml
 
-from reconcile import convert
-from reconcile.catalogue import IGNORABLE_PATHS
-from reconcile.exceptions import SpecError, SpecProblem
-from reconcile.spec import SPEC_VERSION, NotebookSpec, Spec, SpecDocument, SpecEntry
+from reconcile._codec import convert
+from reconcile._core.catalogue import IGNORABLE_PATHS
+from reconcile._core.errors import SpecError, SpecProblem
+from reconcile._core.spec import SPEC_VERSION, NotebookSpec, Spec, SpecDocument, SpecEntry
 
 __all__ = ["EXTENSIONS", "MAX_SPEC_BYTES", "load_spec", "load_spec_file", "spec_from_data"]
 

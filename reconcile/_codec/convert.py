@@ -33,8 +33,8 @@ from cattrs.errors import (
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
-from reconcile import model, normalize, spec
-from reconcile.enums import (
+from reconcile._core import model, normalize, spec
+from reconcile._core.enums import (
     DevService,
     Feature,
     LeaseType,
@@ -43,8 +43,8 @@ from reconcile.enums import (
     VolumeCategory,
     VolumeOwnership,
 )
-from reconcile.exceptions import DecodeError, FieldProblem
-from reconcile.secret import REDACTED, Secret
+from reconcile._core.errors import DecodeError, FieldProblem
+from reconcile._core.secrets import REDACTED, Secret
 
 __all__ = [
     "Mismatch",
@@ -139,7 +139,7 @@ def _open_enum_hook(cls: type) -> Callable[[Any, Any], Any]:
 
 
 def _open_enum_classes() -> list[type]:
-    """Every open enum class defined in `reconcile.enums` (and subclasses defined elsewhere)."""
+    """Every open enum class defined in `reconcile._core.enums` (and subclasses defined elsewhere)."""
     found: list[type] = []
     stack: list[type] = [OpenStrEnum, OpenIntEnum]
     while stack:

@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconcile._core.errors import PlanFormatError, ReconcileError, SpecError
+from reconcile._schema.files import SCHEMA_NAMES, schema_text
 from reconcile._version import __version__
-from reconcile.exceptions import PlanFormatError, ReconcileError, SpecError
-from reconcile.schema import SCHEMA_NAMES, schema_text
 
 if TYPE_CHECKING:
-    from reconcile.observation import Observation
-    from reconcile.plan import Plan
-    from reconcile.spec import Spec
+    from reconcile._core.observation import Observation
+    from reconcile._core.plan import Plan
+    from reconcile._core.spec import Spec
 
 __all__ = ["main", "write_atomically"]
 
@@ -164,14 +164,14 @@ def _add_emulator(commands: argparse._SubParsersAction[Any], *, full: bool) -> N
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     if full:
-        from reconcile import emulator
+        from reconcile._emulator import server as emulator
 
         emulator.add_arguments(p)
         p.set_defaults(func=emulator.run)
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
-    from reconcile.render import FORMATS
+    from reconcile._render import FORMATS
 
     p.add_argument("--format", choices=FORMATS, default="text", help=_FORMAT_HELP)
     p.add_argument(
@@ -237,7 +237,7 @@ def _print_spec_problems(exc: SpecError) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from reconcile.specfile import load_spec
+    from reconcile._specfile.load import load_spec
 
     try:
         spec = load_spec(args.specs)
@@ -258,7 +258,7 @@ def _use_color(args: argparse.Namespace) -> bool:
 
 
 def _emit(args: argparse.Namespace, plan: Plan) -> None:
-    from reconcile.render import render
+    from reconcile._render import render
 
     document = render(plan, args.format, color=_use_color(args), artifact_name=args.artifact_name)
     if args.out:
@@ -311,13 +311,13 @@ def _umask() -> int:
 
 
 def _observe(args: argparse.Namespace, spec: Spec) -> dict[str, Observation]:
-    from reconcile.planner import targets
+    from reconcile._planning.planner import targets
 
     if args.observed:
-        from reconcile.offline import load_observed, observe_offline
+        from reconcile._observe.offline import load_observed, observe_offline
 
         return observe_offline(targets(spec), load_observed(args.observed))
-    from reconcile import live
+    from reconcile._observe import live
 
     wanted = targets(spec)
     progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
@@ -347,8 +347,8 @@ class _Progress:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from reconcile.planner import build_plan
-    from reconcile.specfile import load_spec
+    from reconcile._planning.planner import build_plan
+    from reconcile._specfile.load import load_spec
 
     try:
         spec = load_spec(args.specs)
@@ -366,7 +366,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from reconcile.render import read_plan
+    from reconcile._render import read_plan
 
     path = Path(args.plan)
     if path.is_dir():

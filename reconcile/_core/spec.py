@@ -2,8 +2,8 @@
 
 These classes hold values already normalised: durations in milliseconds, IP lists as sorted sets of
 canonical CIDRs, key lists as sorted sets, enum text in canonical upper case. Reading files and
-reporting problems with file and line is `reconcile.specfile`'s job; the strict structuring itself
-goes through the project's cattrs converter (`reconcile.convert`).
+reporting problems with file and line is `reconcile._specfile.load`'s job; the strict structuring itself
+goes through the project's cattrs converter (`reconcile._codec.convert`).
 
 Only what a spec states is managed: a field left out (None) is not compared.
 """
@@ -16,8 +16,8 @@ from typing import NewType
 
 import attrs
 
-from reconcile.enums import DevService, Feature, LeaseType, VolumeCategory, VolumeOwnership
-from reconcile.normalize import string_set
+from reconcile._core.enums import DevService, Feature, LeaseType, VolumeCategory, VolumeOwnership
+from reconcile._core.normalize import string_set
 
 __all__ = [
     "SPEC_VERSION",

@@ -8,7 +8,7 @@ other 4xx. Bodies are streamed and refused beyond a size cap. TLS is verified (s
 bundle); plain `http://` is accepted only for loopback hosts, for the emulator.
 
 Errors are translated in one place (`_transport_error` for urllib3 exceptions, `_status_error` for
-error responses) into `reconcile.exceptions`::
+error responses) into `reconcile._core.errors`::
 
     HTTP 404, or 400 with ModelArts.6309/6357/6404  -> NotFoundError
     HTTP 401 / 403                                  -> AuthError (the message names the notebook)
@@ -47,16 +47,16 @@ from urllib3.exceptions import (
 )
 from urllib3.util import Retry
 
-from reconcile._version import __version__
-from reconcile.auth import LIST_LIMITS, Authenticator, QueryValue, canonical_query
-from reconcile.exceptions import (
+from reconcile._core.errors import (
     ApiError,
     AuthError,
     ConfigError,
     NotFoundError,
     TransportError,
 )
-from reconcile.secret import REDACTED
+from reconcile._core.secrets import REDACTED
+from reconcile._modelarts.auth import LIST_LIMITS, Authenticator, QueryValue, canonical_query
+from reconcile._version import __version__
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",

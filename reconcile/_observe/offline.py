@@ -16,9 +16,9 @@ from typing import Any
 
 import attrs
 
-from reconcile.convert import describe_value
-from reconcile.exceptions import ObservedInputError
-from reconcile.observation import (
+from reconcile._codec.convert import describe_value
+from reconcile._core.errors import ObservedInputError
+from reconcile._core.observation import (
     Failed,
     Found,
     Missing,

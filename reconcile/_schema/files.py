@@ -33,7 +33,7 @@ def schema_text(name: str) -> str:
     packaged = resources.files("reconcile").joinpath("schemas", filename)
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "schemas" / filename).read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "schemas" / filename).read_text(encoding="utf-8")
 
 
 @cache

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconcile.compare import compare
-from reconcile.convert import decode_notebook
-from reconcile.exceptions import DecodeError
-from reconcile.observation import Failed, Found, Missing, Observation, Target
-from reconcile.plan import ADDRESS_PREFIX, Plan, PlanError, ResourceChange
-from reconcile.spec import Spec
+from reconcile._codec.convert import decode_notebook
+from reconcile._core.errors import DecodeError
+from reconcile._core.observation import Failed, Found, Missing, Observation, Target
+from reconcile._core.plan import ADDRESS_PREFIX, Plan, PlanError, ResourceChange
+from reconcile._core.spec import Spec
+from reconcile._planning.compare import compare
 
 __all__ = ["build_plan", "targets"]
 

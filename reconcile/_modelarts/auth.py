@@ -27,8 +27,8 @@ from urllib.parse import quote, unquote
 
 import attrs
 
-from reconcile.exceptions import ConfigError
-from reconcile.secret import Secret
+from reconcile._core.errors import ConfigError
+from reconcile._core.secrets import Secret
 
 __all__ = [
     "ALGORITHM",

@@ -19,8 +19,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Final
 
-from reconcile.plan import ADDRESS_PREFIX, Health, Plan, PlanError, ResourceChange
-from reconcile.render._common import (
+from reconcile._core.plan import ADDRESS_PREFIX, Health, Plan, PlanError, ResourceChange
+from reconcile._render.common import (
     METHOD_LABEL,
     action_label,
     clean_text,

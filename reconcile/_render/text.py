@@ -34,8 +34,8 @@ from typing import Any, Final
 
 import attrs
 
-from reconcile.plan import RESOURCE_TYPE, Action, ApplyMethod, Difference, Health, Plan, ResourceChange
-from reconcile.render._common import METHOD_COMMENT, clean_text, is_noteworthy, secret_keys, sensitive_fields
+from reconcile._core.plan import RESOURCE_TYPE, Action, ApplyMethod, Difference, Health, Plan, ResourceChange
+from reconcile._render.common import METHOD_COMMENT, clean_text, is_noteworthy, secret_keys, sensitive_fields
 
 __all__ = ["render"]
 

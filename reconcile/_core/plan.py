@@ -1,8 +1,9 @@
 """The plan: what would change, as pure data.
 
 A `Plan` holds one `ResourceChange` per spec entry that could be observed (sorted by address) and one
-`PlanError` per entry that could not. Renderers (`reconcile.render`) read a Plan and nothing else; the
-comparator (`reconcile.compare`) is the only producer besides the JSON reader used by `reconcile show`.
+`PlanError` per entry that could not. Renderers (`reconcile._render`) read a Plan and nothing else;
+the comparator (`reconcile._planning.compare`) is the only producer besides the JSON reader used by
+`reconcile show`.
 
 Values inside a plan (`Difference.observed`, `ResourceChange.before`, ...) are plain JSON values
 (None, bool, int, str, lists and dicts of them), so every renderer can print them without knowing

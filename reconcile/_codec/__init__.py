@@ -1,0 +1,1 @@
+"""_codec: see docs/design.md."""

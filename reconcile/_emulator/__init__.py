@@ -1,0 +1,1 @@
+"""_emulator: see docs/design.md."""

@@ -1,0 +1,1 @@
+"""_modelarts: see docs/design.md."""

@@ -1,0 +1,1 @@
+"""_planning: see docs/design.md."""

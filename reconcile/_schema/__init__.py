@@ -1,0 +1,1 @@
+"""_schema: see docs/design.md."""

@@ -1,0 +1,1 @@
+"""_specfile: see docs/design.md."""

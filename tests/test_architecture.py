@@ -1,0 +1,123 @@
+"""The package's layers, checked from the code: which layer may import which, and who imports what.
+
+`docs/design.md` draws the same picture; change both together.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "reconcile"
+
+#: Each layer and the layers of ours it may import (`_version` is allowed everywhere).
+ALLOWED: dict[str, set[str]] = {
+    "_core": set(),
+    "_codec": {"_core"},
+    "_schema": {"_core"},
+    "_specfile": {"_core", "_codec"},
+    "_planning": {"_core", "_codec"},
+    "_policy": {"_core", "_codec"},
+    "_modelarts": {"_core"},
+    "_observe": {"_core", "_codec", "_modelarts"},
+    "_render": {"_core"},
+    "_emulator": {"_core", "_codec", "_modelarts", "_observe"},
+    "_cli": {
+        "_core",
+        "_codec",
+        "_schema",
+        "_specfile",
+        "_planning",
+        "_policy",
+        "_modelarts",
+        "_observe",
+        "_render",
+        "_emulator",
+    },
+    # the public facade re-exports the library's layers; it never reaches the command line
+    "__init__": {
+        "_core",
+        "_codec",
+        "_schema",
+        "_specfile",
+        "_planning",
+        "_policy",
+        "_modelarts",
+        "_observe",
+        "_render",
+        "_emulator",
+    },
+    "__main__": {"_cli"},
+}
+
+#: Third-party libraries and the one layer allowed to import each (attrs is everywhere).
+OWNER: dict[str, str] = {
+    "cattrs": "_codec",
+    "yaml": "_specfile",
+    "deepdiff": "_planning",
+    "urllib3": "_modelarts",
+    "celpy": "_policy",
+}
+
+
+def _imports(path: Path) -> list[str]:
+    """Every module name `path` imports, at any depth (function-level imports included)."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "reconcile":
+                names.extend(f"reconcile.{alias.name}" for alias in node.names)
+            else:
+                names.append(node.module)
+    return names
+
+
+def _layer(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).parts
+    return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if _layer(p) != "_version")
+
+
+def test_every_module_belongs_to_a_known_layer() -> None:
+    """A new top-level module or package must be given a place in the layering first."""
+    unknown = {_layer(p) for p in MODULES} - set(ALLOWED)
+    assert not unknown, f"add {sorted(unknown)} to ALLOWED here and to docs/design.md"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_inward(path: Path) -> None:
+    """A module imports only its own layer and the layers below it, and nothing imports the CLI."""
+    layer = _layer(path)
+    for name in _imports(path):
+        parts = name.split(".")
+        if parts[0] != "reconcile" or len(parts) == 1:
+            continue
+        target = parts[1]
+        if target in {layer, "_version"}:
+            continue
+        assert target in ALLOWED[layer], f"{path.name} ({layer}) may not import {name}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_each_dependency_has_one_owner(path: Path) -> None:
+    """cattrs, PyYAML, deepdiff, urllib3 and CEL are each imported by one layer only."""
+    layer = _layer(path)
+    for name in _imports(path):
+        top = name.split(".")[0]
+        if top in OWNER:
+            assert OWNER[top] == layer, f"{path.name} ({layer}) imports {top}, owned by {OWNER[top]}"
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if _layer(p) == "_core"], ids=lambda p: p.name)
+def test_core_is_stdlib_and_attrs_only(path: Path) -> None:
+    """The core (models, spec, plan, catalogue, normalisation) needs nothing but the stdlib and attrs."""
+    for name in _imports(path):
+        top = name.split(".")[0]
+        assert top in sys.stdlib_module_names or top in {"attrs", "reconcile"}, f"{path.name} imports {name}"
