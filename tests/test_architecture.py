@@ -16,17 +16,20 @@ PACKAGE = Path(__file__).resolve().parent.parent / "reconcile"
 #: Each layer and the layers of ours it may import (`_version` is allowed everywhere).
 ALLOWED: dict[str, set[str]] = {
     "_core": set(),
-    "_codec": {"_core"},
-    "_schema": {"_core"},
-    "_specfile": {"_core", "_codec"},
-    "_planning": {"_core", "_codec"},
-    "_policy": {"_core", "_codec"},
-    "_modelarts": {"_core"},
-    "_observe": {"_core", "_codec", "_modelarts"},
-    "_render": {"_core"},
-    "_emulator": {"_core", "_codec", "_modelarts", "_observe"},
+    # guarded reading of user-named files (regular files only, size caps): stdlib only
+    "_files": set(),
+    "_codec": {"_core", "_files"},
+    "_schema": {"_core", "_files"},
+    "_specfile": {"_core", "_codec", "_files", "_policy"},
+    "_planning": {"_core", "_codec", "_files"},
+    "_policy": {"_core", "_codec", "_files"},
+    "_modelarts": {"_core", "_files"},
+    "_observe": {"_core", "_codec", "_modelarts", "_files"},
+    "_render": {"_core", "_files"},
+    "_emulator": {"_core", "_codec", "_modelarts", "_observe", "_files"},
     "_cli": {
         "_core",
+        "_files",
         "_codec",
         "_schema",
         "_specfile",
@@ -40,6 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     # the public facade re-exports the library's layers; it never reaches the command line
     "__init__": {
         "_core",
+        "_files",
         "_codec",
         "_schema",
         "_specfile",

@@ -490,10 +490,13 @@ def test_a_secret_in_a_json_error_message_is_redacted_before_the_cut() -> None:
 
 
 def test_scrubbing_twice_keeps_the_redaction_markers() -> None:
-    """A message built from already-scrubbed parts is scrubbed again without mangling `<redacted>`."""
+    """A message built from already-scrubbed parts is scrubbed again without mangling `<redacted>`.
+
+    A one-letter secret is redacted where it stands alone, not inside every word that contains it.
+    """
     from reconcile._modelarts.client import ModelArtsClient
 
     with ModelArtsClient("http://127.0.0.1:1", "p" * 32, TokenAuth(Secret("t"))) as client:
         once = client._scrub("token t here")
-        assert once == "<redacted>oken <redacted> here"
-        assert client._scrub(f"wrapped: {once}") == "wrapped: <redacted>oken <redacted> here"
+        assert once == "token <redacted> here"
+        assert client._scrub(f"wrapped: {once}") == "wrapped: token <redacted> here"

@@ -19,6 +19,8 @@ from typing import Any
 
 import attrs
 
+from reconcile._core.location import Location
+
 __all__ = [
     "FORMAT_VERSION",
     "RESOURCE_TYPE",
@@ -123,6 +125,7 @@ class ResourceChange:
             values are never in the plan, only the fact that they exist.
         before: the observed notebook as JSON (secrets removed), or None when missing.
         after: the desired values merged onto `before`, or the desired values alone for a create.
+        location: where the spec declares this entry (file and line), when known.
     """
 
     name: str
@@ -136,6 +139,7 @@ class ResourceChange:
     sensitive: tuple[str, ...] = ()
     before: dict[str, JSONValue] | None = attrs.field(default=None, eq=False, repr=False)
     after: dict[str, JSONValue] | None = attrs.field(default=None, eq=False, repr=False)
+    location: Location | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def address(self) -> str:
@@ -161,11 +165,13 @@ class PlanError:
         name: the local name in the spec.
         message: one line saying what went wrong; never carries a secret.
         notebook_id: the notebook id when the spec gives one.
+        location: where the spec declares this entry (file and line), when known.
     """
 
     name: str
     message: str
     notebook_id: str | None = None
+    location: Location | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def address(self) -> str:

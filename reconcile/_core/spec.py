@@ -11,12 +11,13 @@ Only what a spec states is managed: a field left out (None) is not compared.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NewType
 
 import attrs
 
 from reconcile._core.enums import DevService, Feature, LeaseType, VolumeCategory, VolumeOwnership
+from reconcile._core.location import Location
 from reconcile._core.normalize import string_set
 
 __all__ = [
@@ -137,11 +138,21 @@ class SpecDocument:
 
 @attrs.frozen
 class SpecEntry:
-    """One notebook of a (possibly merged) spec, with the file it came from."""
+    """One notebook of a (possibly merged) spec, with the file it came from.
+
+    Attributes:
+        name: the local name (the plan address is `TYPE.name`).
+        notebook: the desired state.
+        file: the spec file that declares it.
+        location: where the entry is declared (file, line, `notebooks.NAME`), when known.
+        field_locations: where each field was declared, by dotted spec path (`lease.duration`).
+    """
 
     name: str
     notebook: NotebookSpec
     file: str
+    location: Location | None = attrs.field(default=None, eq=False)
+    field_locations: Mapping[str, Location] = attrs.field(factory=dict, eq=False, hash=False, repr=False)
 
 
 def _by_name(entries: Iterable[SpecEntry]) -> tuple[SpecEntry, ...]:

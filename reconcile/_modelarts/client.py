@@ -23,8 +23,6 @@ base64-encoded) before they are shortened, so a cut never leaves part of a secre
 
 from __future__ import annotations
 
-import base64
-import html
 import ipaddress
 import json
 import os
@@ -32,7 +30,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Self
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, urlsplit
 
 import attrs
 import urllib3
@@ -54,7 +52,7 @@ from reconcile._core.errors import (
     NotFoundError,
     TransportError,
 )
-from reconcile._core.secrets import REDACTED
+from reconcile._core.secrets import Scrubber
 from reconcile._modelarts.auth import LIST_LIMITS, Authenticator, QueryValue, canonical_query
 from reconcile._version import __version__
 
@@ -467,13 +465,7 @@ class ModelArtsClient:
 
     def _scrub(self, text: str, limit: int = _MESSAGE_MAX * 2) -> str:
         """`text` with every secret of the authenticator redacted, then on one line, shortened."""
-        forms = {form for secret in self.auth.secrets() for form in _secret_forms(secret.reveal())}
-        if forms:
-            # Longest first, so a secret's encoded form is redacted whole, not the secret inside it.
-            pattern = "|".join(re.escape(form) for form in sorted(forms, key=lambda f: (-len(f), f)))
-            # Text already redacted (a message built from scrubbed parts) keeps its markers intact.
-            parts = text.split(REDACTED)
-            text = REDACTED.join(re.sub(pattern, REDACTED, part, flags=re.IGNORECASE) for part in parts)
+        text = Scrubber.of(*self.auth.secrets()).text(text)
         return _one_line(text, limit)
 
     def _notebook_path(self, notebook_id: str) -> str:
@@ -530,28 +522,6 @@ def _find_error_pair(value: object) -> tuple[str | None, str | None]:
                 return (str(code) if code is not None else None), (str(msg) if msg is not None else None)
         stack.extend(reversed(list(current.values())))
     return None, None
-
-
-def _secret_forms(value: str) -> set[str]:
-    """The ways a secret may come back in a response: as sent, URL-, JSON-, HTML- or base64-encoded."""
-    if not value:
-        return set()
-    raw = value.encode("utf-8")
-    forms = {
-        value,
-        quote(value, safe=""),
-        quote(value),
-        quote_plus(value),
-        quote_plus(value, safe="/"),
-        quote(quote(value, safe=""), safe=""),  # encoded twice, as by a proxy re-encoding a URL
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
-        html.escape(value),
-        base64.b64encode(raw).decode("ascii").rstrip("="),
-        base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
-    }
-    forms |= {form.replace("/", "\\/") for form in forms}  # JSON may escape `/` as `\/`
-    return {form for form in forms if form}
 
 
 def _root_cause(exc: BaseException) -> str:

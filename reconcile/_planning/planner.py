@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import attrs
+
 from reconcile._codec.convert import decode_notebook
 from reconcile._core.errors import DecodeError
 from reconcile._core.observation import Failed, Found, Missing, Observation, Target
@@ -34,21 +36,23 @@ def build_plan(spec: Spec, observations: Mapping[str, Observation]) -> Plan:
     for entry in spec.entries:
         observation = observations.get(entry.name, Failed("not observed"))
         if isinstance(observation, Missing):
-            changes.append(compare(entry, None, observation.reason))
+            changes.append(attrs.evolve(compare(entry, None, observation.reason), location=entry.location))
         elif isinstance(observation, Failed):
-            errors.append(PlanError(entry.name, observation.message, entry.notebook.id))
+            errors.append(PlanError(entry.name, observation.message, entry.notebook.id, entry.location))
         else:
             assert isinstance(observation, Found)
             try:
                 notebook = decode_notebook(observation.body, source=observation.source)
             except DecodeError as exc:
-                errors.append(PlanError(entry.name, f"undecodable response: {exc}", entry.notebook.id))
+                errors.append(
+                    PlanError(entry.name, f"undecodable response: {exc}", entry.notebook.id, entry.location)
+                )
                 continue
             address = f"{ADDRESS_PREFIX}.{entry.name}"
             if notebook.id is not None and managed.setdefault(notebook.id, address) != address:
                 owner = managed[notebook.id]
                 message = f"notebook {notebook.id} is also managed by {owner} (one entry per notebook)"
-                errors.append(PlanError(entry.name, message, entry.notebook.id))
+                errors.append(PlanError(entry.name, message, entry.notebook.id, entry.location))
                 continue
-            changes.append(compare(entry, notebook))
+            changes.append(attrs.evolve(compare(entry, notebook), location=entry.location))
     return Plan(resource_changes=changes, errors=errors)
