@@ -1,0 +1,150 @@
+"""What every command shares: exit statuses, argument types, option groups, diagnostics, output.
+
+Results go to stdout (or `--out`), diagnostics to stderr through `diagnose`, which escapes control
+characters so that text from a spec, a file name or the service cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from reconcile._core.errors import SpecError
+
+if TYPE_CHECKING:
+    from reconcile._core.plan import Plan
+
+__all__ = [
+    "EXIT_CHANGES",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "add_live_options",
+    "add_output_options",
+    "diagnose",
+    "emit",
+    "path_text",
+    "positive_int",
+    "print_spec_problems",
+    "safe_text",
+    "use_color",
+]
+
+EXIT_OK: Final = 0
+EXIT_ERROR: Final = 1
+EXIT_CHANGES: Final = 2
+EXIT_INTERRUPTED: Final = 130
+
+_FORMAT_HELP = (
+    "text (Terraform's look), json (terraform show -json shape), markdown (PR comments), junit (CI)"
+)
+
+# C0 and C1 controls (but tab), DEL, and the bidirectional controls that reorder what a reader sees.
+_UNSAFE = {
+    **{c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x09},
+    **{c: f"\\u{c:04x}" for c in [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]},
+}
+
+
+def safe_text(text: str) -> str:
+    """`text` with control and bidi characters shown as escapes, safe to print on a terminal."""
+    return text.translate(_UNSAFE)
+
+
+def diagnose(message: str) -> None:
+    """Write one diagnostic line to stderr, escaped (the message may quote untrusted text)."""
+    sys.stderr.write(f"{safe_text(message)}\n")
+
+
+def path_text(text: str) -> str:
+    """An argparse type: a non-blank path."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got an empty string")
+    return text
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def print_spec_problems(exc: SpecError) -> int:
+    """Print every spec problem, one per line, and a count; returns the error exit status."""
+    for problem in exc.problems:
+        diagnose(str(problem))
+    count = len(exc.problems)
+    diagnose(f"reconcile: {count} problem{'s' if count != 1 else ''} found")
+    return EXIT_ERROR
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """`--format`, `--out`, `--no-color` and `--artifact-name`, as plan and show take them."""
+    from reconcile._render import FORMATS
+
+    p.add_argument("--format", choices=FORMATS, default="text", help=_FORMAT_HELP)
+    p.add_argument(
+        "--out", metavar="FILE", type=path_text, help="write to FILE (atomically) instead of stdout"
+    )
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no ANSI colours (also when NO_COLOR is set or the output is not a terminal)",
+    )
+    p.add_argument(
+        "--artifact-name",
+        default="plan.json",
+        metavar="NAME",
+        help="the JSON plan artifact Markdown output points to when it truncates (default plan.json)",
+    )
+
+
+def add_live_options(g: argparse._ArgumentGroup) -> None:
+    """The options of live observation (endpoint, region, project, parallelism, CA bundle)."""
+    g.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="ModelArts endpoint (default: https://modelarts.{region}.myhuaweicloud.com)",
+    )
+    g.add_argument("--region", metavar="R", help="region, e.g. cn-north-4 (or HW_REGION_NAME)")
+    g.add_argument(
+        "--project-id",
+        metavar="ID",
+        help="project id (or the spec's project_id, HUAWEICLOUD_SDK_PROJECT_ID, HW_PROJECT_ID)",
+    )
+    g.add_argument(
+        "--parallelism",
+        type=positive_int,
+        default=10,
+        metavar="N",
+        help="requests in flight at once (default 10)",
+    )
+    g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the endpoint's certificate")
+
+
+def use_color(args: argparse.Namespace) -> bool:
+    """Colour only for text on a terminal, and never with --no-color, NO_COLOR or --out."""
+    if args.no_color or os.environ.get("NO_COLOR") or args.format != "text" or args.out:
+        return False
+    return sys.stdout.isatty()
+
+
+def emit(args: argparse.Namespace, plan: Plan) -> None:
+    """Render `plan` as `--format` says, to `--out` (atomically) or stdout."""
+    from reconcile._cli.output import write_atomically
+    from reconcile._render import render
+
+    document = render(plan, args.format, color=use_color(args), artifact_name=args.artifact_name)
+    if args.out:
+        write_atomically(Path(args.out), document)
+    else:
+        sys.stdout.write(document)
+        sys.stdout.flush()

@@ -1,0 +1,113 @@
+"""`reconcile plan SPEC...`: compare notebooks with the spec and show the drift."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from reconcile._cli.common import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    add_live_options,
+    add_output_options,
+    diagnose,
+    emit,
+    path_text,
+    print_spec_problems,
+)
+from reconcile._core.errors import SpecError
+
+if TYPE_CHECKING:
+    from reconcile._core.observation import Observation
+    from reconcile._core.spec import Spec
+
+__all__ = ["add", "observe"]
+
+
+def add(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add the `plan` command."""
+    p = commands.add_parser(
+        "plan",
+        help="compare notebooks with the spec and show the drift",
+        description="Compare each notebook of the spec with what is observed and show what would change.\n"
+        "Offline with --observed (saved API responses); live against the ModelArts API otherwise.",
+        epilog="exit status: 0 success (with --detailed-exitcode: no changes), 1 error, "
+        "2 changes present (--detailed-exitcode only).\n"
+        "An error for one notebook gives 1, and the plan for the others is still written.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (.yaml, .yml, .json, .toml); merged")
+    p.add_argument(
+        "--observed",
+        metavar="PATH",
+        type=path_text,
+        help="offline: a JSON file or a directory of saved GET or list responses",
+    )
+    add_output_options(p)
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 2 when there are changes, 0 when there are none (as terraform plan)",
+    )
+    live = p.add_argument_group("live observation (without --observed)")
+    add_live_options(live)
+    p.set_defaults(func=run)
+
+
+def observe(args: argparse.Namespace, spec: Spec) -> dict[str, Observation]:
+    """Observe every entry of `spec`: offline from `--observed`, or live from the API."""
+    from reconcile._planning.planner import targets
+
+    if args.observed:
+        from reconcile._observe.offline import load_observed, observe_offline
+
+        return observe_offline(targets(spec), load_observed(args.observed))
+    from reconcile._observe import live
+
+    wanted = targets(spec)
+    progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
+    try:
+        return live.observe_for_cli(args, spec, wanted, progress=progress)
+    finally:
+        if progress is not None:
+            progress.finish()
+
+
+class _Progress:
+    """A one-line progress counter on stderr (only used when stderr is a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+
+    def __call__(self, *_: object) -> None:
+        self.done += 1
+        sys.stderr.write(f"\robserving notebooks: {self.done}/{self.total}")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.done:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, observe, plan, render; the exit status follows `terraform plan -detailed-exitcode`."""
+    from reconcile._planning.planner import build_plan
+    from reconcile._specfile.load import load_spec
+
+    try:
+        spec = load_spec(args.specs)
+    except SpecError as exc:
+        return print_spec_problems(exc)
+    plan = build_plan(spec, observe(args, spec))
+    emit(args, plan)
+    for error in plan.errors:
+        diagnose(f"reconcile: error: {error.address}: {error.message}")
+    if plan.errors:
+        return EXIT_ERROR
+    if args.detailed_exitcode and plan.has_changes:
+        return EXIT_CHANGES
+    return EXIT_OK
