@@ -1,0 +1,102 @@
+"""`--out` files and diagnostics on stderr, through the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_cli import EXAMPLES, OBSERVED, run
+
+
+def test_out_at_a_symlink_loop_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    """`--out` on a symlink loop names the file and exits 1, without a traceback."""
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(tmp_path / "loop.txt")
+    result = run("plan", *EXAMPLES, "--observed", OBSERVED, "--out", str(loop))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and str(loop) in result.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_out_on_a_full_device_names_the_file() -> None:
+    """`--out /dev/full` says which file could not be written and why, on one line."""
+    result = run("plan", *EXAMPLES, "--observed", OBSERVED, "--out", "/dev/full")
+    assert result.returncode == 1
+    assert result.stderr == "reconcile: error: /dev/full: No space left on device\n"
+
+
+def test_sigterm_during_the_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """A SIGTERM while `--out` is being written leaves the old file intact and no temporary file."""
+    target = tmp_path / "plan.txt"
+    target.write_text("old\n")
+    # The child pauses inside write_atomically (in fsync, after the temporary file is written) so
+    # that the signal arrives mid-write, as a CI runner's timeout would.
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from reconcile._cli import output\n"
+        "real_fsync = os.fsync\n"
+        "def slow(fd):\n"
+        "    sys.stdout.write('writing\\n'); sys.stdout.flush(); time.sleep(30)\n"
+        "os.fsync = slow\n"
+        f"output.write_atomically(Path({str(target)!r}), 'new\\n' * 1000)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as child:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "writing\n"
+        assert any(p.name.endswith(".tmp") for p in tmp_path.iterdir())  # the temporary file exists now
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=20)
+    assert child.returncode == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.txt"]
+    assert target.read_text() == "old\n"
+
+
+def test_control_characters_in_spec_problems_are_escaped_on_stderr(tmp_path: Path) -> None:
+    """An escape sequence in a spec value or a file name reaches stderr escaped, never raw."""
+    spec = tmp_path / "evil\x1b]0;pwned\x07.yaml"
+    spec.write_text('version: 1\nnotebooks:\n  a: {id: "x", flavor: 7, lease: {duration: "\\e[2J\\u202e"}}\n')
+    result = run("validate", str(spec))
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\u202e" not in result.stderr
+    assert "\\x1b]0;pwned\\x07.yaml" in result.stderr
+    assert "\\u202e" in result.stderr
+
+
+def test_control_characters_in_observed_errors_are_escaped_on_stderr(tmp_path: Path) -> None:
+    """A saved response whose file name holds terminal controls is named escaped in the error."""
+    obs = tmp_path / "obs"
+    obs.mkdir()
+    (obs / "a\x1b[2J.json").write_text(
+        '{"id": "a", "status": "RUNNING", "lease": {"duration": "\\u001b[31mred"}}'
+    )
+    spec = tmp_path / "s.yaml"
+    spec.write_text('version: 1\nnotebooks:\n  a: {id: "a", flavor: f}\n')
+    result = run("plan", str(spec), "--observed", str(obs))
+    assert result.returncode == 1
+    assert "undecodable" in result.stderr and "a\\x1b[2J.json" in result.stderr
+    assert "\x1b" not in result.stderr
+
+
+def test_sigterm_handler_is_restored_after_writing(tmp_path: Path) -> None:
+    """After `write_atomically` returns, SIGTERM has its previous handler again."""
+    from reconcile._cli.output import write_atomically
+
+    before = signal.getsignal(signal.SIGTERM)
+    write_atomically(tmp_path / "x.txt", "x\n")
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert (tmp_path / "x.txt").read_text() == "x\n"
