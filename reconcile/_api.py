@@ -1,0 +1,135 @@
+"""The one-call helpers of the public API: spec files in, a rendered plan out.
+
+Each helper is a thin, documented entry over the layers (see docs/design.md); `reconcile/__init__.py`
+exports them lazily so that `import reconcile` stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reconcile._core.observation import Observation
+    from reconcile._core.plan import Plan
+    from reconcile._core.spec import Spec
+
+__all__ = ["load_spec", "observe_live", "observe_offline", "plan", "plan_offline", "read_plan", "render"]
+
+#: Observations keyed by the spec entry's local name, as `plan` takes them.
+Observations = Mapping[str, "Observation"]
+
+#: Requests in flight at once when observing live, unless told otherwise (as Terraform's default).
+DEFAULT_PARALLELISM = 10
+
+
+def load_spec(*paths: str | os.PathLike[str]) -> Spec:
+    """Read, validate and merge spec files (YAML, JSON or TOML, chosen by extension).
+
+    Args:
+        *paths: one or more spec files; their notebooks are merged into one `Spec`.
+
+    Returns:
+        The desired state of every notebook, sorted by local name, with the file and line that
+        declares each entry (`SpecEntry.location`).
+
+    Raises:
+        SpecError: listing every problem in every file (`exc.problems`, each with file, line, path).
+    """
+    from reconcile._specfile.load import load_spec as load
+
+    return load([os.fspath(p) for p in paths])
+
+
+def observe_offline(spec: Spec, observed: str | os.PathLike[str]) -> dict[str, Observation]:
+    """Observe every entry of `spec` from saved API responses (a JSON file or a directory of them).
+
+    Raises:
+        ObservedInputError: `observed` does not exist or holds no `*.json` file.
+    """
+    from reconcile._observe.offline import load_observed
+    from reconcile._observe.offline import observe_offline as observe
+    from reconcile._planning.planner import targets
+
+    return observe(targets(spec), load_observed(os.fspath(observed)))
+
+
+def observe_live(
+    spec: Spec,
+    *,
+    endpoint: str | None = None,
+    region: str | None = None,
+    project_id: str | None = None,
+    env: Mapping[str, str] | None = None,
+    parallelism: int = DEFAULT_PARALLELISM,
+    ca_bundle: str | None = None,
+) -> dict[str, Observation]:
+    """Observe every entry of `spec` through the ModelArts API.
+
+    Settings not given fall back on the environment (`env`, default `os.environ`) exactly as the
+    command line does: the endpoint from the region, the project id from the spec or
+    `HUAWEICLOUD_SDK_PROJECT_ID`, credentials from `MODELARTS_AUTH_TOKEN` or the AK/SK variables.
+
+    Raises:
+        ConfigError: no endpoint or region, no project id, no credentials, or a bad value.
+    """
+    from reconcile._observe.live import client_from_options
+    from reconcile._observe.live import observe_live as observe
+    from reconcile._planning.planner import targets
+
+    client = client_from_options(
+        endpoint=endpoint,
+        region=region,
+        project_id=project_id or spec.project_id,
+        env=os.environ if env is None else env,
+        ca_bundle=ca_bundle,
+        parallelism=parallelism,
+    )
+    with client:
+        return observe(targets(spec), client, parallelism=parallelism)
+
+
+def plan(spec: Spec, observations: Observations) -> Plan:
+    """Compare each spec entry with its observation: the plan, with an error entry per failure."""
+    from reconcile._planning.planner import build_plan
+
+    return build_plan(spec, observations)
+
+
+def plan_offline(specs: Iterable[str | os.PathLike[str]], observed: str | os.PathLike[str]) -> Plan:
+    """Load spec files, observe them from saved responses and plan, in one call.
+
+    Raises:
+        SpecError: as `load_spec`.
+        ObservedInputError: as `observe_offline`.
+    """
+    spec = load_spec(*specs)
+    return plan(spec, observe_offline(spec, observed))
+
+
+def render(plan: Plan, fmt: str = "text", *, color: bool = False) -> str:
+    """Render a plan: `text` (Terraform's look), `json`, `markdown` or `junit`.
+
+    Raises:
+        ValueError: `fmt` is not one of those.
+    """
+    from reconcile._render import render as render_plan
+
+    return render_plan(plan, fmt, color=color)
+
+
+def read_plan(source: str | os.PathLike[str] | bytes) -> Plan:
+    """Read a JSON plan back, from a file path or from the JSON bytes themselves.
+
+    Raises:
+        PlanFormatError: the file is not a JSON plan this version can read.
+        OSError: the file cannot be read.
+    """
+    from reconcile._render import read_plan as read
+
+    if isinstance(source, bytes):
+        return read(source, "<bytes>")
+    path = Path(source)
+    return read(path.read_bytes(), str(path))
