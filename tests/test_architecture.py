@@ -13,6 +13,21 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reconcile"
 
+#: The library's layers: everything but the command line and the public facade.
+LIBRARY: set[str] = {
+    "_core",
+    "_files",
+    "_codec",
+    "_schema",
+    "_specfile",
+    "_planning",
+    "_policy",
+    "_modelarts",
+    "_observe",
+    "_render",
+    "_emulator",
+}
+
 #: Each layer and the layers of ours it may import (`_version` is allowed everywhere).
 ALLOWED: dict[str, set[str]] = {
     "_core": set(),
@@ -27,47 +42,10 @@ ALLOWED: dict[str, set[str]] = {
     "_observe": {"_core", "_codec", "_modelarts", "_files"},
     "_render": {"_core", "_files"},
     "_emulator": {"_core", "_codec", "_modelarts", "_observe", "_files"},
-    "_cli": {
-        "_core",
-        "_files",
-        "_codec",
-        "_schema",
-        "_specfile",
-        "_planning",
-        "_policy",
-        "_modelarts",
-        "_observe",
-        "_render",
-        "_emulator",
-    },
-    # the public facade (and its one-call helpers) re-export the library's layers; never the CLI
-    "_api": {
-        "_core",
-        "_files",
-        "_codec",
-        "_schema",
-        "_specfile",
-        "_planning",
-        "_policy",
-        "_modelarts",
-        "_observe",
-        "_render",
-        "_emulator",
-    },
-    "__init__": {
-        "_api",
-        "_core",
-        "_files",
-        "_codec",
-        "_schema",
-        "_specfile",
-        "_planning",
-        "_policy",
-        "_modelarts",
-        "_observe",
-        "_render",
-        "_emulator",
-    },
+    # the command line, and the public facade with its one-call helpers, may use every library layer
+    "_cli": LIBRARY,
+    "_api": LIBRARY,
+    "__init__": LIBRARY | {"_api"},
     "__main__": {"_cli"},
 }
 
