@@ -78,9 +78,11 @@ def _selected(only: Sequence[str] | None, parser: argparse.ArgumentParser) -> li
 
 
 def format_quantity(value: float, unit: str) -> str:
-    """`value` in seconds (`"s"`) or bytes (`"B"`), with a readable unit."""
+    """`value` in seconds (`"s"`), bytes (`"B"`) or a count (any other unit), with a readable unit."""
     if math.isnan(value):
         return "-"
+    if unit not in ("s", "B"):  # a count (requests, say)
+        return f"{value:g} {unit}"
     if unit == "B":
         for size, name in ((2.0**30, "GiB"), (2.0**20, "MiB"), (2.0**10, "KiB")):
             if abs(value) >= size:

@@ -9,8 +9,9 @@ capacity, lease). The baselines, timed round-robin in the same process:
   desired dict shaped like it (an equal copy, or the copy with the same four differences). It is
   the cost of diffing the documents with no normalisation and no plan: the simplest thing that
   could claim to detect drift.
-- `decode_notebook(body)` of the same response: the target is that a no-drift compare costs no
-  more than decoding did, so planning a notebook is dominated by reading it, not by comparing it.
+- `decode_notebook(body)` of the same response: the target (issue 14) is that a no-drift compare
+  costs at most half of decoding it, so planning a notebook is dominated by reading it, not by
+  comparing it.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def run(config: Config) -> BenchResult:
             label="compare / bare DeepDiff, drift",
         ),
     ]
-    targets = [Target.judge("no-drift compare <= decode of the same response", vs_decode, 1.0)]
+    targets = [Target.judge("no-drift compare <= 0.5x decode of the same response", vs_decode, 0.5)]
     profiles: dict[str, str] = {}
     if config.should_profile(targets[0].status == "MISS"):
         profiles["compare(), no drift x1000"] = profile_call(

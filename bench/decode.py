@@ -3,7 +3,7 @@
 Three ways to turn the same bytes into something usable, timed round-robin in one process:
 
 - `json.loads(body)`: the floor. Any decoder must at least parse the JSON; the target is that our
-  typed, validated decode costs at most 3x that.
+  typed, validated decode costs at most 2.5x that for the rich body (issue 14), 3x for the example.
 - `reconcile._codec.convert.decode_notebook(body)`: parse, then structure into frozen attrs classes with
   strict type checks, open enums and aliases.
 - the SDK's `ModelArtsClient.sync_response_handler(response, "ShowNotebookResponse", [], None)`:
@@ -28,6 +28,9 @@ from reconcile._codec.convert import decode_notebook
 __all__ = ["run"]
 
 TITLE = "decode one GET response: decode_notebook vs json.loads vs the official SDK"
+#: The limit on decode_notebook / json.loads per body: issue 14 asks 2.5x for the rich body; the
+#: API page's example keeps the earlier 3x.
+DECODE_LIMITS = {"example": 3.0, "rich": 2.5}
 
 
 def _repeat(fn: Callable[[bytes], object], body: bytes, times: int) -> Callable[[], object]:
@@ -79,7 +82,8 @@ def run(config: Config) -> BenchResult:
             label=f"{label}: decode_notebook / json.loads",
         )
         ratios.append(ours)
-        targets.append(Target.judge(f"{label}: decode_notebook <= 3x json.loads", ours, 3.0))
+        limit = DECODE_LIMITS[label]
+        targets.append(Target.judge(f"{label}: decode_notebook <= {limit:g}x json.loads", ours, limit))
         if skip:
             targets.append(
                 Target.judge(

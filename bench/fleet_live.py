@@ -9,6 +9,9 @@ for our client and for the SDK). Timed round by round:
   time if requests cost nothing but the server's latency and exactly 10 are always in flight.
 - `reconcile plan fleet.yaml --endpoint URL` as a subprocess, the whole command: start-up, spec
   loading, observation, plan, JSON rendering. Against the same ideal.
+
+The emulator counts the requests it receives (`Emulator.requests_received`); the count per
+`observe_live` and per `reconcile plan` is reported (one GET per notebook is the expected count).
 - the official SDK: a sequential loop of `ModelArtsClient.show_notebook` (AK/SK `BasicCredentials`,
   `with_endpoint(emulator.url)`), which is how a script using the SDK reads notebooks. A loop over
   a sample spread evenly over the fleet (200 of 1,000) is timed and scaled to the whole fleet.
@@ -184,6 +187,7 @@ def run(config: Config) -> BenchResult:
     store = NotebookStore.from_documents(documents)
     auth = EmulatorAuth(ak=fixtures.AK, sk=Secret(fixtures.SK))
     runs: dict[str, list[float]] = {"observe_live": [], "cli": [], "sdk_scaled": []}
+    requests_per: dict[str, list[float]] = {"observe_live": [], "cli": []}
     with (
         tempfile.TemporaryDirectory(prefix="bench-live-") as tmp,
         Emulator(
@@ -199,11 +203,15 @@ def run(config: Config) -> BenchResult:
         for r in range(max(ours_rounds, sdk_rounds, cli_rounds)):
             config.log(f"fleet_live: {count} notebooks, round {r + 1}")
             if r < ours_rounds:
+                before = emulator.requests_received
                 runs["observe_live"].append(_observe(url, wanted))
+                requests_per["observe_live"].append(emulator.requests_received - before)
             if r < sdk_rounds and not skip:
                 runs["sdk_scaled"].append(_sdk_loop(url, sample_ids) * count / sample)
             if r < cli_rounds:
+                before = emulator.requests_received
                 runs["cli"].append(_cli(url, spec_path, out))
+                requests_per["cli"].append(emulator.requests_received - before)
         profiles: dict[str, str] = {}
         requests = emulator.requests_received
         ratios, targets = _verdicts(runs, count, ideal, sdk_rounds, skip)
@@ -223,6 +231,22 @@ def run(config: Config) -> BenchResult:
             label=f"observe_live, parallelism {PARALLELISM}, AK/SK",
         ),
         Measurement("cli", runs["cli"], per=per, label="reconcile plan --endpoint, whole process"),
+    ]
+    measurements += [
+        Measurement(
+            "requests.observe_live",
+            requests_per["observe_live"],
+            unit="requests",
+            per="observation",
+            label="requests the emulator received per observe_live",
+        ),
+        Measurement(
+            "requests.cli",
+            requests_per["cli"],
+            unit="requests",
+            per="plan",
+            label="requests the emulator received per reconcile plan --endpoint",
+        ),
     ]
     if runs["sdk_scaled"]:
         measurements.append(
@@ -253,6 +277,8 @@ def run(config: Config) -> BenchResult:
             "ideal_seconds": ideal,
             "sdk_sample": sample,
             "requests_served": requests,
+            "requests_per_plan": requests_per["cli"],
+            "requests_per_observe_live": requests_per["observe_live"],
             "rounds": {"observe_live": ours_rounds, "sdk": sdk_rounds, "cli": cli_rounds},
             "signature_checks": signatures,
             "sdk_version": sdk.version(),

@@ -76,7 +76,7 @@ class Measurement:
     Attributes:
         name: a dotted name, unique within its benchmark (`example.decode_notebook`).
         runs: one value per round.
-        unit: `"s"` (seconds) or `"B"` (bytes).
+        unit: `"s"` (seconds), `"B"` (bytes), or any other word for a count (`"requests"`).
         per: what one value measures (`"call"`, `"1000 notebooks"`, `"process"`).
         label: a readable description for the table.
     """

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("decode", "compare", "fleet_offline", "fleet_live", "startup")
+BENCHMARKS = ("decode", "compare", "fleet_floor", "fleet_offline", "fleet_live", "startup")
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +103,51 @@ def test_only_rejects_an_unknown_benchmark(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "unknown benchmark nope" in proc.stderr
     assert not out.exists()
+
+
+def test_floor_writes_exactly_as_many_bytes_as_asked(tmp_path: Path) -> None:
+    """The floor's layout predicts its output to the byte, and `bench.floor` writes exactly that, atomically."""
+    from bench import fixtures
+    from bench.floor import document, document_bytes, dumps, layout
+
+    observed = tmp_path / "observed.json"
+    fixtures.write_list_response(observed, fixtures.make_fleet(7, drift=False).observed)
+    notebooks = json.loads(observed.read_bytes())["data"]
+    sizes = [len(dumps(nb)) for nb in notebooks]
+    for target in (document_bytes(sizes, 0, 0), sum(sizes) + 3, 3 * observed.stat().st_size + 17):
+        entries, pad = layout(sizes, target)
+        assert len(dumps(document(notebooks, entries, pad))) == target
+    out = tmp_path / "floor.json"
+    target = 3 * observed.stat().st_size + 17
+    entries, pad = layout(sizes, target)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.floor", str(observed), str(out), str(entries), str(pad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(target)
+    assert out.stat().st_size == target
+    assert len(json.loads(out.read_bytes())["notebooks"]) == entries
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["floor.json", "observed.json"]
+
+
+def test_measured_child_reports_its_own_peak_not_the_parents() -> None:
+    """A child's peak is its own VmHWM even while the parent holds far more; its exit status passes through."""
+    from bench.procs import measured_module
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("needs /proc (Linux)")
+    held = bytearray(300 * 2**20)
+    for i in range(0, len(held), 4096):
+        held[i] = 1  # resident, so the parent's peak is above 300 MiB
+    child = measured_module(["bench.floor"])  # no arguments: the usage line and status 2
+    del held
+    assert child.returncode == 2
+    assert "usage: python -m bench.floor" in child.stderr
+    assert child.memory_method == "VmHWM"
+    assert 0 < child.peak_bytes < 100 * 2**20
+    assert child.seconds > 0
