@@ -213,12 +213,9 @@ def run(config: Config) -> BenchResult:
             for name in names[shift:] + names[:shift]:
                 results[name].append(_checked(measured_module(sides[name], env=env), name))
                 side, fleet_name = name.split(".", 1)
-                if side == "plan":  # the plan is deterministic: the same bytes every round
+                if side == "plan":  # deterministic output: the same bytes every round, recorded
                     size = (workdir / f"{fleet_name}-plan.json").stat().st_size
-                    if size != details[fleet_name]["plan_bytes"]:
-                        raise AssertionError(
-                            f"{name} wrote {size} bytes, at first {details[fleet_name]['plan_bytes']}"
-                        )
+                    details[fleet_name].setdefault("plan_bytes_per_round", []).append(size)
         measurements, ratios, targets = _verdicts(results, details, f"{count} notebooks")
         methods = {c.memory_method for runs in results.values() for c in runs}
         profiles: dict[str, str] = {}
@@ -235,6 +232,18 @@ def run(config: Config) -> BenchResult:
     ]
     for fleet_name in FLEETS:
         d = details[fleet_name]
+        if set(d.get("plan_bytes_per_round", [d["plan_bytes"]])) != {d["plan_bytes"]}:
+            notes.append(
+                f"WARNING {_WORDS[fleet_name]}: the plan's size changed between runs "
+                f"({sorted(set(d['plan_bytes_per_round']))}, floor laid out for {d['plan_bytes']}): "
+                "the output is not deterministic"
+            )
+        helpers = max(c.children_maxrss_bytes for c in results[f"plan.{fleet_name}"])
+        if helpers:
+            notes.append(
+                f"WARNING {_WORDS[fleet_name]}: the plan started processes of its own (largest "
+                f"{helpers / 2**20:.1f} MiB); the peak judged is the main process's alone"
+            )
         notes.append(
             f"{_WORDS[fleet_name]}: observed {d['observed_bytes'] / 2**20:.1f} MiB, plan "
             f"{d['plan_bytes'] / 2**20:.1f} MiB ({d['plan_over_observed_bytes']:.1f}x the input), "

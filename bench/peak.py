@@ -2,9 +2,9 @@
 
 `python -m bench.peak --report FILE -m MODULE ARGS...` runs `MODULE` as the main module (the same
 `runpy` machinery `python -m` uses, with `sys.argv` set to `[MODULE, *ARGS]`), and when it ends,
-normally, by `sys.exit` or by an exception, writes one JSON object to `FILE`:
-`{"vmhwm_kib": ..., "vmrss_kib": ..., "ru_maxrss_kib": ..., "exit": ...}`. The module's exit status
-and streams are its own.
+normally, by `sys.exit` or by an exception, writes one JSON object to `FILE`: `vmhwm_kib`,
+`vmrss_kib`, `ru_maxrss_kib`, `children_maxrss_kib` and `exit`. The module's exit status and
+streams are its own.
 
 Why not only `ru_maxrss` (of `getrusage`, `wait4` or `/usr/bin/time -v`): on Linux, `execve`
 folds the high-water mark of the memory the process had before the exec into its `ru_maxrss`
@@ -14,7 +14,9 @@ never exceeds 9 MiB. The benchmark's parent holds generated fleets, so that woul
 parent's memory to whichever side is smaller. `VmHWM` in `/proc/self/status` is the peak resident
 set of the process's current address space, the one `execve` created, so it is the child's own
 peak and nothing else. `ru_maxrss` is reported too, as a cross-check (the caller also reads it
-from `os.wait4`).
+from `os.wait4`). A module that starts processes of its own (a process pool) has their memory
+outside its `VmHWM`: `children_maxrss_kib` (the largest reaped child's `ru_maxrss`) is then
+non-zero, and the caller says so rather than judge a peak that leaves the workers out.
 
 Stdlib only, and imports nothing the measured module would not: both sides of a comparison run
 through this same wrapper, so its cost (a few hundred microseconds) is on both sides.
@@ -48,6 +50,9 @@ def _report(path: str, code: object) -> None:
         "vmhwm_kib": status_kib("VmHWM"),
         "vmrss_kib": status_kib("VmRSS"),
         "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        # Non-zero when the module started processes of its own (a pool, say): their memory is
+        # NOT in VmHWM, which is this process's alone; the caller flags it.
+        "children_maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
         "exit": exit_code,
     }
     with open(path, "w", encoding="utf-8") as handle:

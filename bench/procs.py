@@ -81,6 +81,8 @@ class Child:
         ru_maxrss_bytes: `ru_maxrss` from `os.wait4`: on Linux it includes the parent's peak before
             the exec (a cross-check only, see `bench.peak`).
         memory_method: `"VmHWM"` or `"ru_maxrss"`.
+        children_maxrss_bytes: the largest `ru_maxrss` of the processes the child itself started
+            and reaped (0 when it started none); their memory is not in `peak_bytes`.
         returncode: the exit status.
         stdout: what it printed.
         stderr: what it printed on stderr.
@@ -91,6 +93,7 @@ class Child:
     peak_bytes: int
     ru_maxrss_bytes: int
     memory_method: str
+    children_maxrss_bytes: int
     returncode: int
     stdout: str = attrs.field(repr=False)
     stderr: str = attrs.field(repr=False)
@@ -136,6 +139,7 @@ def measured_module(
             peak_bytes=hwm * 1024 if hwm is not None else maxrss,
             ru_maxrss_bytes=maxrss,
             memory_method="VmHWM" if hwm is not None else "ru_maxrss",
+            children_maxrss_bytes=int(peak.get("children_maxrss_kib") or 0) * 1024,
             returncode=proc.returncode,
             stdout=out.read_text(errors="replace"),
             stderr=err.read_text(errors="replace"),

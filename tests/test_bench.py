@@ -151,3 +151,19 @@ def test_measured_child_reports_its_own_peak_not_the_parents() -> None:
     assert child.memory_method == "VmHWM"
     assert 0 < child.peak_bytes < 100 * 2**20
     assert child.seconds > 0
+
+
+def test_measured_child_flags_the_processes_it_started(tmp_path: Path) -> None:
+    """A child that starts a process of its own (as a pool would) has that process's peak reported apart."""
+    from bench.procs import measured_module, python_env
+
+    (tmp_path / "spawner.py").write_text(
+        "import subprocess, sys\n"
+        "subprocess.run([sys.executable, '-c', 'x = bytearray(64 * 2**20)'], check=True)\n"
+    )
+    env = python_env()
+    env["PYTHONPATH"] = os.pathsep.join((str(tmp_path), env["PYTHONPATH"]))
+    child = measured_module(["spawner"], env=env)
+    assert child.returncode == 0, child.stderr
+    assert child.children_maxrss_bytes >= 64 * 2**20
+    assert child.peak_bytes < child.children_maxrss_bytes
