@@ -66,7 +66,22 @@ def test_round_trip_gives_the_same_plan_and_outputs(name: str) -> None:
 def test_update_document_has_terraform_shape_and_our_additions() -> None:
     """A resource change has Terraform's keys plus differences, ignored, health, status, notes, all sorted."""
     doc = _doc(samples.update_restart())
-    assert list(doc) == ["format_version", "resource_changes", "summary", "errors"]
+    assert list(doc) == sorted(
+        [
+            "format_version",
+            "terraform_version",
+            "planned_values",
+            "resource_drift",
+            "resource_changes",
+            "prior_state",
+            "configuration",
+            "applyable",
+            "complete",
+            "errored",
+            "summary",
+            "errors",
+        ]
+    )
     assert doc["format_version"] == "1.2"
     rc = doc["resource_changes"][0]
     assert list(rc) == sorted(
@@ -75,6 +90,7 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
             "mode",
             "type",
             "name",
+            "provider_name",
             "notebook_id",
             "change",
             "differences",
@@ -84,13 +100,24 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
             "notes",
         ]
     )
-    assert rc["address"] == "modelarts_notebook.train-box"
+    assert rc["address"] == "huaweicloud_modelarts_notebook.train-box"
     assert rc["mode"] == "managed"
     assert rc["type"] == "huaweicloud_modelarts_notebook"
     change = rc["change"]
     assert list(change) == sorted(
-        ["actions", "before", "after", "before_sensitive", "after_sensitive", "replace_paths"]
+        [
+            "actions",
+            "before",
+            "after",
+            "before_sensitive",
+            "after_sensitive",
+            "after_unknown",
+            "replace_paths",
+        ]
     )
+    assert rc["provider_name"] == "registry.terraform.io/huaweicloud/huaweicloud"
+    assert change["after_unknown"] == {}
+    assert "action_reason" not in rc
     assert change["actions"] == ["update"]
     assert change["before"]["flavor"] == "modelarts.vm.cpu.2u"
     assert change["after"]["flavor"] == "modelarts.vm.cpu.8u"
@@ -143,12 +170,12 @@ def test_errors_and_summary() -> None:
     doc = _doc(samples.errors())
     assert doc["errors"] == [
         {
-            "address": "modelarts_notebook.bad-body",
+            "address": "huaweicloud_modelarts_notebook.bad-body",
             "message": 'notebooks/bad.json: image.size: expected int, got "big"',
             "notebook_id": None,
         },
         {
-            "address": "modelarts_notebook.gone-box",
+            "address": "huaweicloud_modelarts_notebook.gone-box",
             "message": "GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)",
             "notebook_id": "x",
         },
@@ -166,11 +193,12 @@ def test_errors_and_summary() -> None:
 
 
 def test_output_format_is_stable() -> None:
-    """The JSON is 2-space indented, ends with one newline, and does not depend on dict order."""
-    written = jsonplan.render(samples.update_restart())
+    """The JSON is one line ending with one newline, like `terraform show -json`, and does not depend on dict order."""
+    written = jsonplan.render(samples.many())
     assert written.endswith("}\n")
-    assert not written.endswith("\n\n")
-    assert '\n  "format_version": "1.2",\n' in written
+    assert written.count("\n") == 1
+    assert written.startswith('{"applyable": ')
+    written = jsonplan.render(samples.update_restart())
     rc = samples.update_restart().resource_changes[0]
     reordered = dict(reversed(list((rc.before or {}).items())))
     assert jsonplan.render(Plan([attrs.evolve(rc, before=reordered)])) == written
@@ -243,9 +271,9 @@ def _bad(mutate: Any) -> str:
             '"healthy", "pending", "failed", "missing", "unknown"',
         ),
         (
-            _bad(lambda d: d["resource_changes"][0].update(address="modelarts_notebook.other")),
+            _bad(lambda d: d["resource_changes"][0].update(address="huaweicloud_modelarts_notebook.other")),
             "plan.json: resource_changes[0].address: "
-            '"modelarts_notebook.other" does not match name "train-box"',
+            '"huaweicloud_modelarts_notebook.other" does not match name "train-box"',
         ),
         (
             _bad(lambda d: d["resource_changes"][0].update(type="aws_instance")),
@@ -284,7 +312,7 @@ def _bad(mutate: Any) -> str:
                     {"address": "aws_instance.x", "message": "m", "notebook_id": None}
                 )
             ),
-            'plan.json: errors[0].address: expected an address starting with "modelarts_notebook.", '
+            'plan.json: errors[0].address: expected an address starting with "huaweicloud_modelarts_notebook.", '
             'got "aws_instance.x"',
         ),
     ],

@@ -14,16 +14,16 @@ ERRORS = """\
 <?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="modelarts-reconcile" tests="3" failures="1" errors="2" skipped="0" time="0">
   <testsuite name="modelarts-reconcile" tests="3" failures="1" errors="2" skipped="0" time="0">
-    <testcase classname="modelarts_notebook" name="bad-body" time="0">
+    <testcase classname="huaweicloud_modelarts_notebook" name="bad-body" time="0">
       <error message="notebooks/bad.json: image.size: expected int, got &quot;big&quot;" type="observation">\
 notebooks/bad.json: image.size: expected int, got "big"</error>
     </testcase>
-    <testcase classname="modelarts_notebook" name="gone-box" time="0">
+    <testcase classname="huaweicloud_modelarts_notebook" name="gone-box" time="0">
       <error message="GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)" \
 type="observation">\
 GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)</error>
     </testcase>
-    <testcase classname="modelarts_notebook" name="train-box" time="0">
+    <testcase classname="huaweicloud_modelarts_notebook" name="train-box" time="0">
       <failure message="update in place: flavor: &quot;modelarts.vm.cpu.2u&quot; \
 -&gt; &quot;modelarts.vm.cpu.8u&quot; \
 (stop, update, start)" type="update">update in place
@@ -71,7 +71,7 @@ def test_counts_match_the_cases() -> None:
     )
     assert suite.attrib["failures"] == "18"
     assert suite.attrib["errors"] == "3"
-    assert all(c.attrib["classname"] == "modelarts_notebook" for c in cases)
+    assert all(c.attrib["classname"] == "huaweicloud_modelarts_notebook" for c in cases)
     names = [c.attrib["name"] for c in cases]
     assert names == sorted(names)
 

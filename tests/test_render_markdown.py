@@ -19,7 +19,7 @@ UPDATE_RESTART = """\
 
 **Plan: 0 to add, 1 to change, 0 to destroy.**
 
-<details><summary><code>modelarts&#95;notebook.train-box</code>: update in place</summary>
+<details><summary><code>huaweicloud&#95;modelarts&#95;notebook.train-box</code>: update in place</summary>
 
 health: healthy, status: <code>RUNNING</code>, id: <code>f9937afa-631e-4a8f-a8f7-3b6c800585f0</code>
 
@@ -81,7 +81,10 @@ def test_pending_failed_and_ignored_in_sections() -> None:
 def test_errors_are_listed() -> None:
     """Observation errors are listed with their address and message."""
     md = markdown.render(samples.errors())
-    assert "### Errors\n\n- <code>modelarts&#95;notebook.bad-body</code>: notebooks/bad.json" in md
+    assert (
+        "### Errors\n\n- <code>huaweicloud&#95;modelarts&#95;notebook.bad-body</code>: notebooks/bad.json"
+        in md
+    )
 
 
 def test_special_characters_cannot_break_the_markup() -> None:

@@ -19,7 +19,7 @@ Resource actions are indicated with the following symbols:
 
 modelarts-reconcile will perform the following actions:
 
-  # modelarts_notebook.train-box will be updated in-place
+  # huaweicloud_modelarts_notebook.train-box will be updated in-place
   # (the notebook is RUNNING: it is stopped for the update and started again afterwards)
   ~ resource "huaweicloud_modelarts_notebook" "train-box" {
         id     = "f9937afa-631e-4a8f-a8f7-3b6c800585f0"
@@ -37,7 +37,7 @@ Resource actions are indicated with the following symbols:
 
 modelarts-reconcile will perform the following actions:
 
-  # modelarts_notebook.dev-box will be updated in-place
+  # huaweicloud_modelarts_notebook.dev-box will be updated in-place
   ~ resource "huaweicloud_modelarts_notebook" "dev-box" {
         id        = "f9937afa-631e-4a8f-a8f7-3b6c800585f0"
       ~ endpoints = {
@@ -71,7 +71,7 @@ Resource actions are indicated with the following symbols:
 
 modelarts-reconcile will perform the following actions:
 
-  # modelarts_notebook.train-box must be replaced
+  # huaweicloud_modelarts_notebook.train-box must be replaced
 -/+ resource "huaweicloud_modelarts_notebook" "train-box" {
       ~ id          = "f9937afa-631e-4a8f-a8f7-3b6c800585f0" -> (known after apply)
       ~ description = "api-test" -> "team sandbox"
@@ -95,7 +95,7 @@ Resource actions are indicated with the following symbols:
 
 modelarts-reconcile will perform the following actions:
 
-  # modelarts_notebook.new-box will be created
+  # huaweicloud_modelarts_notebook.new-box will be created
   # (no notebook named new-box exists)
   + resource "huaweicloud_modelarts_notebook" "new-box" {
       + id          = (known after apply)
@@ -145,7 +145,7 @@ def test_pending_notebook_says_it_is_pending() -> None:
     """A pending notebook without changes is listed as pending, and the plan still says no changes."""
     out = text.render(samples.pending())
     assert out == (
-        "  # modelarts_notebook.warm-box will not be changed\n"
+        "  # huaweicloud_modelarts_notebook.warm-box will not be changed\n"
         '  # (pending: the notebook is "STARTING")\n'
         "  # (STARTING is a transitional state; plan again once it settles)\n"
         "\n"
@@ -167,9 +167,9 @@ def test_errors_follow_the_footer() -> None:
     assert out.endswith(
         "Plan: 0 to add, 1 to change, 0 to destroy.\n"
         "\n"
-        'Error: modelarts_notebook.bad-body: notebooks/bad.json: image.size: expected int, got "big"\n'
+        'Error: huaweicloud_modelarts_notebook.bad-body: notebooks/bad.json: image.size: expected int, got "big"\n'
         "\n"
-        "Error: modelarts_notebook.gone-box: "
+        "Error: huaweicloud_modelarts_notebook.gone-box: "
         "GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)\n"
     )
 
@@ -194,7 +194,7 @@ def test_no_op_notebooks_are_not_shown() -> None:
     """Notebooks without changes, healthy and without notes, do not appear in a plan with changes."""
     out = text.render(samples.many())
     assert "box-00" not in out
-    assert "# modelarts_notebook.box-01 will be updated in-place" in out
+    assert "# huaweicloud_modelarts_notebook.box-01 will be updated in-place" in out
 
 
 def test_token_value_is_never_printed() -> None:
