@@ -355,3 +355,93 @@ def test_any_plan_round_trips_and_validates(plan: Plan) -> None:
     assert jsonplan.render(again) == written
     for fmt in FORMATS:
         assert render(again, fmt) == render(plan, fmt)
+
+
+def test_plan_reads_the_old_address_prefix() -> None:
+    """A plan written by 0.1.0 (`modelarts_notebook.NAME` addresses) still reads, as the same plan."""
+    plan = samples.errors()
+    doc = _doc(plan)
+    for item in doc["resource_changes"] + doc["errors"]:
+        item["address"] = item["address"].replace("huaweicloud_modelarts_notebook.", "modelarts_notebook.")
+    assert read_plan(json.dumps(doc), "old.json") == plan
+
+
+def test_json_is_one_line_of_utf8_without_surrogate_escapes() -> None:
+    """Non-ASCII text (astral too) is written as UTF-8, never as `\\u` escapes; a lone surrogate is escaped."""
+    rc = samples.update_restart().resource_changes[0]
+    before = {**(rc.before or {}), "description": "开发 🚀", "tags": {"k": "x\ud800y"}}
+    plan = Plan([attrs.evolve(rc, before=before)])
+    written = jsonplan.render(plan)
+    assert written.count("\n") == 1
+    assert '"description": "开发 🚀"' in written
+    assert "\\ud83d" not in written and "\\u5f00" not in written
+    assert '"x\\ud800y"' in written
+    written.encode("utf-8")  # no lone surrogate left raw: the text is valid UTF-8
+    assert read_plan(written.encode("utf-8"), "p.json").resource_changes[0].before == before
+
+
+def test_errored_plan_is_flagged_for_terraform_policies() -> None:
+    """A plan with an unobservable notebook is `errored`, not `complete` and not `applyable`."""
+    doc = _doc(samples.errors())
+    assert (doc["errored"], doc["complete"], doc["applyable"]) == (True, False, False)
+    doc = _doc(samples.update_restart())
+    assert (doc["errored"], doc["complete"], doc["applyable"]) == (False, True, True)
+    doc = _doc(samples.no_drift())
+    assert (doc["errored"], doc["complete"], doc["applyable"]) == (False, True, False)
+
+
+def test_replacement_has_reason_and_unknown_id() -> None:
+    """A replacement says why (`replace_because_cannot_update`) and leaves id and url unknown until apply."""
+    rc = _doc(samples.replace())["resource_changes"][0]
+    assert rc["change"]["actions"] == ["delete", "create"]
+    assert rc["action_reason"] == "replace_because_cannot_update"
+    assert rc["change"]["after_unknown"] == {"id": True, "url": True}
+    assert "id" not in rc["change"]["after"] and "url" not in rc["change"]["after"]
+    assert rc["change"]["before"]["id"] == samples.NOTEBOOK_ID
+
+
+def test_create_shows_no_id_of_a_gone_notebook() -> None:
+    """A create's `after` has no id (even one the spec gave), and `after_unknown` flags it."""
+    plan = samples.create()
+    rc = plan.resource_changes[0]
+    plan = Plan([attrs.evolve(rc, after={**(rc.after or {}), "id": "old-id"})])
+    change = _doc(plan)["resource_changes"][0]["change"]
+    assert change["after_unknown"] == {"id": True, "url": True}
+    assert "id" not in change["after"]
+
+
+def test_terraform_sections_hold_every_notebook() -> None:
+    """planned_values lists each notebook's after, prior_state each observed one, configuration each entry."""
+    plan = samples.many()
+    doc = _doc(plan)
+    planned = doc["planned_values"]["root_module"]["resources"]
+    prior = doc["prior_state"]["values"]["root_module"]["resources"]
+    config = doc["configuration"]["root_module"]["resources"]
+    assert [r["address"] for r in planned] == [rc.address for rc in plan.resource_changes]
+    assert [r["address"] for r in prior] == [rc.address for rc in plan.resource_changes if rc.before]
+    assert {r["address"] for r in config} == {rc.address for rc in plan.resource_changes} | {
+        e.address for e in plan.errors
+    }
+    first = planned[0]
+    assert first["provider_name"] == "registry.terraform.io/huaweicloud/huaweicloud"
+    assert first["sensitive_values"] == {"token": True}
+    assert "token" not in first["values"]
+    assert doc["prior_state"]["terraform_version"] == doc["terraform_version"] == "1.9.0"
+    by_name = {r["name"]: r for r in config}
+    assert by_name["box-03"]["expressions"] == {
+        "flavor": {"constant_value": "modelarts.vm.cpu.2u"},
+        "name": {"constant_value": "box-03"},
+    }
+    assert by_name["err-0"]["expressions"] == {}
+    assert doc["configuration"]["provider_config"]["huaweicloud"]["full_name"] == first["provider_name"]
+
+
+def test_resource_drift_goes_from_desired_to_observed() -> None:
+    """resource_drift has one update per drifted notebook, from the desired view to the observed notebook."""
+    doc = _doc(samples.update_restart())
+    (drift,) = doc["resource_drift"]
+    assert drift["address"] == "huaweicloud_modelarts_notebook.train-box"
+    assert drift["change"]["actions"] == ["update"]
+    assert drift["change"]["before"]["flavor"] == "modelarts.vm.cpu.8u"
+    assert drift["change"]["after"]["flavor"] == "modelarts.vm.cpu.2u"
+    assert _doc(samples.no_drift())["resource_drift"] == []
