@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import attrs
 from hypothesis import given
 
-from reconcile._core.plan import Action, ApplyMethod, Difference, Health, Plan, ResourceChange
+from reconcile._core.plan import Action, ApplyMethod, Difference, Health, Plan, PlanError, ResourceChange
 from reconcile._render import text
+from reconcile._render.common import terminal_safe
 from tests import plan_samples as samples
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -273,3 +275,21 @@ def test_any_plan_renders_deterministically_and_safely(plan: Plan) -> None:
     assert out.endswith("\n")
     assert all(ch == "\n" or ch >= " " for ch in out)
     assert samples.SECRET_VALUE not in out
+
+
+def test_bidi_and_control_characters_are_escaped() -> None:
+    """Bidi controls (U+202E, U+2066-2069, U+200E/F, U+061C) and ESC in service text print as escapes."""
+    evil = "a\u202eb\u2066c\u2067d\u2068e\u2069f\u200eg\u200fh\u061ci\x1b]0;title\x07"
+    rc = samples.failed().resource_changes[0]
+    plan = Plan([attrs.evolve(rc, status=evil, notes=(evil,))], [PlanError("x", evil)])
+    out = text.render(plan)
+    assert not set(out) & set("\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\x1b\x07")
+    escaped = "a\\u202eb\\u2066c\\u2067d\\u2068e\\u2069f\\u200eg\\u200fh\\u061ci\\u001b]0;title\\u0007"
+    assert f"Error: huaweicloud_modelarts_notebook.x: {escaped}" in out
+    assert f"  # ({escaped})" in out
+
+
+def test_terminal_safe_escapes_what_drives_a_terminal_and_keeps_the_rest() -> None:
+    """`terminal_safe` (for stderr) escapes controls, newlines and bidi characters, and keeps other text."""
+    assert terminal_safe("开发 naïve 🚀 plain") == "开发 naïve 🚀 plain"
+    assert terminal_safe("a\x1b[2Jb\nc\u202ed\ud800") == "a\\u001b[2Jb\\u000ac\\u202ed\\ud800"
