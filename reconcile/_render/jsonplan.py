@@ -30,6 +30,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final, NoReturn
 
+import attrs
+
 from reconcile._core.catalogue import CATALOGUE
 from reconcile._core.errors import PlanFormatError
 from reconcile._core.plan import (
@@ -104,7 +106,13 @@ def render(plan: Plan) -> str:
 def _dump(value: Any) -> str:
     # Keys sorted at every depth, so equal plans are equal bytes.
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # rare: scan only then
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
 
 
 # Python strings can hold lone surrogates (a service may send `"\\ud800"`); they only occur inside
@@ -179,22 +187,40 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
 def _terraform_document(plan: Plan) -> dict[str, Any]:
     """The top-level keys of `terraform show -json` besides `format_version` and `resource_changes`."""
     errored = bool(plan.errors)
+    # Each notebook's written `after` and `before`, worked out once for every section that shows them.
+    views = [
+        _Views(
+            rc,
+            _written_after(rc),
+            None if rc.before is None else without_sensitive(rc.before, secret_keys(rc)),
+        )
+        for rc in plan.resource_changes
+    ]
     return {
         "terraform_version": TERRAFORM_VERSION,
-        "planned_values": {"root_module": {"resources": _planned_resources(plan)}},
-        "resource_drift": [drift for rc in plan.resource_changes if (drift := _drift(rc)) is not None],
+        "planned_values": {"root_module": {"resources": _planned_resources(views)}},
+        "resource_drift": [drift for v in views if (drift := _drift(v)) is not None],
         "prior_state": {
             "format_version": STATE_FORMAT_VERSION,
             "terraform_version": TERRAFORM_VERSION,
-            "values": {"root_module": {"resources": _prior_resources(plan)}},
+            "values": {"root_module": {"resources": _prior_resources(views)}},
         },
-        "configuration": _configuration(plan),
+        "configuration": _configuration(views, plan.errors),
         # Terraform's meanings: something to apply and nothing failed; every resource was planned;
         # planning failed somewhere (here: a notebook that could not be observed).
         "applyable": plan.has_changes and not errored,
         "complete": not errored,
         "errored": errored,
     }
+
+
+@attrs.frozen
+class _Views:
+    """A resource change with its `after` and `before` as written (secrets and unknowns left out)."""
+
+    rc: ResourceChange
+    after: dict[str, Any] | None
+    before: dict[str, Any] | None
 
 
 def _identity(name: str, address: str) -> dict[str, Any]:
@@ -243,25 +269,17 @@ def _state_resource(rc: ResourceChange, values: Mapping[str, Any]) -> dict[str, 
     }
 
 
-def _planned_resources(plan: Plan) -> list[dict[str, Any]]:
+def _planned_resources(views: list[_Views]) -> list[dict[str, Any]]:
     """Every notebook as it will be after apply (the unchanged ones too, as Terraform lists them)."""
-    return [
-        _state_resource(rc, after)
-        for rc in plan.resource_changes
-        if (after := _written_after(rc)) is not None
-    ]
+    return [_state_resource(v.rc, v.after) for v in views if v.after is not None]
 
 
-def _prior_resources(plan: Plan) -> list[dict[str, Any]]:
+def _prior_resources(views: list[_Views]) -> list[dict[str, Any]]:
     """Every observed notebook as it is now (Terraform's refreshed prior state)."""
-    return [
-        _state_resource(rc, without_sensitive(rc.before, secret_keys(rc)))
-        for rc in plan.resource_changes
-        if rc.before is not None
-    ]
+    return [_state_resource(v.rc, v.before) for v in views if v.before is not None]
 
 
-def _drift(rc: ResourceChange) -> dict[str, Any] | None:
+def _drift(views: _Views) -> dict[str, Any] | None:
     """The drift of one notebook as Terraform reports changes made outside it, or None without drift.
 
     Terraform's `resource_drift` goes from the state it last recorded (`before`) to the object it
@@ -269,14 +287,13 @@ def _drift(rc: ResourceChange) -> dict[str, Any] | None:
     notebook, `after` the observed one; a notebook the spec names by id that no longer exists is a
     `delete`. The same differences, seen the other way round, are what `resource_changes` plans.
     """
-    flags = dict.fromkeys(sorted(sensitive_fields(rc)), True)
-    desired = _written_after(rc)
-    if rc.before is not None and rc.differences and desired is not None:
-        actions, observed = ["update"], without_sensitive(rc.before, secret_keys(rc))
-    elif rc.before is None and rc.notebook_id is not None and desired is not None:
-        actions, observed = ["delete"], None
-    else:
+    rc, desired, observed = views.rc, views.after, views.before
+    if desired is None or (observed is not None and not rc.differences):
         return None
+    if observed is None and rc.notebook_id is None:
+        return None
+    actions = ["update"] if observed is not None else ["delete"]
+    flags = dict.fromkeys(sorted(sensitive_fields(rc)), True)
     return {
         **_identity(rc.name, rc.address),
         "provider_name": PROVIDER_NAME,
@@ -291,7 +308,7 @@ def _drift(rc: ResourceChange) -> dict[str, Any] | None:
     }
 
 
-def _configuration(plan: Plan) -> dict[str, Any]:
+def _configuration(views: list[_Views], errors: tuple[PlanError, ...]) -> dict[str, Any]:
     """Terraform's `configuration`: the provider, and one resource per spec entry with its expressions.
 
     The expressions are the managed fields (those of the field catalogue) of the desired state, each
@@ -299,16 +316,16 @@ def _configuration(plan: Plan) -> dict[str, Any]:
     """
     resources = [
         {
-            **_identity(rc.name, rc.address),
+            **_identity(v.rc.name, v.rc.address),
             "provider_config_key": PROVIDER_KEY,
             "schema_version": 0,
             "expressions": {
                 key: {"constant_value": value}
-                for key, value in sorted((_written_after(rc) or {}).items())
+                for key, value in sorted((v.after or {}).items())
                 if key in MANAGED_KEYS
             },
         }
-        for rc in plan.resource_changes
+        for v in views
     ]
     resources += [
         {
@@ -317,7 +334,7 @@ def _configuration(plan: Plan) -> dict[str, Any]:
             "schema_version": 0,
             "expressions": {},
         }
-        for e in plan.errors
+        for e in errors
     ]
     resources.sort(key=lambda r: str(r["address"]))
     return {
