@@ -15,12 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import regopy
 
 from reconcile._core.plan import Action, ApplyMethod, Difference, Health, Plan, ResourceChange
-from reconcile._render import jsonplan
+from reconcile._render import jsonplan, read_plan
 from tests import plan_samples as samples
+from tests.conftest import ROOT
 
 #: Non-ASCII text from the service, astral characters included: checkov misread the old escaped
 #: surrogate pairs, so the plan carries it as UTF-8.
@@ -70,13 +72,50 @@ def _fleet() -> Plan:
     return Plan([*base.resource_changes, odd], base.errors)
 
 
+@attrs.frozen
+class _CheckovRun:
+    """What checkov reported on a folder holding two plans: one we wrote, one the CLI wrote."""
+
+    written: Plan
+    cli: Plan
+    report: dict[str, Any]
+    stdout: str
+
+    def results(self, plan_file: str, outcome: str) -> list[dict[str, Any]]:
+        """The passed or failed check results for one of the two files."""
+        return [r for r in self.report["results"][f"{outcome}_checks"] if r["file_path"].endswith(plan_file)]
+
+
 @pytest.fixture(scope="module")
-def checkov_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, dict[str, Any]]:
-    """Run checkov once on a written plan with the custom check; its JSON report."""
+def checkov_run(tmp_path_factory: pytest.TempPathFactory) -> _CheckovRun:
+    """Run checkov once, on a folder with a plan we write and one `reconcile plan` writes (README example)."""
     folder = tmp_path_factory.mktemp("checkov")
-    plan = _fleet()
-    plan_file = folder / "plan.json"
-    plan_file.write_bytes(jsonplan.render(plan).encode("utf-8"))
+    plans = folder / "plans"
+    plans.mkdir()
+    written = _fleet()
+    (plans / "written.json").write_bytes(jsonplan.render(written).encode("utf-8"))
+    examples = ROOT / "examples"
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reconcile",
+            "plan",
+            *(str(p) for p in sorted(examples.glob("*.yaml"))),
+            "--observed",
+            str(examples / "observed"),
+            "--format",
+            "json",
+            "--out",
+            str(plans / "cli.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert cli.returncode == 0, cli.stderr
     checks = folder / "checks"
     checks.mkdir()
     (checks / "__init__.py").write_text("")
@@ -85,8 +124,8 @@ def checkov_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, dict
     result = subprocess.run(
         [
             str(checkov),
-            "--file",
-            str(plan_file),
+            "--directory",
+            str(plans),
             "--framework",
             "terraform_plan",
             "--external-checks-dir",
@@ -106,32 +145,47 @@ def checkov_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, dict
     )
     assert result.returncode == 1, result.stderr  # 1: some check failed
     report: dict[str, Any] = json.loads(result.stdout)
-    return plan, report
+    cli_plan = read_plan((plans / "cli.json").read_bytes(), "cli.json")
+    return _CheckovRun(written, cli_plan, report, result.stdout)
 
 
-def test_checkov_sees_every_notebook_of_the_plan(checkov_report: tuple[Plan, dict[str, Any]]) -> None:
-    """checkov reads the plan without parsing errors and scans every planned notebook, by its address."""
-    plan, report = checkov_report
+def test_checkov_sees_every_notebook_of_both_plans(checkov_run: _CheckovRun) -> None:
+    """checkov reads both plans without parsing errors and scans every planned notebook, by its address."""
+    report = checkov_run.report
     assert report["check_type"] == "terraform_plan"
     assert report["summary"]["parsing_errors"] == 0
-    assert report["summary"]["resource_count"] == len(plan.resource_changes) == 25
-    results = report["results"]
-    scanned = {c["resource"] for c in results["passed_checks"] + results["failed_checks"]}
-    assert scanned == {rc.address for rc in plan.resource_changes}
+    assert report["summary"]["resource_count"] == 25 + 5
+    for plan_file, plan in (("written.json", checkov_run.written), ("cli.json", checkov_run.cli)):
+        scanned = {r["resource"] for r in checkov_run.results(plan_file, "passed")}
+        scanned |= {r["resource"] for r in checkov_run.results(plan_file, "failed")}
+        assert scanned == {rc.address for rc in plan.resource_changes}
 
 
-def test_checkov_custom_check_fails_the_notebooks_that_break_it(
-    checkov_report: tuple[Plan, dict[str, Any]],
-) -> None:
-    """The custom check fails exactly the notebooks without an enabled lease (creates and `unicode-box`)."""
-    plan, report = checkov_report
-    failed = {c["resource"] for c in report["results"]["failed_checks"]}
-    expected = {rc.address for rc in plan.resource_changes if rc.actions == (Action.CREATE,)}
+def test_checkov_custom_check_fails_the_notebooks_that_break_it(checkov_run: _CheckovRun) -> None:
+    """The custom check fails exactly the notebooks without an enabled lease, in both plans."""
+    failed = {r["resource"] for r in checkov_run.results("written.json", "failed")}
+    expected = {rc.address for rc in checkov_run.written.resource_changes if rc.actions == (Action.CREATE,)}
     expected.add("huaweicloud_modelarts_notebook.unicode-box")
     assert failed == expected
     assert len(failed) == 7
-    assert report["summary"]["passed"] == 18
-    assert {c["check_id"] for c in report["results"]["failed_checks"]} == {"CKV_MRC_1"}
+    assert len(checkov_run.results("written.json", "passed")) == 18
+    cli_failed = {r["resource"] for r in checkov_run.results("cli.json", "failed")}
+    assert cli_failed == {
+        rc.address
+        for rc in checkov_run.cli.resource_changes
+        if not ((rc.after or {}).get("lease") or {}).get("enable")
+    }
+    assert len(cli_failed) == 3  # the GPU fleet runs without a lease; vision-gpu-03 is created without one
+    assert {r["check_id"] for r in checkov_run.report["results"]["failed_checks"]} == {"CKV_MRC_1"}
+
+
+def test_checkov_report_holds_no_token(checkov_run: _CheckovRun) -> None:
+    """checkov quotes the plan's lines in its report: no notebook token of the examples is among them."""
+    examples = ROOT / "examples" / "observed"
+    tokens = [json.loads(p.read_text()).get("token") for p in examples.glob("*.json")]
+    tokens = [t for t in tokens if isinstance(t, str)]
+    assert tokens
+    assert all(t not in checkov_run.stdout for t in tokens)
 
 
 _POLICY = """\
