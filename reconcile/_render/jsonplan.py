@@ -5,16 +5,32 @@ key by key here rather than dumped from the classes, so renaming a field of `rec
 change it silently::
 
     {
-      "format_version": "1.2",
+      "format_version": "1.2", "terraform_version": "1.9.0",
+      "planned_values": {"root_module": {"resources": [{"address", "mode", "type", "name",
+                         "provider_name", "schema_version", "values", "sensitive_values"}]}},
+      "resource_drift": [{"address", "mode", "type", "name", "provider_name", "change"}],
       "resource_changes": [
-        {"address", "mode": "managed", "type", "name", "notebook_id",
-         "change": {"actions", "before", "after", "before_sensitive", "after_sensitive", "replace_paths"},
+        {"address", "mode": "managed", "type", "name", "provider_name", "notebook_id",
+         "action_reason" (replacements only),
+         "change": {"actions", "before", "after", "before_sensitive", "after_sensitive",
+                    "after_unknown", "replace_paths"},
          "differences": [{"path", "observed", "desired", "action", "forces_replacement"}],
          "ignored", "health", "status", "notes"}
       ],
+      "prior_state": {"format_version": "1.0", "terraform_version",
+                      "values": {"root_module": {"resources": [...as in planned_values]}}},
+      "configuration": {"provider_config": {"huaweicloud": {"name", "full_name"}},
+                        "root_module": {"resources": [{"address", "mode", "type", "name",
+                                        "provider_config_key", "schema_version", "expressions"}]}},
+      "applyable", "complete", "errored",
       "summary": {"add", "change", "destroy", "no_op", "pending", "errors"},
       "errors": [{"address", "message", "notebook_id"}]
     }
+
+The whole document is one line of UTF-8, as `terraform show -json` writes it. The address is
+Terraform's `TYPE.NAME` (`huaweicloud_modelarts_notebook.train-box`); the reader also accepts the
+`modelarts_notebook.NAME` addresses of plans written by 0.1.0, and ignores the Terraform sections
+(they are derived from `resource_changes` and `errors`).
 
 Secrets: `ResourceChange.sensitive` (the secret fields the observed notebook has, `token`) is
 written as Terraform's `before_sensitive`/`after_sensitive` (`{"token": true}`; `false` where there
