@@ -177,7 +177,7 @@ SPEC_SCHEMA = {
         },
         "notebooks": {
             "type": ["object", "null"],
-            "description": "Notebooks by local name; the plan address is modelarts_notebook.<local name>.",
+            "description": "Notebooks by local name; the plan address is huaweicloud_modelarts_notebook.<local name>.",
             "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_-]*$"},
             "additionalProperties": {"$ref": "#/$defs/notebook"},
         },

@@ -67,10 +67,10 @@ def test_plan_examples_shows_the_drift() -> None:
     result = run("plan", *EXAMPLES, "--observed", OBSERVED)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "# modelarts_notebook.ds-sandbox will be updated in-place" in out
+    assert "# huaweicloud_modelarts_notebook.ds-sandbox will be updated in-place" in out
     assert '~ flavor = "modelarts.vm.cpu.2u" -> "modelarts.vm.cpu.8u"' in out
     assert '- "0.0.0.0/0",' in out
-    assert "# modelarts_notebook.vision-gpu-03 will be created" in out
+    assert "# huaweicloud_modelarts_notebook.vision-gpu-03 will be created" in out
     assert "vision-gpu-01" not in out and "shared-demo" not in out  # they match the spec
     assert out.rstrip().endswith("Plan: 1 to add, 2 to change, 0 to destroy.")
     assert "\x1b[" not in out  # not a terminal: no colour
@@ -90,7 +90,7 @@ def test_detailed_exitcode(scenario: str, code: int) -> None:
     assert result.returncode == code, result.stderr
     assert result.stdout == (folder / "expected-plan.json").read_text()
     if code == 1:
-        assert result.stderr.startswith("reconcile: error: modelarts_notebook.")
+        assert result.stderr.startswith("reconcile: error: huaweicloud_modelarts_notebook.")
         assert "Traceback" not in result.stderr
 
 
@@ -274,7 +274,7 @@ def test_service_text_never_crashes_a_non_utf8_terminal(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
     as_json = run("plan", str(spec), "--observed", str(obs), "--format", "json")
-    assert "\\u5f00\\u53d1 \\ud800" in as_json.stdout  # ASCII JSON keeps the exact text, escaped
+    assert "\u5f00\u53d1 \\ud800" in as_json.stdout  # UTF-8 JSON: the text itself, a lone surrogate escaped
 
 
 def test_out_writes_through_symlinks_and_keeps_a_normal_mode(tmp_path: Path) -> None:

@@ -121,7 +121,10 @@ def test_two_entries_resolving_to_one_notebook(tmp_path: Path) -> None:
     assert [rc.name for rc in plan.resource_changes] == ["by-id"]
     assert plan.resource_changes[0].actions == (Action.UPDATE,)
     assert [(e.name, e.message) for e in plan.errors] == [
-        ("by-name", "notebook a is also managed by modelarts_notebook.by-id (one entry per notebook)")
+        (
+            "by-name",
+            "notebook a is also managed by huaweicloud_modelarts_notebook.by-id (one entry per notebook)",
+        )
     ]
 
 

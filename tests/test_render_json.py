@@ -66,7 +66,22 @@ def test_round_trip_gives_the_same_plan_and_outputs(name: str) -> None:
 def test_update_document_has_terraform_shape_and_our_additions() -> None:
     """A resource change has Terraform's keys plus differences, ignored, health, status, notes, all sorted."""
     doc = _doc(samples.update_restart())
-    assert list(doc) == ["format_version", "resource_changes", "summary", "errors"]
+    assert list(doc) == sorted(
+        [
+            "format_version",
+            "terraform_version",
+            "planned_values",
+            "resource_drift",
+            "resource_changes",
+            "prior_state",
+            "configuration",
+            "applyable",
+            "complete",
+            "errored",
+            "summary",
+            "errors",
+        ]
+    )
     assert doc["format_version"] == "1.2"
     rc = doc["resource_changes"][0]
     assert list(rc) == sorted(
@@ -75,6 +90,7 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
             "mode",
             "type",
             "name",
+            "provider_name",
             "notebook_id",
             "change",
             "differences",
@@ -84,13 +100,24 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
             "notes",
         ]
     )
-    assert rc["address"] == "modelarts_notebook.train-box"
+    assert rc["address"] == "huaweicloud_modelarts_notebook.train-box"
     assert rc["mode"] == "managed"
     assert rc["type"] == "huaweicloud_modelarts_notebook"
     change = rc["change"]
     assert list(change) == sorted(
-        ["actions", "before", "after", "before_sensitive", "after_sensitive", "replace_paths"]
+        [
+            "actions",
+            "before",
+            "after",
+            "before_sensitive",
+            "after_sensitive",
+            "after_unknown",
+            "replace_paths",
+        ]
     )
+    assert rc["provider_name"] == "registry.terraform.io/huaweicloud/huaweicloud"
+    assert change["after_unknown"] == {}
+    assert "action_reason" not in rc
     assert change["actions"] == ["update"]
     assert change["before"]["flavor"] == "modelarts.vm.cpu.2u"
     assert change["after"]["flavor"] == "modelarts.vm.cpu.8u"
@@ -143,12 +170,12 @@ def test_errors_and_summary() -> None:
     doc = _doc(samples.errors())
     assert doc["errors"] == [
         {
-            "address": "modelarts_notebook.bad-body",
+            "address": "huaweicloud_modelarts_notebook.bad-body",
             "message": 'notebooks/bad.json: image.size: expected int, got "big"',
             "notebook_id": None,
         },
         {
-            "address": "modelarts_notebook.gone-box",
+            "address": "huaweicloud_modelarts_notebook.gone-box",
             "message": "GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)",
             "notebook_id": "x",
         },
@@ -166,11 +193,12 @@ def test_errors_and_summary() -> None:
 
 
 def test_output_format_is_stable() -> None:
-    """The JSON is 2-space indented, ends with one newline, and does not depend on dict order."""
-    written = jsonplan.render(samples.update_restart())
+    """The JSON is one line ending with one newline, like `terraform show -json`, and does not depend on dict order."""
+    written = jsonplan.render(samples.many())
     assert written.endswith("}\n")
-    assert not written.endswith("\n\n")
-    assert '\n  "format_version": "1.2",\n' in written
+    assert written.count("\n") == 1
+    assert written.startswith('{"applyable": ')
+    written = jsonplan.render(samples.update_restart())
     rc = samples.update_restart().resource_changes[0]
     reordered = dict(reversed(list((rc.before or {}).items())))
     assert jsonplan.render(Plan([attrs.evolve(rc, before=reordered)])) == written
@@ -243,9 +271,9 @@ def _bad(mutate: Any) -> str:
             '"healthy", "pending", "failed", "missing", "unknown"',
         ),
         (
-            _bad(lambda d: d["resource_changes"][0].update(address="modelarts_notebook.other")),
+            _bad(lambda d: d["resource_changes"][0].update(address="huaweicloud_modelarts_notebook.other")),
             "plan.json: resource_changes[0].address: "
-            '"modelarts_notebook.other" does not match name "train-box"',
+            '"huaweicloud_modelarts_notebook.other" does not match name "train-box"',
         ),
         (
             _bad(lambda d: d["resource_changes"][0].update(type="aws_instance")),
@@ -284,7 +312,7 @@ def _bad(mutate: Any) -> str:
                     {"address": "aws_instance.x", "message": "m", "notebook_id": None}
                 )
             ),
-            'plan.json: errors[0].address: expected an address starting with "modelarts_notebook.", '
+            'plan.json: errors[0].address: expected an address starting with "huaweicloud_modelarts_notebook.", '
             'got "aws_instance.x"',
         ),
     ],
@@ -327,3 +355,93 @@ def test_any_plan_round_trips_and_validates(plan: Plan) -> None:
     assert jsonplan.render(again) == written
     for fmt in FORMATS:
         assert render(again, fmt) == render(plan, fmt)
+
+
+def test_plan_reads_the_old_address_prefix() -> None:
+    """A plan written by 0.1.0 (`modelarts_notebook.NAME` addresses) still reads, as the same plan."""
+    plan = samples.errors()
+    doc = _doc(plan)
+    for item in doc["resource_changes"] + doc["errors"]:
+        item["address"] = item["address"].replace("huaweicloud_modelarts_notebook.", "modelarts_notebook.")
+    assert read_plan(json.dumps(doc), "old.json") == plan
+
+
+def test_json_is_one_line_of_utf8_without_surrogate_escapes() -> None:
+    """Non-ASCII text (astral too) is written as UTF-8, never as `\\u` escapes; a lone surrogate is escaped."""
+    rc = samples.update_restart().resource_changes[0]
+    before = {**(rc.before or {}), "description": "开发 🚀", "tags": {"k": "x\ud800y"}}
+    plan = Plan([attrs.evolve(rc, before=before)])
+    written = jsonplan.render(plan)
+    assert written.count("\n") == 1
+    assert '"description": "开发 🚀"' in written
+    assert "\\ud83d" not in written and "\\u5f00" not in written
+    assert '"x\\ud800y"' in written
+    written.encode("utf-8")  # no lone surrogate left raw: the text is valid UTF-8
+    assert read_plan(written.encode("utf-8"), "p.json").resource_changes[0].before == before
+
+
+def test_errored_plan_is_flagged_for_terraform_policies() -> None:
+    """A plan with an unobservable notebook is `errored`, not `complete` and not `applyable`."""
+    doc = _doc(samples.errors())
+    assert (doc["errored"], doc["complete"], doc["applyable"]) == (True, False, False)
+    doc = _doc(samples.update_restart())
+    assert (doc["errored"], doc["complete"], doc["applyable"]) == (False, True, True)
+    doc = _doc(samples.no_drift())
+    assert (doc["errored"], doc["complete"], doc["applyable"]) == (False, True, False)
+
+
+def test_replacement_has_reason_and_unknown_id() -> None:
+    """A replacement says why (`replace_because_cannot_update`) and leaves id and url unknown until apply."""
+    rc = _doc(samples.replace())["resource_changes"][0]
+    assert rc["change"]["actions"] == ["delete", "create"]
+    assert rc["action_reason"] == "replace_because_cannot_update"
+    assert rc["change"]["after_unknown"] == {"id": True, "url": True}
+    assert "id" not in rc["change"]["after"] and "url" not in rc["change"]["after"]
+    assert rc["change"]["before"]["id"] == samples.NOTEBOOK_ID
+
+
+def test_create_shows_no_id_of_a_gone_notebook() -> None:
+    """A create's `after` has no id (even one the spec gave), and `after_unknown` flags it."""
+    plan = samples.create()
+    rc = plan.resource_changes[0]
+    plan = Plan([attrs.evolve(rc, after={**(rc.after or {}), "id": "old-id"})])
+    change = _doc(plan)["resource_changes"][0]["change"]
+    assert change["after_unknown"] == {"id": True, "url": True}
+    assert "id" not in change["after"]
+
+
+def test_terraform_sections_hold_every_notebook() -> None:
+    """planned_values lists each notebook's after, prior_state each observed one, configuration each entry."""
+    plan = samples.many()
+    doc = _doc(plan)
+    planned = doc["planned_values"]["root_module"]["resources"]
+    prior = doc["prior_state"]["values"]["root_module"]["resources"]
+    config = doc["configuration"]["root_module"]["resources"]
+    assert [r["address"] for r in planned] == [rc.address for rc in plan.resource_changes]
+    assert [r["address"] for r in prior] == [rc.address for rc in plan.resource_changes if rc.before]
+    assert {r["address"] for r in config} == {rc.address for rc in plan.resource_changes} | {
+        e.address for e in plan.errors
+    }
+    first = planned[0]
+    assert first["provider_name"] == "registry.terraform.io/huaweicloud/huaweicloud"
+    assert first["sensitive_values"] == {"token": True}
+    assert "token" not in first["values"]
+    assert doc["prior_state"]["terraform_version"] == doc["terraform_version"] == "1.9.0"
+    by_name = {r["name"]: r for r in config}
+    assert by_name["box-03"]["expressions"] == {
+        "flavor": {"constant_value": "modelarts.vm.cpu.2u"},
+        "name": {"constant_value": "box-03"},
+    }
+    assert by_name["err-0"]["expressions"] == {}
+    assert doc["configuration"]["provider_config"]["huaweicloud"]["full_name"] == first["provider_name"]
+
+
+def test_resource_drift_goes_from_desired_to_observed() -> None:
+    """resource_drift has one update per drifted notebook, from the desired view to the observed notebook."""
+    doc = _doc(samples.update_restart())
+    (drift,) = doc["resource_drift"]
+    assert drift["address"] == "huaweicloud_modelarts_notebook.train-box"
+    assert drift["change"]["actions"] == ["update"]
+    assert drift["change"]["before"]["flavor"] == "modelarts.vm.cpu.8u"
+    assert drift["change"]["after"]["flavor"] == "modelarts.vm.cpu.2u"
+    assert _doc(samples.no_drift())["resource_drift"] == []

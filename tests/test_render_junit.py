@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import attrs
+import pytest
 from hypothesis import given
+from lxml import etree
 
-from reconcile._core.plan import Plan
+from reconcile._core.location import Location
+from reconcile._core.plan import Plan, PlanError
 from reconcile._render import junit
 from tests import plan_samples as samples
 
 ERRORS = """\
 <?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="modelarts-reconcile" tests="3" failures="1" errors="2" skipped="0" time="0">
+<testsuites name="modelarts-reconcile" tests="3" failures="1" errors="2" time="0">
   <testsuite name="modelarts-reconcile" tests="3" failures="1" errors="2" skipped="0" time="0">
-    <testcase classname="modelarts_notebook" name="bad-body" time="0">
+    <testcase classname="huaweicloud_modelarts_notebook" name="bad-body" time="0">
       <error message="notebooks/bad.json: image.size: expected int, got &quot;big&quot;" type="observation">\
 notebooks/bad.json: image.size: expected int, got "big"</error>
     </testcase>
-    <testcase classname="modelarts_notebook" name="gone-box" time="0">
+    <testcase classname="huaweicloud_modelarts_notebook" name="gone-box" time="0">
       <error message="GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)" \
 type="observation">\
 GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)</error>
     </testcase>
-    <testcase classname="modelarts_notebook" name="train-box" time="0">
+    <testcase classname="huaweicloud_modelarts_notebook" name="train-box" time="0">
       <failure message="update in place: flavor: &quot;modelarts.vm.cpu.2u&quot; \
 -&gt; &quot;modelarts.vm.cpu.8u&quot; \
 (stop, update, start)" type="update">update in place
@@ -35,6 +40,15 @@ note: the notebook is RUNNING: it is stopped for the update and started again af
 """
 
 
+#: The Jenkins xUnit plugin's JUnit schema (tests/data/junit-10.xsd names its source).
+XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "junit-10.xsd")))
+
+
+def _xsd_errors(xml: str) -> list[str]:
+    document = etree.fromstring(xml.encode("utf-8"))
+    return [] if XSD.validate(document) else [str(e) for e in XSD.error_log]
+
+
 def _suite(plan: Plan) -> ET.Element:
     root = ET.fromstring(junit.render(plan))
     assert root.tag == "testsuites"
@@ -44,7 +58,7 @@ def _suite(plan: Plan) -> ET.Element:
 
 
 def _counts(element: ET.Element) -> dict[str, str]:
-    return {k: element.attrib[k] for k in ("tests", "failures", "errors", "skipped")}
+    return {k: element.attrib[k] for k in ("tests", "failures", "errors")}
 
 
 def test_errors_plan_renders_exactly() -> None:
@@ -66,12 +80,13 @@ def test_counts_match_the_cases() -> None:
             "tests": "27",
             "failures": str(sum(1 for c in cases if c.find("failure") is not None)),
             "errors": str(sum(1 for c in cases if c.find("error") is not None)),
-            "skipped": "0",
         }
     )
+    assert suite.attrib["skipped"] == "0"
+    assert "skipped" not in root.attrib  # the Jenkins xUnit schema has no such attribute there
     assert suite.attrib["failures"] == "18"
     assert suite.attrib["errors"] == "3"
-    assert all(c.attrib["classname"] == "modelarts_notebook" for c in cases)
+    assert all(c.attrib["classname"] == "huaweicloud_modelarts_notebook" for c in cases)
     names = [c.attrib["name"] for c in cases]
     assert names == sorted(names)
 
@@ -82,7 +97,7 @@ def test_no_drift_passes() -> None:
     (case,) = suite
     assert case.attrib["name"] == "train-box"
     assert list(case) == []
-    assert _counts(suite) == {"tests": "1", "failures": "0", "errors": "0", "skipped": "0"}
+    assert _counts(suite) == {"tests": "1", "failures": "0", "errors": "0"}
 
 
 def test_pending_passes_with_a_system_out_note() -> None:
@@ -141,3 +156,48 @@ def test_any_plan_gives_well_formed_deterministic_xml(plan: Plan) -> None:
         == len(plan.errors)
         == sum(1 for c in cases if c.find("error") is not None)
     )
+
+
+@pytest.mark.parametrize("name", sorted(samples.SAMPLES))
+def test_every_sample_is_valid_against_the_jenkins_xunit_schema(name: str) -> None:
+    """The JUnit of every sample plan validates against the Jenkins xUnit plugin's junit-10.xsd."""
+    assert _xsd_errors(junit.render(samples.SAMPLES[name]())) == []
+
+
+@given(samples.plans())
+def test_any_plan_is_valid_against_the_jenkins_xunit_schema(plan: Plan) -> None:
+    """Any plan, with any text in it, gives JUnit that junit-10.xsd accepts."""
+    assert _xsd_errors(junit.render(plan)) == []
+
+
+def test_schema_rejects_what_it_should() -> None:
+    """The vendored schema is really applied: `skipped` on `<testsuites>` is refused, as Jenkins does."""
+    xml = junit.render(samples.no_drift()).replace("<testsuites ", '<testsuites skipped="0" ', 1)
+    assert any("skipped" in e for e in _xsd_errors(xml))
+
+
+def test_cases_name_the_spec_file_that_declares_them() -> None:
+    """A planned notebook and an error with a location carry `file` (and `line`); without one, neither."""
+    plan = samples.errors()
+    rc = attrs.evolve(plan.resource_changes[0], location=Location("specs/team\u202e.yaml", 12, "notebooks.x"))
+    bad, gone = plan.errors
+    assert (bad.name, gone.name) == ("bad-body", "gone-box")
+    located = Plan([rc], [attrs.evolve(gone, location=Location("specs/other.toml")), bad])
+    xml = junit.render(located)
+    assert _xsd_errors(xml) == []
+    by_name = {c.attrib["name"]: c.attrib for c in _suite(located)}
+    assert by_name["train-box"]["file"] == "specs/team\\u202e.yaml"
+    assert by_name["train-box"]["line"] == "12"
+    assert by_name["gone-box"]["file"] == "specs/other.toml"
+    assert "line" not in by_name["gone-box"]
+    assert "file" not in by_name["bad-body"]
+    assert all("file" not in c.attrib for c in _suite(samples.many()))
+
+
+def test_bidi_controls_are_escaped() -> None:
+    """Bidi controls and other invisible controls in service text are written as escapes in the XML."""
+    evil = "a\u202eb\u2066c\u2069d\u200fe\u061cf\u200eg"
+    plan = Plan([], [PlanError("x", evil)])
+    xml = junit.render(plan)
+    assert not set(xml) & set("\u202e\u2066\u2069\u200f\u061c\u200e")
+    assert "a\\u202eb\\u2066c\\u2069d\\u200fe\\u061cf\\u200eg" in xml

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import attrs
 from hypothesis import given
 
-from reconcile._core.plan import Action, ApplyMethod, Difference, Health, Plan, ResourceChange
+from reconcile._core.plan import Action, ApplyMethod, Difference, Health, Plan, PlanError, ResourceChange
 from reconcile._render import text
+from reconcile._render.common import terminal_safe
 from tests import plan_samples as samples
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -19,7 +21,7 @@ Resource actions are indicated with the following symbols:
 
 modelarts-reconcile will perform the following actions:
 
-  # modelarts_notebook.train-box will be updated in-place
+  # huaweicloud_modelarts_notebook.train-box will be updated in-place
   # (the notebook is RUNNING: it is stopped for the update and started again afterwards)
   ~ resource "huaweicloud_modelarts_notebook" "train-box" {
         id     = "f9937afa-631e-4a8f-a8f7-3b6c800585f0"
@@ -37,7 +39,7 @@ Resource actions are indicated with the following symbols:
 
 modelarts-reconcile will perform the following actions:
 
-  # modelarts_notebook.dev-box will be updated in-place
+  # huaweicloud_modelarts_notebook.dev-box will be updated in-place
   ~ resource "huaweicloud_modelarts_notebook" "dev-box" {
         id        = "f9937afa-631e-4a8f-a8f7-3b6c800585f0"
       ~ endpoints = {
@@ -71,7 +73,7 @@ Resource actions are indicated with the following symbols:
 
 modelarts-reconcile will perform the following actions:
 
-  # modelarts_notebook.train-box must be replaced
+  # huaweicloud_modelarts_notebook.train-box must be replaced
 -/+ resource "huaweicloud_modelarts_notebook" "train-box" {
       ~ id          = "f9937afa-631e-4a8f-a8f7-3b6c800585f0" -> (known after apply)
       ~ description = "api-test" -> "team sandbox"
@@ -95,7 +97,7 @@ Resource actions are indicated with the following symbols:
 
 modelarts-reconcile will perform the following actions:
 
-  # modelarts_notebook.new-box will be created
+  # huaweicloud_modelarts_notebook.new-box will be created
   # (no notebook named new-box exists)
   + resource "huaweicloud_modelarts_notebook" "new-box" {
       + id          = (known after apply)
@@ -145,7 +147,7 @@ def test_pending_notebook_says_it_is_pending() -> None:
     """A pending notebook without changes is listed as pending, and the plan still says no changes."""
     out = text.render(samples.pending())
     assert out == (
-        "  # modelarts_notebook.warm-box will not be changed\n"
+        "  # huaweicloud_modelarts_notebook.warm-box will not be changed\n"
         '  # (pending: the notebook is "STARTING")\n'
         "  # (STARTING is a transitional state; plan again once it settles)\n"
         "\n"
@@ -167,9 +169,9 @@ def test_errors_follow_the_footer() -> None:
     assert out.endswith(
         "Plan: 0 to add, 1 to change, 0 to destroy.\n"
         "\n"
-        'Error: modelarts_notebook.bad-body: notebooks/bad.json: image.size: expected int, got "big"\n'
+        'Error: huaweicloud_modelarts_notebook.bad-body: notebooks/bad.json: image.size: expected int, got "big"\n'
         "\n"
-        "Error: modelarts_notebook.gone-box: "
+        "Error: huaweicloud_modelarts_notebook.gone-box: "
         "GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)\n"
     )
 
@@ -194,7 +196,7 @@ def test_no_op_notebooks_are_not_shown() -> None:
     """Notebooks without changes, healthy and without notes, do not appear in a plan with changes."""
     out = text.render(samples.many())
     assert "box-00" not in out
-    assert "# modelarts_notebook.box-01 will be updated in-place" in out
+    assert "# huaweicloud_modelarts_notebook.box-01 will be updated in-place" in out
 
 
 def test_token_value_is_never_printed() -> None:
@@ -273,3 +275,21 @@ def test_any_plan_renders_deterministically_and_safely(plan: Plan) -> None:
     assert out.endswith("\n")
     assert all(ch == "\n" or ch >= " " for ch in out)
     assert samples.SECRET_VALUE not in out
+
+
+def test_bidi_and_control_characters_are_escaped() -> None:
+    """Bidi controls (U+202E, U+2066-2069, U+200E/F, U+061C) and ESC in service text print as escapes."""
+    evil = "a\u202eb\u2066c\u2067d\u2068e\u2069f\u200eg\u200fh\u061ci\x1b]0;title\x07"
+    rc = samples.failed().resource_changes[0]
+    plan = Plan([attrs.evolve(rc, status=evil, notes=(evil,))], [PlanError("x", evil)])
+    out = text.render(plan)
+    assert not set(out) & set("\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\x1b\x07")
+    escaped = "a\\u202eb\\u2066c\\u2067d\\u2068e\\u2069f\\u200eg\\u200fh\\u061ci\\u001b]0;title\\u0007"
+    assert f"Error: huaweicloud_modelarts_notebook.x: {escaped}" in out
+    assert f"  # ({escaped})" in out
+
+
+def test_terminal_safe_escapes_what_drives_a_terminal_and_keeps_the_rest() -> None:
+    """`terminal_safe` (for stderr) escapes controls, newlines and bidi characters, and keeps other text."""
+    assert terminal_safe("开发 naïve 🚀 plain") == "开发 naïve 🚀 plain"
+    assert terminal_safe("a\x1b[2Jb\nc\u202ed\ud800") == "a\\u001b[2Jb\\u000ac\\u202ed\\ud800"

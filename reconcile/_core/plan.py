@@ -38,8 +38,8 @@ __all__ = [
 FORMAT_VERSION = "1.2"
 #: The Terraform resource type a ModelArts notebook corresponds to.
 RESOURCE_TYPE = "huaweicloud_modelarts_notebook"
-#: The prefix of every plan address: `modelarts_notebook.<local name>`.
-ADDRESS_PREFIX = "modelarts_notebook"
+#: The prefix of every plan address: `huaweicloud_modelarts_notebook.<local name>`, Terraform's `TYPE.NAME`.
+ADDRESS_PREFIX = RESOURCE_TYPE
 
 JSONValue = Any  # None | bool | int | float | str | list[JSONValue] | dict[str, JSONValue]
 
@@ -143,7 +143,7 @@ class ResourceChange:
 
     @property
     def address(self) -> str:
-        """The plan address: `modelarts_notebook.<local name>`."""
+        """The plan address: `huaweicloud_modelarts_notebook.<local name>`."""
         return f"{ADDRESS_PREFIX}.{self.name}"
 
     @property

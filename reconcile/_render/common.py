@@ -28,6 +28,7 @@ __all__ = [
     "redacted",
     "secret_keys",
     "sensitive_fields",
+    "terminal_safe",
     "without_sensitive",
 ]
 
@@ -71,9 +72,13 @@ _ACTION_LABELS: Final[Mapping[tuple[Action, ...], str]] = {
 }
 
 # C0 and C1 controls, DEL, lone surrogates and the non-characters U+FFFE/U+FFFF: they would move a
-# terminal's cursor, break a table row or make XML ill-formed, so text from the service or the spec
-# never carries them out raw.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# terminal's cursor, break a table row or make XML ill-formed. The bidirectional controls (U+061C,
+# U+200E/U+200F, the embeddings and overrides U+202A-U+202E, the isolates U+2066-U+2069) reorder
+# what a reader sees ("Trojan Source"), and the line and paragraph separators U+2028/U+2029 break a
+# line where no newline shows. Text from the service or the spec never carries any of them out raw.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def action_label(actions: tuple[Action, ...]) -> str:
@@ -82,8 +87,19 @@ def action_label(actions: tuple[Action, ...]) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Return `text` with control characters and lone surrogates written as `\\uXXXX` escapes."""
+    """Return `text` with control characters, bidi controls and lone surrogates written as `\\uXXXX`."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def terminal_safe(text: str) -> str:
+    """Make untrusted text safe to print on a terminal or in a CI log (stderr messages, for example).
+
+    Every character that could drive the terminal or mislead the reader (C0/C1 controls such as ESC,
+    DEL, bidirectional controls, line separators, lone surrogates) is written as a visible `\\uXXXX`
+    escape, newlines and tabs included, so one message stays one line. Everything else, non-ASCII
+    text included, is kept as it is.
+    """
+    return clean_text(text)
 
 
 def compact_json(value: Any) -> str:

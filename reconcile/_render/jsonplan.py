@@ -5,16 +5,32 @@ key by key here rather than dumped from the classes, so renaming a field of `rec
 change it silently::
 
     {
-      "format_version": "1.2",
+      "format_version": "1.2", "terraform_version": "1.9.0",
+      "planned_values": {"root_module": {"resources": [{"address", "mode", "type", "name",
+                         "provider_name", "schema_version", "values", "sensitive_values"}]}},
+      "resource_drift": [{"address", "mode", "type", "name", "provider_name", "change"}],
       "resource_changes": [
-        {"address", "mode": "managed", "type", "name", "notebook_id",
-         "change": {"actions", "before", "after", "before_sensitive", "after_sensitive", "replace_paths"},
+        {"address", "mode": "managed", "type", "name", "provider_name", "notebook_id",
+         "action_reason" (replacements only),
+         "change": {"actions", "before", "after", "before_sensitive", "after_sensitive",
+                    "after_unknown", "replace_paths"},
          "differences": [{"path", "observed", "desired", "action", "forces_replacement"}],
          "ignored", "health", "status", "notes"}
       ],
+      "prior_state": {"format_version": "1.0", "terraform_version",
+                      "values": {"root_module": {"resources": [...as in planned_values]}}},
+      "configuration": {"provider_config": {"huaweicloud": {"name", "full_name"}},
+                        "root_module": {"resources": [{"address", "mode", "type", "name",
+                                        "provider_config_key", "schema_version", "expressions"}]}},
+      "applyable", "complete", "errored",
       "summary": {"add", "change", "destroy", "no_op", "pending", "errors"},
       "errors": [{"address", "message", "notebook_id"}]
     }
+
+The whole document is one line of UTF-8, as `terraform show -json` writes it. The address is
+Terraform's `TYPE.NAME` (`huaweicloud_modelarts_notebook.train-box`); the reader also accepts the
+`modelarts_notebook.NAME` addresses of plans written by 0.1.0, and ignores the Terraform sections
+(they are derived from `resource_changes` and `errors`).
 
 Secrets: `ResourceChange.sensitive` (the secret fields the observed notebook has, `token`) is
 written as Terraform's `before_sensitive`/`after_sensitive` (`{"token": true}`; `false` where there
@@ -26,9 +42,13 @@ are sorted, so equal plans give identical bytes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Final, NoReturn
 
+import attrs
+
+from reconcile._core.catalogue import CATALOGUE
 from reconcile._core.errors import PlanFormatError
 from reconcile._core.plan import (
     ADDRESS_PREFIX,
@@ -44,7 +64,34 @@ from reconcile._core.plan import (
 )
 from reconcile._render.common import redacted, secret_keys, sensitive_fields, without_sensitive
 
-__all__ = ["VALID_ACTIONS", "plan_document", "read_plan", "render"]
+__all__ = [
+    "COMPUTED_KEYS",
+    "LEGACY_ADDRESS_PREFIX",
+    "MANAGED_KEYS",
+    "PROVIDER_NAME",
+    "TERRAFORM_VERSION",
+    "VALID_ACTIONS",
+    "plan_document",
+    "read_plan",
+    "render",
+]
+
+#: The Terraform version the document claims to come from: a compatibility string, not a Terraform
+#: run. Tools check it (terraform-compliance accepts versions by prefix, checkov opens a plan only
+#: when it is present); the shape written is that of `terraform show -json` 1.9.
+TERRAFORM_VERSION: Final = "1.9.0"
+#: The `format_version` of `prior_state`, as Terraform writes it for state.
+STATE_FORMAT_VERSION: Final = "1.0"
+#: The Terraform provider that manages `huaweicloud_modelarts_notebook`.
+PROVIDER_NAME: Final = "registry.terraform.io/huaweicloud/huaweicloud"
+#: The provider's key in `configuration.provider_config`.
+PROVIDER_KEY: Final = "huaweicloud"
+#: Attributes the service assigns to a new notebook (Terraform's `after_unknown` of a create).
+COMPUTED_KEYS: Final = frozenset({"id", "url"})
+#: The top-level notebook fields the spec can manage (the field catalogue's first path elements).
+MANAGED_KEYS: Final = frozenset(rule.path.split(".")[0] for rule in CATALOGUE)
+#: The address prefix of plans written by 0.1.0 (`modelarts_notebook.NAME`), still read by `read_plan`.
+LEGACY_ADDRESS_PREFIX: Final = "modelarts_notebook"
 
 #: The action lists a resource change may carry, as Terraform writes them.
 VALID_ACTIONS: Final = frozenset(
@@ -60,37 +107,33 @@ VALID_ACTIONS: Final = frozenset(
 
 
 def render(plan: Plan) -> str:
-    """Render a plan as JSON: sorted keys, one line per resource change and per error.
+    """Render a plan as JSON: one line of UTF-8 with sorted keys, as `terraform show -json` writes it.
 
-    The outer levels are indented; each resource change is one compact line, which keeps a plan of
-    thousands of notebooks diffable line by line and lets the C encoder do the work (an indented
-    dump runs the pure-Python encoder, about 5x slower and holding millions of string pieces).
+    One line because Terraform tools expect it (terraform-compliance reads a multi-line file wrong);
+    non-ASCII text written as itself, not as `\\u` escapes, because checkov misreads escaped surrogate
+    pairs. The C encoder does the work; only a lone surrogate (which UTF-8 cannot hold) is escaped.
 
     Raises:
         ValueError: a value in the plan is not representable in JSON (NaN, infinity).
     """
-    doc = plan_document(plan)
-    lines = [
-        "{",
-        f'  "format_version": {_dump(doc["format_version"])},',
-        f'  "resource_changes": {_lines(doc["resource_changes"])},',
-        f'  "summary": {_dump(doc["summary"])},',
-        f'  "errors": {_lines(doc["errors"])}',
-        "}",
-    ]
-    return "\n".join(lines) + "\n"
+    return _dump(plan_document(plan)) + "\n"
 
 
 def _dump(value: Any) -> str:
-    # Keys sorted at every depth, so equal plans are equal bytes; ASCII only, so any text the
-    # service sends (even a lone surrogate) survives every pipe and file.
-    return json.dumps(value, sort_keys=True, ensure_ascii=True, allow_nan=False)
+    # Keys sorted at every depth, so equal plans are equal bytes.
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # rare: scan only then
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
 
 
-def _lines(items: list[Any]) -> str:
-    if not items:
-        return "[]"
-    return "[\n    " + ",\n    ".join(_dump(item) for item in items) + "\n  ]"
+# Python strings can hold lone surrogates (a service may send `"\\ud800"`); they only occur inside
+# JSON strings, where the `\\uXXXX` escape is valid JSON and reads back as the same string.
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -98,7 +141,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     summary = plan.summary
     return {
         "format_version": FORMAT_VERSION,
-        "resource_changes": [_resource_change(rc) for rc in plan.resource_changes],
+        "resource_changes": [_with_terraform_keys(rc, _resource_change(rc)) for rc in plan.resource_changes],
         "summary": {
             "add": summary.add,
             "change": summary.change,
@@ -110,6 +153,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "errors": [
             {"address": e.address, "message": e.message, "notebook_id": e.notebook_id} for e in plan.errors
         ],
+        **_terraform_document(plan),
     }
 
 
@@ -145,6 +189,173 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
         "health": rc.health.value,
         "status": rc.status,
         "notes": list(rc.notes),
+    }
+
+
+# --- the keys Terraform tools read ----------------------------------------------------------------
+#
+# checkov reads `planned_values` (one resource per notebook that will exist) joined with
+# `configuration` by type and name, and only opens a file with a `terraform_version`;
+# terraform-compliance also reads `prior_state` and `configuration.provider_config`; OPA/conftest
+# policies usually read `resource_changes`, `resource_drift` and the top-level `errored`/`complete`.
+
+
+def _terraform_document(plan: Plan) -> dict[str, Any]:
+    """The top-level keys of `terraform show -json` besides `format_version` and `resource_changes`."""
+    errored = bool(plan.errors)
+    # Each notebook's written `after` and `before`, worked out once for every section that shows them.
+    views = [
+        _Views(
+            rc,
+            _written_after(rc),
+            None if rc.before is None else without_sensitive(rc.before, secret_keys(rc)),
+        )
+        for rc in plan.resource_changes
+    ]
+    return {
+        "terraform_version": TERRAFORM_VERSION,
+        "planned_values": {"root_module": {"resources": _planned_resources(views)}},
+        "resource_drift": [drift for v in views if (drift := _drift(v)) is not None],
+        "prior_state": {
+            "format_version": STATE_FORMAT_VERSION,
+            "terraform_version": TERRAFORM_VERSION,
+            "values": {"root_module": {"resources": _prior_resources(views)}},
+        },
+        "configuration": _configuration(views, plan.errors),
+        # Terraform's meanings: something to apply and nothing failed; every resource was planned;
+        # planning failed somewhere (here: a notebook that could not be observed).
+        "applyable": plan.has_changes and not errored,
+        "complete": not errored,
+        "errored": errored,
+    }
+
+
+@attrs.frozen
+class _Views:
+    """A resource change with its `after` and `before` as written (secrets and unknowns left out)."""
+
+    rc: ResourceChange
+    after: dict[str, Any] | None
+    before: dict[str, Any] | None
+
+
+def _identity(name: str, address: str) -> dict[str, Any]:
+    """The keys naming a resource in every Terraform section."""
+    return {"address": address, "mode": "managed", "type": RESOURCE_TYPE, "name": name}
+
+
+def _unknown_after(rc: ResourceChange) -> frozenset[str]:
+    """The attributes a create or a replacement only knows after apply (`id`, `url`).
+
+    A new notebook gets a new id whatever the spec or the old notebook said, so these are left out of
+    the written `after` (as Terraform leaves out unknown values) and flagged in `after_unknown`.
+    """
+    return COMPUTED_KEYS if Action.CREATE in rc.actions else frozenset()
+
+
+def _written_after(rc: ResourceChange) -> dict[str, Any] | None:
+    """`after` as written: without secret keys, and without the attributes unknown until apply."""
+    if rc.after is None:
+        return None
+    return without_sensitive(rc.after, secret_keys(rc) | _unknown_after(rc))
+
+
+def _with_terraform_keys(rc: ResourceChange, entry: dict[str, Any]) -> dict[str, Any]:
+    """A resource change with Terraform's `provider_name`, `after_unknown` and `action_reason`."""
+    entry["provider_name"] = PROVIDER_NAME
+    change = entry["change"]
+    change["after"] = _written_after(rc)
+    change["after_unknown"] = dict.fromkeys(sorted(_unknown_after(rc)), True)
+    if Action.CREATE in rc.actions and Action.DELETE in rc.actions:
+        # A failed notebook replaced for recovery is Terraform's tainted object.
+        entry["action_reason"] = (
+            "replace_because_cannot_update" if rc.replace_paths else "replace_because_tainted"
+        )
+    return entry
+
+
+def _state_resource(rc: ResourceChange, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource of `planned_values` or `prior_state`: identity, provider, values and their secret flags."""
+    return {
+        **_identity(rc.name, rc.address),
+        "provider_name": PROVIDER_NAME,
+        "schema_version": 0,
+        "values": values,
+        "sensitive_values": dict.fromkeys(sorted(sensitive_fields(rc)), True),
+    }
+
+
+def _planned_resources(views: list[_Views]) -> list[dict[str, Any]]:
+    """Every notebook as it will be after apply (the unchanged ones too, as Terraform lists them)."""
+    return [_state_resource(v.rc, v.after) for v in views if v.after is not None]
+
+
+def _prior_resources(views: list[_Views]) -> list[dict[str, Any]]:
+    """Every observed notebook as it is now (Terraform's refreshed prior state)."""
+    return [_state_resource(v.rc, v.before) for v in views if v.before is not None]
+
+
+def _drift(views: _Views) -> dict[str, Any] | None:
+    """The drift of one notebook as Terraform reports changes made outside it, or None without drift.
+
+    Terraform's `resource_drift` goes from the state it last recorded (`before`) to the object it
+    found (`after`). Here the recorded state is the spec: `before` is the desired view of the
+    notebook, `after` the observed one; a notebook the spec names by id that no longer exists is a
+    `delete`. The same differences, seen the other way round, are what `resource_changes` plans.
+    """
+    rc, desired, observed = views.rc, views.after, views.before
+    if desired is None or (observed is not None and not rc.differences):
+        return None
+    if observed is None and rc.notebook_id is None:
+        return None
+    actions = ["update"] if observed is not None else ["delete"]
+    flags = dict.fromkeys(sorted(sensitive_fields(rc)), True)
+    return {
+        **_identity(rc.name, rc.address),
+        "provider_name": PROVIDER_NAME,
+        "change": {
+            "actions": actions,
+            "before": desired,
+            "after": observed,
+            "before_sensitive": flags,
+            "after_sensitive": False if observed is None else flags,
+            "after_unknown": {},
+        },
+    }
+
+
+def _configuration(views: list[_Views], errors: tuple[PlanError, ...]) -> dict[str, Any]:
+    """Terraform's `configuration`: the provider, and one resource per spec entry with its expressions.
+
+    The expressions are the managed fields (those of the field catalogue) of the desired state, each
+    a `constant_value`; a spec entry that could not be observed is listed without expressions.
+    """
+    resources = [
+        {
+            **_identity(v.rc.name, v.rc.address),
+            "provider_config_key": PROVIDER_KEY,
+            "schema_version": 0,
+            "expressions": {
+                key: {"constant_value": value}
+                for key, value in sorted((v.after or {}).items())
+                if key in MANAGED_KEYS
+            },
+        }
+        for v in views
+    ]
+    resources += [
+        {
+            **_identity(e.name, e.address),
+            "provider_config_key": PROVIDER_KEY,
+            "schema_version": 0,
+            "expressions": {},
+        }
+        for e in errors
+    ]
+    resources.sort(key=lambda r: str(r["address"]))
+    return {
+        "provider_config": {PROVIDER_KEY: {"name": PROVIDER_KEY, "full_name": PROVIDER_NAME}},
+        "root_module": {"resources": resources},
     }
 
 
@@ -203,13 +414,12 @@ class _Reader:
             self.fail(path, f"unknown value {json.dumps(text)}; expected one of {allowed}")
 
     def name_from(self, address: str, path: str) -> str:
-        """The local name in a `modelarts_notebook.<name>` address."""
+        """The local name in a `huaweicloud_modelarts_notebook.<name>` address (or a 0.1.0 one)."""
+        for prefix in (ADDRESS_PREFIX + ".", LEGACY_ADDRESS_PREFIX + "."):
+            if address.startswith(prefix) and address != prefix:
+                return address[len(prefix) :]
         prefix = ADDRESS_PREFIX + "."
-        if not address.startswith(prefix) or address == prefix:
-            self.fail(
-                path, f"expected an address starting with {json.dumps(prefix)}, got {json.dumps(address)}"
-            )
-        return address[len(prefix) :]
+        self.fail(path, f"expected an address starting with {json.dumps(prefix)}, got {json.dumps(address)}")
 
     def plan(self, doc: Any) -> Plan:
         """The whole document."""
@@ -239,7 +449,7 @@ class _Reader:
         if not name:
             self.fail(f"{path}.name", "empty")
         address = self.field(obj, "address", str, path)
-        if address != f"{ADDRESS_PREFIX}.{name}":
+        if address not in (f"{ADDRESS_PREFIX}.{name}", f"{LEGACY_ADDRESS_PREFIX}.{name}"):
             self.fail(f"{path}.address", f"{json.dumps(address)} does not match name {json.dumps(name)}")
         if self.field(obj, "mode", str, path) != "managed":
             self.fail(f"{path}.mode", f'expected "managed", got {json.dumps(obj["mode"])}')

@@ -1,7 +1,8 @@
 """The plan as JUnit XML, so CI systems show drift as failed tests.
 
 One `<testsuites>` holding one `<testsuite name="modelarts-reconcile">`, and in it one `<testcase>`
-per spec entry (classname `modelarts_notebook`, name the local name), in address order:
+per spec entry (classname `huaweicloud_modelarts_notebook`, name the local name, `file` and `line`
+the place in the spec that declares the entry when the plan knows it), in address order:
 
 - a notebook with a planned change (drift): `<failure type="update">` (the actions joined by `-`:
   `create`, `update`, `delete-create`), its `message` the differences on one line, its text one
@@ -10,8 +11,11 @@ per spec entry (classname `modelarts_notebook`, name the local name), in address
 - a notebook without changes passes, also when pending: a pending notebook was compared and did
   not drift, so it is not "skipped"; its health and notes go to `<system-out>`.
 
-No timestamps and `time="0"` throughout, so equal plans give identical bytes. Text is escaped by
-`xml.etree`; characters XML 1.0 cannot hold at all (control characters) are written as `\\uXXXX`.
+No timestamps and `time="0"` throughout, so equal plans give identical bytes. Only attributes the
+Jenkins xUnit plugin's schema (`junit-10.xsd`) allows are written: `<testsuites>` carries no
+`skipped` count (nothing is ever skipped; the suite says `skipped="0"`). Text is escaped by
+`xml.etree`; characters XML 1.0 cannot hold at all (control characters) and the bidi controls are
+written as `\\uXXXX`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Final
 
+from reconcile._core.location import Location
 from reconcile._core.plan import ADDRESS_PREFIX, Health, Plan, PlanError, ResourceChange
 from reconcile._render.common import (
     METHOD_LABEL,
@@ -46,23 +51,27 @@ def render(plan: Plan) -> str:
         "tests": str(len(cases)),
         "failures": str(failures),
         "errors": str(len(plan.errors)),
-        "skipped": "0",
-        "time": "0",
     }
-    root = ET.Element("testsuites", {"name": SUITE_NAME, **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": SUITE_NAME, **counts})
+    root = ET.Element("testsuites", {"name": SUITE_NAME, **counts, "time": "0"})
+    suite = ET.SubElement(root, "testsuite", {"name": SUITE_NAME, **counts, "skipped": "0", "time": "0"})
     suite.extend(case for _, case in cases)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _case(name: str) -> ET.Element:
-    return ET.Element("testcase", {"classname": ADDRESS_PREFIX, "name": clean_text(name), "time": "0"})
+def _case(name: str, location: Location | None) -> ET.Element:
+    """A test case for one spec entry, naming the spec file (and line) that declares it when known."""
+    attributes = {"classname": ADDRESS_PREFIX, "name": clean_text(name)}
+    if location is not None:
+        attributes["file"] = clean_text(location.file)
+        if location.line is not None:
+            attributes["line"] = str(location.line)
+    return ET.Element("testcase", {**attributes, "time": "0"})
 
 
 def _change_case(rc: ResourceChange) -> ET.Element:
     """The test case of one planned notebook: a failure when anything would change."""
-    case = _case(rc.name)
+    case = _case(rc.name, rc.location)
     notes = [clean_text(n) for n in rc.notes]
     if rc.is_change:
         lines = [
@@ -88,7 +97,7 @@ def _change_case(rc: ResourceChange) -> ET.Element:
 
 def _error_case(error: PlanError) -> ET.Element:
     """The test case of a notebook that could not be observed: an error."""
-    case = _case(error.name)
+    case = _case(error.name, error.location)
     message = clean_text(error.message)
     node = ET.SubElement(case, "error", {"message": message, "type": "observation"})
     node.text = message

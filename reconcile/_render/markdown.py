@@ -1,28 +1,33 @@
 """The plan as GitHub-flavoured Markdown, for pull-request comments and CI job summaries.
 
-Layout: a heading, the counts table, the plan line (`Plan: X to add, ...`), the errors (before the
-notebooks, so truncation never drops them first), then one collapsible `<details>` section per
-notebook worth showing (a change, a notebook that is not healthy, or one with notes) with its
-differences as a table: path, observed, desired, how applied.
+Layout: a heading, the counts table, the plan line (`Plan: X to add, ...`), then one block per entry,
+most important first: the errors, the replacements (and destroys), the creates, the updates, then
+the notebooks that change nothing but are worth a look (pending, failed, with notes). Each notebook
+is a collapsible `<details>` section with its differences as a table: path, observed, desired, how
+applied.
 
-Safety: every value, name, note and message goes through `escape`, which writes `|`, `<`, `>`,
-backticks, `&`, `@` and the other Markdown punctuation as numeric character references. CommonMark
-treats a reference as literal text, in Markdown and inside HTML blocks (`<summary>`) alike, so a
-value can neither break the table, open HTML, start emphasis or a link, nor mention anyone. Line
-breaks become spaces. Values print as one line of JSON, at most `VALUE_CHARS` characters each; notes
-and messages at most `TEXT_CHARS`.
+Safety: text from the service or the spec (values, names, statuses, ids, notes, messages) is only
+ever printed inside a code span (`code`), whose content GitHub shows literally: no link (GitHub
+autolinks a bare `https://...` or `www....` anywhere else), no mention, no emphasis, no HTML. The
+fence is longer than any run of backticks in the text; line breaks become spaces; control and bidi
+characters are written as `\\uXXXX`; in a table cell `|` is written `\\|` (which GFM unescapes
+before it reads the cell, even inside a code span). The one place Markdown does not reach is the
+`<summary>` line of a section, raw HTML: there the address goes through `escape`, which writes every
+character HTML or Markdown might act on as a numeric character reference. Values print as one line of
+JSON, at most `VALUE_CHARS` characters each; notes and messages at most `TEXT_CHARS`.
 
-Size: GitHub refuses comments over 65,536 characters. The output never exceeds `MAX_CHARS`; when
-the sections do not all fit, the remaining ones are left out and a notice names the artifact that
-holds the full JSON plan.
+Size: GitHub refuses comments over 65,536 characters. The output never exceeds `MAX_CHARS`; when the
+blocks do not all fit, the rest are left out (so what is left out is the least important) and a
+notice counts them by kind and names the artifact that holds the full JSON plan.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from typing import Final
 
-from reconcile._core.plan import Health, Plan, PlanError, ResourceChange
+from reconcile._core.plan import Action, Health, Plan, PlanError, ResourceChange
 from reconcile._render.common import (
     METHOD_LABEL,
     action_label,
@@ -33,7 +38,7 @@ from reconcile._render.common import (
     secret_keys,
 )
 
-__all__ = ["MAX_CHARS", "TEXT_CHARS", "VALUE_CHARS", "escape", "render"]
+__all__ = ["MAX_CHARS", "TEXT_CHARS", "VALUE_CHARS", "code", "escape", "render"]
 
 #: The longest output, in characters (GitHub's comment limit is 65,536).
 MAX_CHARS: Final = 65_000
@@ -46,12 +51,64 @@ TEXT_CHARS: Final = 1_000
 # line or after `]`, which escaped text never is.
 _SPECIAL = re.compile(r"[&<>|`@\\*_\[\]~#!$]")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+_BACKTICKS = re.compile("`+")
 
 
 def escape(text: str) -> str:
-    """Make text safe inside a table cell or a line of Markdown: it renders as itself, literally."""
+    """Make text safe inside raw HTML (a `<summary>` line): it renders as itself, literally."""
     text = clean_text(_LINE_BREAKS.sub(" ", text))
     return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", text)
+
+
+def code(text: str, *, in_table: bool = False) -> str:
+    """Put untrusted text in a code span that shows it literally (`in_table`: inside a table cell).
+
+    The fence is one backtick longer than the longest run inside; a space pads text that starts or
+    ends with a backtick or a space (CommonMark strips exactly one from each side).
+    """
+    text = clean_text(_LINE_BREAKS.sub(" ", text))
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = bool(text.strip(" ")) and (text[0] in "` " or text[-1] in "` ")
+    body = f" {text} " if padded else text or " "
+    if in_table:
+        body = body.replace("|", "\\|")
+    return fence + body + fence
+
+
+class _Kind(enum.IntEnum):
+    """The kinds of blocks, in the order they are shown (and kept when the output is cut)."""
+
+    ERROR = 0
+    REPLACE = 1
+    CREATE = 2
+    UPDATE = 3
+    OTHER = 4
+
+    def noun(self, count: int) -> str:
+        """`3 replacements`, `1 error`."""
+        singular = {
+            _Kind.ERROR: "error",
+            _Kind.REPLACE: "replacement or destroy",
+            _Kind.CREATE: "create",
+            _Kind.UPDATE: "update",
+            _Kind.OTHER: "notebook without changes",
+        }[self]
+        plural = {
+            _Kind.REPLACE: "replacements or destroys",
+            _Kind.OTHER: "notebooks without changes",
+        }.get(self, singular + "s")
+        return f"{count:,} {singular if count == 1 else plural}"
+
+
+def _kind(rc: ResourceChange) -> _Kind:
+    if Action.DELETE in rc.actions:
+        return _Kind.REPLACE
+    if Action.CREATE in rc.actions:
+        return _Kind.CREATE
+    if Action.UPDATE in rc.actions:
+        return _Kind.UPDATE
+    return _Kind.OTHER
 
 
 def render(plan: Plan, *, artifact_name: str = "plan.json") -> str:
@@ -82,36 +139,40 @@ def render(plan: Plan, *, artifact_name: str = "plan.json") -> str:
         head.append("**No changes.** Your notebooks match the desired state.")
     head.append("")
 
-    # One block per entry (an error or a notebook), so truncation counts what it leaves out.
-    blocks = [_error(e) for e in plan.errors]
+    # One block per entry (an error or a notebook), most important first, so truncation drops the
+    # least important and counts what it leaves out.
+    blocks = [(_Kind.ERROR, _error(e)) for e in plan.errors]
     if blocks:
-        blocks[0] = "### Errors\n\n" + blocks[0]
-        blocks[-1] += "\n"
-    blocks += [_section(rc) for rc in plan.resource_changes if is_noteworthy(rc)]
+        blocks[0] = (_Kind.ERROR, "### Errors\n\n" + blocks[0][1])
+        blocks[-1] = (_Kind.ERROR, blocks[-1][1] + "\n")
+    notebooks = [(_kind(rc), rc) for rc in plan.resource_changes if is_noteworthy(rc)]
+    notebooks.sort(key=lambda item: item[0])  # stable: address order within a kind
+    blocks += [(kind, _section(rc)) for kind, rc in notebooks]
 
     text = "\n".join(head) + "\n"
-    reserve = len(_notice(len(blocks), artifact_name))
-    for index, block in enumerate(blocks):
+    # The notice for everything left out is the longest one there can be: reserve room for it.
+    reserve = len(_notice([kind for kind, _ in blocks], artifact_name))
+    for index, (_, block) in enumerate(blocks):
         last = index == len(blocks) - 1
         if len(text) + len(block) + (0 if last else reserve) > MAX_CHARS:
-            return text + _notice(len(blocks) - index, artifact_name)
+            return text + _notice([kind for kind, _ in blocks[index:]], artifact_name)
         text += block
     return text.rstrip("\n") + "\n"
 
 
-def _notice(left_out: int, artifact_name: str) -> str:
-    """The truncation notice, naming how much was left out and where the full plan is."""
-    noun = "entry was" if left_out == 1 else "entries were"
+def _notice(left_out: list[_Kind], artifact_name: str) -> str:
+    """The truncation notice, counting what was left out by kind and naming where the full plan is."""
+    noun = "entry was" if len(left_out) == 1 else "entries were"
+    counts = ", ".join(kind.noun(left_out.count(kind)) for kind in _Kind if kind in left_out)
     return (
-        f"> **Truncated:** {left_out} more {noun} left out to stay under "
-        f"GitHub's size limit. The full plan is in the JSON artifact "
-        f"<code>{escape(_cut(artifact_name))}</code>.\n"
+        f"> **Truncated:** {len(left_out):,} more {noun} left out ({counts}) to stay under "
+        f"GitHub's size limit. The full plan is in the JSON artifact {code(_cut(artifact_name))}.\n"
     )
 
 
 def _error(error: PlanError) -> str:
     """One error as a list item."""
-    return f"- <code>{escape(_cut(error.address))}</code>: {escape(_cut(error.message))}\n"
+    return f"- {code(_cut(error.address))}: {code(_cut(error.message))}\n"
 
 
 def _section(rc: ResourceChange) -> str:
@@ -120,39 +181,38 @@ def _section(rc: ResourceChange) -> str:
     if rc.health is not Health.HEALTHY:
         title += f" ({escape(rc.health.value)})"
     lines = [f"<details><summary>{title}</summary>", ""]
-    facts = [f"health: {escape(rc.health.value)}"]
+    facts = [f"health: {rc.health.value}"]
     if rc.status is not None:
-        facts.append(f"status: <code>{escape(_cut(rc.status))}</code>")
+        facts.append(f"status: {code(_cut(rc.status))}")
     if rc.notebook_id is not None:
-        facts.append(f"id: <code>{escape(_cut(rc.notebook_id))}</code>")
+        facts.append(f"id: {code(_cut(rc.notebook_id))}")
     lines += [", ".join(facts), ""]
     if rc.notes:
-        lines += [f"- {escape(_cut(note))}" for note in rc.notes]
+        lines += [f"- {code(_cut(note))}" for note in rc.notes]
         lines.append("")
     if rc.differences:
         lines += ["| path | observed | desired | how applied |", "|---|---|---|---|"]
         for d in (redacted(d, secret_keys(rc)) for d in rc.differences):
-            how = escape(METHOD_LABEL[d.method])
+            how = METHOD_LABEL[d.method]
             if d.forces_replacement:
                 how = f"**{how}**"
             lines.append(
-                f"| <code>{escape(_cut(d.dotted_path))}</code> "
+                f"| {code(_cut(d.dotted_path), in_table=True)} "
                 f"| {_value(d.observed)} | {_value(d.desired)} | {how} |"
             )
         lines.append("")
     if rc.ignored:
-        ignored = ", ".join(f"<code>{escape(_cut(p))}</code>" for p in rc.ignored)
-        lines += [f"Not compared (<code>ignore_changes</code>): {ignored}", ""]
+        ignored = ", ".join(code(_cut(p)) for p in rc.ignored)
+        lines += [f"Not compared (`ignore_changes`): {ignored}", ""]
     lines += ["</details>", "", ""]
     return "\n".join(lines)
 
 
 def _value(value: object) -> str:
-    """A value for a table cell: one line of JSON, shortened past `VALUE_CHARS`, escaped."""
+    """A value for a table cell: one line of JSON, shortened past `VALUE_CHARS`, in a code span."""
     if value is None:
-        return "<em>absent</em>"
-    text = compact_json(value)
-    return f"<code>{escape(_cut(text, VALUE_CHARS))}</code>"
+        return "*absent*"
+    return code(_cut(compact_json(value), VALUE_CHARS), in_table=True)
 
 
 def _cut(text: str, limit: int = TEXT_CHARS) -> str:

@@ -15,7 +15,7 @@ Conventions, fixed so the output is predictable:
   like any other, except that no value of it is ever printed: while unchanged it is hidden and
   counted; a replacement gets a new one (`~ token = (sensitive value)`); a create does not list it.
 - A replacement gets a new `id` and `url`: `~ id = "..." -> (known after apply)`; a create shows
-  `+ id = (known after apply)`.
+  `+ id = (known after apply)` (never an id the spec or a gone notebook had) and no `url`.
 - Health (pending, failed, an undocumented status) and the plan's notes print as `# (...)` comment
   lines under the notebook's header; a notebook without changes but with such lines is listed
   without a resource block.
@@ -195,11 +195,14 @@ def _resource(rc: ResourceChange, pal: _Palette) -> list[str]:
 
 
 def _create_entries(after: Mapping[str, Any], secrets: frozenset[str], w: _Block) -> list[_Entry]:
-    """The attributes of a notebook to create: all desired values, `id` unknown until created."""
-    entries = [] if "id" in after else [_Entry("id", "+", _KNOWN_AFTER_APPLY)]
+    """The attributes of a notebook to create: all desired values, `id` unknown until created.
+
+    An `id` or `url` in `after` (the spec's id of a notebook that is gone) is not the new notebook's.
+    """
+    entries = [_Entry("id", "+", _KNOWN_AFTER_APPLY)]
     for key, value in sorted(after.items()):
         # A secret is never a desired value; the service issues it.
-        if key not in secrets and value is not None:
+        if key not in secrets and key not in _COMPUTED and value is not None:
             entries.append(_Entry(key, draw=partial(w.change, key, _ABSENT, value)))
     return entries
 
