@@ -73,7 +73,7 @@ def test_control_characters_in_spec_problems_are_escaped_on_stderr(tmp_path: Pat
     result = run("validate", str(spec))
     assert result.returncode == 1
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\u202e" not in result.stderr
-    assert "\\x1b]0;pwned\\x07.yaml" in result.stderr
+    assert "\\u001b]0;pwned\\u0007.yaml" in result.stderr
     assert "\\u202e" in result.stderr
 
 
@@ -88,7 +88,7 @@ def test_control_characters_in_observed_errors_are_escaped_on_stderr(tmp_path: P
     spec.write_text('version: 1\nnotebooks:\n  a: {id: "a", flavor: f}\n')
     result = run("plan", str(spec), "--observed", str(obs))
     assert result.returncode == 1
-    assert "undecodable" in result.stderr and "a\\x1b[2J.json" in result.stderr
+    assert "undecodable" in result.stderr and "a\\u001b[2J.json" in result.stderr
     assert "\x1b" not in result.stderr
 
 

@@ -42,16 +42,15 @@ _FORMAT_HELP = (
     "text (Terraform's look), json (terraform show -json shape), markdown (PR comments), junit (CI)"
 )
 
-# C0 and C1 controls (but tab), DEL, and the bidirectional controls that reorder what a reader sees.
-_UNSAFE = {
-    **{c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x09},
-    **{c: f"\\u{c:04x}" for c in [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]},
-}
-
 
 def safe_text(text: str) -> str:
-    """`text` with control and bidi characters shown as escapes, safe to print on a terminal."""
-    return text.translate(_UNSAFE)
+    """`text` with control and bidi characters shown as escapes, safe to print on a terminal.
+
+    The same escaping the text plan uses on stdout (`reconcile._render.common.terminal_safe`).
+    """
+    from reconcile._render.common import terminal_safe
+
+    return terminal_safe(text)
 
 
 def diagnose(message: str) -> None:
