@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from reconcile._codec.convert import decode_notebook
 from reconcile._core.plan import Action, ApplyMethod, Plan
 from reconcile._core.spec import SpecEntry
-from reconcile._planning.compare import compare, desired_values, observed_values
+from reconcile._planning.compare import compare
+from reconcile._planning.projection import desired_values, observed_values
 from reconcile._render import FORMATS, render
 from reconcile._specfile.load import spec_from_data
 
