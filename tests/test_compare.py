@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import copy
+import html
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from reconcile._codec.convert import decode_notebook
 from reconcile._core.plan import Action, ApplyMethod, Plan
+from reconcile._core.secrets import REDACTED, SHORT_SECRET, encoded_forms
 from reconcile._core.spec import SpecEntry
 from reconcile._planning.compare import compare
 from reconcile._planning.projection import desired_values, observed_values
@@ -308,3 +313,118 @@ def test_observed_values_normalise_like_desired() -> None:
         "image.tag": "7",
         "endpoints.NOTEBOOK": False,
     }
+
+
+# -- the token echoed at any depth, in any encoding ----------------------------------------------
+
+RICH = json.loads((Path(__file__).resolve().parent / "data" / "rich-notebook.json").read_text("utf-8"))
+
+#: Where a service may echo the token: top-level and nested text, compared fields and others.
+ECHO_PLACES: tuple[tuple[str | int, ...], ...] = (
+    ("url",),
+    ("fail_reason",),
+    ("description",),
+    ("name",),
+    ("flavor",),
+    ("id",),
+    ("status",),
+    ("endpoints", 0, "uri"),
+    ("endpoints", 0, "ssh_keys", 0),
+    ("endpoints", 0, "allowed_access_ips", 0),
+    ("endpoints", 1, "uri"),
+    ("data_volumes", 0, "url"),
+    ("action_progress", 0, "step_description"),
+    ("action_progress", 1, "description"),
+    ("image", "status_message"),
+    ("image", "swr_path"),
+    ("image", "tags", 0, "value"),
+    ("tags", 0, "value"),
+    ("tags", 0, "key"),
+    ("user", "domain", "name"),
+    ("user_vpc", "connect_cidrs"),
+    ("affinity", "required_during_scheduling_ignored_during_execution", 0, "values", 1),
+    ("pool", "name"),
+)
+
+#: A spec that differs from the rich body in every compared place above, so each shows in the plan.
+ECHO_SPEC = {
+    "id": RICH["id"],
+    "name": "wanted-name",
+    "description": "wanted",
+    "flavor": "modelarts.vm.cpu.2u",
+    "image": {"swr_path": "swr.example.com/org/img:1"},
+    "endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["10.0.0.0/8"], "ssh_keys": ["k"]}],
+    "pool": {"name": "wanted-pool"},
+    "status": "STOPPED",
+}
+
+_secrets = st.one_of(
+    st.uuids().map(str),
+    st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True),
+    st.text(min_size=1, max_size=16),
+)
+
+
+def _placed(places: list[tuple[str | int, ...]], text: str, token: str) -> dict[str, Any]:
+    body = copy.deepcopy(RICH)
+    body["token"] = token
+    for place in places:
+        holder: Any = body
+        for step in place[:-1]:
+            holder = holder[step]
+        holder[place[-1]] = text
+    return body
+
+
+def _outputs(body: dict[str, Any]) -> dict[str, str]:
+    plan = Plan(resource_changes=[compare(entry_for(ECHO_SPEC), decode_notebook(body))])
+    return {**{fmt: render(plan, fmt) for fmt in FORMATS}, "repr": repr(plan)}
+
+
+def _finder(form: str) -> re.Pattern[str]:
+    """How a form is looked for in an output: anywhere, or standing alone when the secret is short."""
+    escaped = re.escape(form)
+    return re.compile(escaped if len(form) >= SHORT_SECRET else rf"(?<!\w){escaped}(?!\w)", re.IGNORECASE)
+
+
+@given(
+    _secrets,
+    st.data(),
+    st.lists(st.sampled_from(ECHO_PLACES), min_size=1, max_size=3, unique=True),
+    st.sampled_from(["", "https://h/lab?token=", "auth failed for token ", "x "]),
+    st.sampled_from(["", "&next=%2F", " (expired)", "/"]),
+)
+def test_token_echoed_anywhere_in_any_encoding_reaches_no_output(
+    secret: str, data: st.DataObject, places: list[tuple[str | int, ...]], prefix: str, suffix: str
+) -> None:
+    """The token echoed in any string of the body, at any depth and in any encoded form, is in no format."""
+    forms = sorted(encoded_forms(secret))
+    form = data.draw(st.sampled_from(forms), label="form")
+    # Each form also as a JSON or XML document would carry it (the renderers escape what they write).
+    shown = {g for f in forms for g in (f, json.dumps(f)[1:-1], json.dumps(f, ensure_ascii=False)[1:-1])}
+    finders = [_finder(f) for f in sorted(shown | {html.escape(f) for f in shown})]
+    # What the plan says with the echo already redacted must not hold the secret by chance
+    # (a one-letter secret is in every plan), or there is nothing to test.
+    expected = _outputs(_placed(places, prefix + REDACTED + suffix, secret))
+    assume(not any(f.search(text) for f in finders for text in expected.values()))
+    outputs = _outputs(_placed(places, prefix + form + suffix, secret))
+    for fmt, text in outputs.items():
+        found = [f.pattern for f in finders if f.search(text)]
+        assert not found, f"{fmt} holds the secret as {found}"
+    assert REDACTED in outputs["json"]
+
+
+def test_token_in_a_nested_uri_is_redacted_there_and_nowhere_else() -> None:
+    """An endpoint `uri` ending in `?token=...` reads `<redacted>` there; every other value is as sent."""
+    token = RICH["token"]
+    body = _placed([("endpoints", 1, "uri")], f"https://h/lab?token={token}", token)
+    rc = compare(entry_for({"id": RICH["id"], "description": "wanted"}), decode_notebook(body))
+    assert rc.before is not None and rc.after is not None
+    assert rc.before["endpoints"][1]["uri"] == f"https://h/lab?token={REDACTED}"
+    assert rc.after["endpoints"][1]["uri"] == f"https://h/lab?token={REDACTED}"
+    clean = compare(entry_for({"id": RICH["id"], "description": "wanted"}), decode_notebook(RICH))
+    assert {k: v for k, v in rc.before.items() if k != "endpoints"} == {
+        k: v for k, v in (clean.before or {}).items() if k != "endpoints"
+    }
+    assert rc.sensitive == ("token",)
+    assert [d.observed for d in rc.differences] == [RICH["description"]]

@@ -22,7 +22,7 @@ from reconcile._core.enums import NotebookStatus, VolumeCategory
 from reconcile._core.lifecycle import health_of
 from reconcile._core.model import SECRET_FIELDS, Notebook
 from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange
-from reconcile._core.secrets import REDACTED
+from reconcile._core.secrets import Scrubber
 from reconcile._core.spec import SpecEntry
 from reconcile._planning.after import after as _after
 from reconcile._planning.after import json_value as _json
@@ -83,28 +83,23 @@ def _method(path: str, observed: Any, desired: Any, ctx: _Context) -> ApplyMetho
     return ApplyMethod.REPLACE
 
 
-def _echoes(secret: str, before: dict[str, Any], notes: list[str]) -> bool:
-    """Whether the service echoed the token in a top-level text field (a `url`, a `fail_reason`).
+def _without_echoes(observed: Notebook) -> tuple[Notebook, dict[str, Any]]:
+    """The notebook and its JSON (`before`, secrets dropped) with every echo of its token redacted.
 
-    A cheap check on every notebook; the full scrub of `_scrubbed` runs only when it is true.
+    The service echoes the token inside other strings (an endpoint `uri` such as `.../lab?token=...`,
+    a `fail_reason`, a data volume `url`, a tag value), at any depth and in any encoding. One fast
+    check of the whole body runs on every notebook; only when it finds something is every string
+    scrubbed and the notebook decoded again from the scrubbed JSON, so that the projection, the
+    differences, the notes and `before`/`after` all read the scrubbed values.
     """
-    texts = (v for v in before.values() if isinstance(v, str))
-    return any(secret in text for text in texts) or any(secret in note for note in notes)
-
-
-def _scrubbed(value: Any, secret: str) -> Any:
-    """`value` with every occurrence of `secret` inside its strings replaced by `<redacted>`."""
-    if isinstance(value, str):
-        return value.replace(secret, REDACTED)
-    if isinstance(value, dict):
-        return {k: _scrubbed(v, secret) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrubbed(v, secret) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_scrubbed(v, secret) for v in value)
-    if isinstance(value, Difference):
-        return attrs.evolve(value, observed=_scrubbed(value.observed, secret))
-    return value
+    before: dict[str, Any] = convert.unstructure(observed)
+    if not observed.token:
+        return observed, before
+    scrubber = Scrubber.of(observed.token)
+    if not scrubber.found_anywhere(before):
+        return observed, before
+    before = scrubber.value(before)
+    return convert.decode_notebook(before), before
 
 
 def _create(entry: SpecEntry, reason: str) -> ResourceChange:
@@ -170,6 +165,9 @@ def compare(
         return _create(entry, "the notebook is DELETED: it will be created")
     if status is NotebookStatus.DELETING:
         return _create(entry, "the notebook is DELETING: it will be created again once it is gone")
+    sensitive = tuple(sorted(f for f in SECRET_FIELDS if getattr(observed, f, None) is not None))
+    observed, before = _without_echoes(observed)
+    status = observed.status
     health = health_of(status)
     spec = entry.notebook
     ignored = frozenset(spec.ignore_changes)
@@ -218,12 +216,6 @@ def compare(
     actions = _actions(
         diffs, notes, stopped_throughout=status is NotebookStatus.STOPPED and not ctx.stays_running
     )
-    before = convert.unstructure(observed)
-    secret = observed.token.reveal() if observed.token else ""
-    if secret and _echoes(secret, before, notes):
-        before = _scrubbed(before, secret)
-        notes = _scrubbed(notes, secret)
-        diffs = _scrubbed(diffs, secret)
     return ResourceChange(
         name=entry.name,
         notebook_id=observed.id or spec.id,
@@ -233,7 +225,7 @@ def compare(
         health=health,
         status=status_text,
         notes=tuple(notes),
-        sensitive=tuple(sorted(f for f in SECRET_FIELDS if getattr(observed, f, None) is not None)),
+        sensitive=sensitive,
         before=before,
         after=_after(before, diffs, desired),
     )
