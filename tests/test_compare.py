@@ -243,6 +243,7 @@ def test_spec_made_from_an_observed_notebook_plans_no_changes(
 @given(observed_notebooks(), st.sampled_from(sorted(MUTATIONS)))
 def test_one_changed_field_gives_exactly_one_difference(observed: dict[str, Any], path: str) -> None:
     """Changing any one managed field of a matching spec yields exactly one difference, at that path."""
+    assume(path != "lease.duration" or observed["lease"]["enable"])  # moot while auto-stop is off
     rc = compare(entry_for(mutated(observed, path)), decode_notebook(observed))
     assert [d.dotted_path for d in rc.differences] == [path]
     assert rc.actions != (Action.NO_OP,)
@@ -428,3 +429,85 @@ def test_token_in_a_nested_uri_is_redacted_there_and_nowhere_else() -> None:
     }
     assert rc.sensitive == ("token",)
     assert [d.observed for d in rc.differences] == [RICH["description"]]
+
+
+def test_a_digest_in_swr_path_is_not_read_as_the_tag() -> None:
+    """`serve:1.4.2@sha256:...` has tag 1.4.2; a spec without the digest matches it; a digest-only one has none."""
+    digest = "sha256:" + "ab" * 32
+    nb = decode_notebook({"id": "a", "image": {"swr_path": f"r.io/o/serve:1.4.2@{digest}"}})
+    for image in (
+        {"name": "serve", "tag": "1.4.2"},
+        {"swr_path": "r.io/o/serve:1.4.2"},
+        {"swr_path": "r.io/o/serve"},
+    ):
+        rc = compare(entry_for({"id": "a", "image": image}), nb)
+        assert rc.differences == () or [d.dotted_path for d in rc.differences] == ["image.name"], image
+    pinned = compare(
+        entry_for({"id": "a", "image": {"swr_path": f"r.io/o/serve:1.4.2@sha256:{'cd' * 32}"}}), nb
+    )
+    assert [(d.observed, d.desired) for d in pinned.differences] == [
+        (f"r.io/o/serve:1.4.2@{digest}", f"r.io/o/serve:1.4.2@sha256:{'cd' * 32}")
+    ]
+    digest_only = decode_notebook({"id": "a", "image": {"swr_path": f"r.io/o/serve@{digest}"}})
+    assert digest_only.image is not None and digest_only.image.effective_tag is None
+
+
+def test_lease_duration_is_not_compared_while_the_spec_disables_the_lease() -> None:
+    """With `lease.enable: false` wanted, a different duration is no drift; the enable flag still is."""
+    nb = decode_notebook({"id": "a", "lease": {"enable": True, "duration": 3_600_000}})
+    rc = compare(entry_for({"id": "a", "lease": {"enable": False, "duration": "4h"}}), nb)
+    assert [d.dotted_path for d in rc.differences] == ["lease.enable"]
+
+
+def test_an_undocumented_status_plans_no_start_or_stop() -> None:
+    """A status the API page does not list leaves the desired status pending, with a note, and no action."""
+    rc = compare(
+        entry_for({"id": "a", "status": "RUNNING"}), decode_notebook({"id": "a", "status": "HIBERNATING"})
+    )
+    assert rc.actions == (Action.NO_OP,) and rc.health.value == "unknown"
+    assert any("no start or stop is guessed" in note for note in rc.notes)
+
+
+@pytest.mark.parametrize("status", ["INIT", "CREATING", "STARTING"])
+def test_a_notebook_about_to_run_is_updated_as_a_running_one(status: str) -> None:
+    """A flavor change on a notebook about to run is stop-update-start, and a note says when it applies."""
+    rc = compare(
+        entry_for({"id": "a", "flavor": "new"}),
+        decode_notebook({"id": "a", "status": status, "flavor": "old"}),
+    )
+    assert [d.method for d in rc.differences] == [ApplyMethod.RESTART]
+    assert (
+        f"the notebook is {status} and about to run: once RUNNING it will be stopped, updated and started again"
+        in rc.notes
+    )
+
+
+def test_a_failed_notebook_is_recovered_to_the_desired_status_in_after() -> None:
+    """`after.status` of a failed notebook is the status the spec wants (RUNNING when it says none)."""
+    nb = decode_notebook({"id": "a", "status": "START_FAILED"})
+    assert (compare(entry_for({"id": "a", "status": "STOPPED"}), nb).after or {})["status"] == "STOPPED"
+    assert (compare(entry_for({"id": "a"}), nb).after or {})["status"] == "RUNNING"
+
+
+def test_a_create_has_no_id_in_after() -> None:
+    """A notebook to create gets a new id: `after` holds none, not the spec's old one."""
+    rc = compare(entry_for({"id": "a", "name": "n", "flavor": "f"}), None)
+    assert rc.after == {"name": "n", "flavor": "f"} and rc.notebook_id == "a"
+
+
+def test_ids_compare_case_insensitively() -> None:
+    """An image id is a UUID: the spec's upper-case id matches the service's lower-case one."""
+    image_id = "e1a07296-22a8-4f05-8bc8-e936c8e54090"
+    nb = decode_notebook({"id": "a", "image": {"id": image_id}})
+    assert compare(entry_for({"id": "a", "image": {"id": image_id.upper()}}), nb).differences == ()
+
+
+def test_the_notebook_endpoint_is_there_when_the_body_lists_no_endpoints(example_body: bytes) -> None:
+    """The API page's example has no `endpoints`: a spec naming the NOTEBOOK endpoint plans no replace."""
+    rc = compare(
+        entry_for({"id": "a", "endpoints": [{"dev_service": "NOTEBOOK"}]}), decode_notebook(example_body)
+    )
+    assert rc.actions == (Action.NO_OP,)
+    listed = decode_notebook({"id": "a", "endpoints": [{"dev_service": "SSH"}]})
+    rc = compare(entry_for({"id": "a", "endpoints": [{"dev_service": "NOTEBOOK"}]}), listed)
+    assert rc.actions == (Action.DELETE, Action.CREATE)

@@ -310,19 +310,21 @@ def _umask() -> int:
     return mask
 
 
-def _observe(args: argparse.Namespace, spec: Spec) -> dict[str, Observation]:
+def _observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation], tuple[str, ...]]:
+    """The observations, and the observed inputs that could not be used (files under --observed)."""
     from reconcile._planning.planner import targets
 
     if args.observed:
         from reconcile._observe.offline import load_observed, observe_offline
 
-        return observe_offline(targets(spec), load_observed(args.observed))
+        index = load_observed(args.observed)
+        return observe_offline(targets(spec), index), index.unreadable
     from reconcile._observe import live
 
     wanted = targets(spec)
     progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
     try:
-        return live.observe_for_cli(args, spec, wanted, progress=progress)
+        return live.observe_for_cli(args, spec, wanted, progress=progress), ()
     finally:
         if progress is not None:
             progress.finish()
@@ -354,11 +356,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         spec = load_spec(args.specs)
     except SpecError as exc:
         return _print_spec_problems(exc)
-    plan = build_plan(spec, _observe(args, spec))
+    observations, unusable = _observe(args, spec)
+    plan = build_plan(spec, observations)
     _emit(args, plan)
     for error in plan.errors:
         sys.stderr.write(f"reconcile: error: {error.address}: {error.message}\n")
-    if plan.errors:
+    for problem in unusable:  # a file under --observed that could not be read: said even if unneeded
+        sys.stderr.write(f"reconcile: error: observed input: {problem}\n")
+    if plan.errors or unusable:
         return EXIT_ERROR
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES

@@ -369,16 +369,22 @@ def _class_factory(converter: cattrs.Converter, *, strict_keys: bool) -> Callabl
 
 
 def _apply_aliases(v: Mapping[str, Any], aliases: Mapping[str, str]) -> Mapping[str, Any]:
-    """Read a second spelling into the canonical field when the canonical one is absent or null."""
+    """Read a second spelling into the canonical field when the canonical one is absent, null or
+    empty (`ssh_keys: []` beside a non-empty `key_pair_names`: the non-empty one is read)."""
     if v.keys().isdisjoint(aliases):
         return v
     out = dict(v)
     for alias, canonical in aliases.items():
         if alias in out:
             value = out.pop(alias)
-            if out.get(canonical) is None:
+            current = out.get(canonical)
+            if current is None or (_empty(current) and not _empty(value)):
                 out[canonical] = value
     return out
+
+
+def _empty(value: Any) -> bool:
+    return value is None or ((type(value) is list or type(value) is str) and not value)
 
 
 def _closed_enum_hook(cls: type[enum.Enum]) -> Callable[[Any, Any], Any]:

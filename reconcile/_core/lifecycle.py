@@ -4,13 +4,15 @@ The API page (Table 2) lists fourteen statuses; the plan reads them in four grou
 
 - healthy (RUNNING, STOPPED): configuration is compared, and the desired `status` with it;
 - pending (INIT, CREATING, STARTING, STOPPING, SNAPSHOTTING): the notebook is on its way to a
-  steady state, so `status` is not compared until it gets there; other fields are;
+  steady state, so `status` is not compared until it gets there; other fields are. INIT, CREATING
+  and STARTING are about to run (`STARTING_STATES`): a change applies as to a RUNNING notebook;
 - failed (CREATE_FAILED, START_FAILED, DELETE_FAILED, ERROR, FROZEN): needs attention whatever the
   spec says (a `recover` difference on `status`);
 - gone (DELETED, DELETING): the notebook is, or will shortly be, no more: a spec entry for it plans
   a create, and a name lookup passes over it.
 
-A status the documentation does not list is kept as sent and reads as unknown health.
+A status the documentation does not list is kept as sent and reads as unknown health; a desired
+`status` is then not compared (no start or stop is guessed) until the service reports a known one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from reconcile._core.enums import NotebookStatus
 from reconcile._core.plan import Health
 
-__all__ = ["FAILED_STATES", "GONE_STATES", "PENDING_STATES", "health_of"]
+__all__ = ["FAILED_STATES", "GONE_STATES", "PENDING_STATES", "STARTING_STATES", "health_of"]
 
 #: Transitional states: reported as pending, never as drift.
 PENDING_STATES = frozenset(
@@ -30,6 +32,8 @@ PENDING_STATES = frozenset(
         NotebookStatus.SNAPSHOTTING,
     }
 )
+#: Transitional states on the way to RUNNING: a change applies as to a running notebook.
+STARTING_STATES = frozenset({NotebookStatus.INIT, NotebookStatus.CREATING, NotebookStatus.STARTING})
 #: Failed states: drift whatever the spec says.
 FAILED_STATES = frozenset(
     {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconcile._core.plan import ApplyMethod, Difference
+from reconcile._core.plan import Difference
 
 __all__ = ["after", "json_value", "merge"]
 
@@ -54,9 +54,9 @@ def after(before: dict[str, Any], diffs: list[Difference], desired: dict[str, An
     """Terraform's `after`: `before` itself when nothing is written (shared, never mutated).
 
     An endpoint being added brings every setting the spec gives it (its keys, its allow-list),
-    not only the fact that it exists.
+    not only the fact that it exists. A failed notebook's `status` is the one it is recovered to.
     """
-    writes = {d.dotted_path: d.desired for d in diffs if d.method is not ApplyMethod.RECOVER}
+    writes = {d.dotted_path: d.desired for d in diffs}
     for d in diffs:
         if d.path[0] == "endpoints" and len(d.path) == 2 and d.desired is True:
             prefix = d.dotted_path + "."

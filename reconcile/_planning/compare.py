@@ -19,7 +19,7 @@ from deepdiff import DeepDiff
 from reconcile._codec import convert
 from reconcile._core.catalogue import Change, is_ignored, rule_for
 from reconcile._core.enums import NotebookStatus, VolumeCategory
-from reconcile._core.lifecycle import health_of
+from reconcile._core.lifecycle import STARTING_STATES, health_of
 from reconcile._core.model import SECRET_FIELDS, Notebook
 from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange
 from reconcile._core.secrets import Scrubber
@@ -104,9 +104,8 @@ def _without_echoes(observed: Notebook) -> tuple[Notebook, dict[str, Any]]:
 
 def _create(entry: SpecEntry, reason: str) -> ResourceChange:
     desired = desired_values(entry.notebook)
-    identity = {"id": entry.notebook.id} if entry.notebook.id else {}
-    if entry.notebook.name is not None:
-        identity["name"] = entry.notebook.name
+    # A new notebook gets a new id: it is known after apply, so `after` holds none (not the old one).
+    identity = {"name": entry.notebook.name} if entry.notebook.name is not None else {}
     notes = [reason]
     if entry.notebook.id is not None:
         notes.append("a new notebook gets a new id: put it in the spec after creating it")
@@ -120,8 +119,13 @@ def _create(entry: SpecEntry, reason: str) -> ResourceChange:
     )
 
 
-def _actions(diffs: list[Difference], notes: list[str], *, stopped_throughout: bool) -> tuple[Action, ...]:
-    """Terraform's actions for these differences; the notes that explain them are appended."""
+def _actions(
+    diffs: list[Difference], notes: list[str], *, stopped_throughout: bool, about_to_run: str | None = None
+) -> tuple[Action, ...]:
+    """Terraform's actions for these differences; the notes that explain them are appended.
+
+    `about_to_run` is the status of a notebook on its way to RUNNING (INIT, CREATING, STARTING).
+    """
     methods = {d.method for d in diffs}
     if ApplyMethod.REPLACE in methods:
         forcing = ", ".join(d.dotted_path for d in diffs if d.forces_replacement)
@@ -129,7 +133,10 @@ def _actions(diffs: list[Difference], notes: list[str], *, stopped_throughout: b
         return (Action.DELETE, Action.CREATE)
     if not diffs:
         return (Action.NO_OP,)
-    if ApplyMethod.RESTART in methods:
+    if about_to_run is not None:
+        then = "stopped, updated and started again" if ApplyMethod.RESTART in methods else "updated"
+        notes.append(f"the notebook is {about_to_run} and about to run: once RUNNING it will be {then}")
+    elif ApplyMethod.RESTART in methods:
         notes.append("the notebook is RUNNING: it will be stopped, updated and started again")
     needs_running = any(
         d.method is ApplyMethod.GROW
@@ -174,12 +181,15 @@ def compare(
     desired = dict(desired_items(spec))
     if ignored:
         desired = {p: v for p, v in desired.items() if not is_ignored(p, ignored)}
-    if health is Health.PENDING:
-        desired.pop("status", None)
+    if desired.get("lease.enable") is False:
+        desired.pop("lease.duration", None)  # how long a disabled auto-stop would wait is moot
+    final = desired.get("status")
+    if health is Health.PENDING or health is Health.UNKNOWN:
+        desired.pop("status", None)  # the status is compared once the notebook is in a known, steady one
     observed_flat = observed_values(observed, desired)
     changed = [] if observed_flat == desired else _changed_paths(observed_flat, desired)
-    running = status is NotebookStatus.RUNNING
-    final = desired.get("status")
+    about_to_run = status in STARTING_STATES
+    running = status is NotebookStatus.RUNNING or about_to_run
     category = observed.volume.category if observed.volume else None
     ctx = _Context(
         running=running,
@@ -212,9 +222,17 @@ def compare(
         notes.append(f"fail_reason: {observed.fail_reason or '(the service gave none)'}")
     elif health is Health.PENDING:
         notes.append("status is not compared until the notebook leaves its transitional state")
+    elif health is Health.UNKNOWN and final is not None:
+        notes.append(
+            "the status is pending: it is not compared (no start or stop is guessed) until the service "
+            "reports a documented one"
+        )
     diffs.sort(key=lambda d: d.path)
     actions = _actions(
-        diffs, notes, stopped_throughout=status is NotebookStatus.STOPPED and not ctx.stays_running
+        diffs,
+        notes,
+        stopped_throughout=status is NotebookStatus.STOPPED and not ctx.stays_running,
+        about_to_run=status_text if about_to_run and diffs else None,
     )
     return ResourceChange(
         name=entry.name,

@@ -49,6 +49,8 @@ def desired_values(nb: NotebookSpec) -> Flat:
             if value is not None:
                 key = field.name
                 flat[f"{group}.{key}"] = plain(value)
+    if "image.id" in flat:
+        flat["image.id"] = flat["image.id"].lower()  # a UUID: compared case-insensitively
     if "volume.mount_path" in flat:
         flat["volume.mount_path"] = normalize.path_text(flat["volume.mount_path"])
     if nb.endpoints is not None:
@@ -79,15 +81,21 @@ def observed_values(nb: Notebook, paths: Flat) -> Flat:
     flat: Flat = {}
     for path in paths:
         flat[path] = _accessor(path)(nb)
-        if path == "image.swr_path" and nb.image is not None and not _has_tag(paths[path]):
-            flat[path] = nb.image.swr_path  # the spec names the repository alone: compare it alone
+        if path == "image.swr_path" and isinstance(flat[path], str) and isinstance(paths[path], str):
+            flat[path] = _as_stated(flat[path], paths[path])
         if flat[path] is None:
             flat[path] = rule_for(path).observed_default
     return flat
 
 
-def _has_tag(swr_path: Any) -> bool:
-    return isinstance(swr_path, str) and ":" in swr_path.rsplit("/", 1)[-1]
+def _as_stated(observed: str, desired: str) -> str:
+    """The observed image reference with only the parts the spec states: the repository always,
+    the tag and the digest when the spec gives them (`.../serve` matches `.../serve:1.4@sha256:..`)."""
+    repository, tag, digest = normalize.image_reference(observed)
+    _, wants_tag, wants_digest = normalize.image_reference(desired)
+    return normalize.join_image_reference(
+        repository, tag if wants_tag else None, digest if wants_digest else None
+    )
 
 
 @functools.cache
@@ -97,6 +105,10 @@ def _accessor(path: str) -> Callable[[Notebook], Any]:
     if head == "endpoints":
         svc, _, key = rest.partition(".")
         service = DevService(svc)
+        if not key and service is DevService.NOTEBOOK:
+            # Every notebook has its Jupyter endpoint: a body that lists no endpoints at all (the API
+            # page's own example) has it; only a list that leaves it out says it is absent.
+            return lambda nb: nb.endpoints is None or nb.endpoint(service) is not None
         if not key:
             return lambda nb: nb.endpoint(service) is not None
         if key == "allowed_access_ips":
@@ -112,6 +124,8 @@ def _accessor(path: str) -> Callable[[Notebook], Any]:
             return normalize.string_set(ep.ssh_keys if ep else None)
 
         return keys
+    if path == "image.id":
+        return lambda nb: nb.image.id.lower() if nb.image and nb.image.id else None
     if path == "image.tag":
         return lambda nb: nb.image.effective_tag if nb.image else None
     if path == "image.swr_path":
