@@ -14,6 +14,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from reconcile._codec.convert import decode_notebook
+from reconcile._core.errors import SpecError
 from reconcile._core.plan import Action, ApplyMethod, Plan
 from reconcile._core.secrets import REDACTED, SHORT_SECRET, encoded_forms
 from reconcile._core.spec import SpecEntry
@@ -511,3 +512,22 @@ def test_the_notebook_endpoint_is_there_when_the_body_lists_no_endpoints(example
     listed = decode_notebook({"id": "a", "endpoints": [{"dev_service": "SSH"}]})
     rc = compare(entry_for({"id": "a", "endpoints": [{"dev_service": "NOTEBOOK"}]}), listed)
     assert rc.actions == (Action.DELETE, Action.CREATE)
+
+
+def test_tags_compare_as_a_set_of_pairs_and_update_in_place() -> None:
+    """Spec tags match the API's {key, value} list in any order; a changed value is an in-place update."""
+    nb = decode_notebook(
+        {"id": "a", "status": "RUNNING", "tags": [{"key": "b", "value": "2"}, {"key": "a", "value": "1"}]}
+    )
+    assert compare(entry_for({"id": "a", "tags": {"a": "1", "b": "2"}}), nb).actions == (Action.NO_OP,)
+    rc = compare(entry_for({"id": "a", "tags": {"a": "1"}}), nb)
+    assert [(d.dotted_path, d.method) for d in rc.differences] == [("tags", ApplyMethod.IN_PLACE)]
+    assert rc.notes == () and (rc.after or {})["tags"] == [{"key": "a", "value": "1"}]
+    untagged = decode_notebook({"id": "a"})
+    assert compare(entry_for({"id": "a", "tags": {}}), untagged).actions == (Action.NO_OP,)
+
+
+def test_spec_tags_must_map_text_to_text() -> None:
+    """A tag value that is not text is a spec error naming the field."""
+    with pytest.raises(SpecError, match=r"notebooks\.nb\.tags: expected a map of text keys to text values"):
+        entry_for({"id": "a", "tags": {"team": 7}})

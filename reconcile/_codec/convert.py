@@ -413,12 +413,20 @@ def _cidr_hook(v: Any, _: Any) -> str:
     raise Mismatch("an IP address or CIDR string", v)
 
 
+def _tags_hook(v: Any, _: Any) -> tuple[tuple[str, str], ...]:
+    """Spec `tags`: a map of text keys to text values, as (key, value) pairs sorted by key."""
+    if type(v) is not dict or not all(type(k) is str and type(x) is str for k, x in v.items()):
+        raise Mismatch("a map of text keys to text values", v)
+    return tuple(sorted(v.items()))
+
+
 def configure_spec(converter: cattrs.Converter) -> cattrs.Converter:
-    """Install the spec-only hooks: closed case-insensitive enums, durations and CIDRs."""
+    """Install the spec-only hooks: closed case-insensitive enums, durations, CIDRs and tags."""
     for cls in (spec.DesiredStatus, DevService, Feature, LeaseType, VolumeCategory, VolumeOwnership):
         converter.register_structure_hook(cls, _closed_enum_hook(cls))
     converter.register_structure_hook(spec.Duration, _duration_hook)
     converter.register_structure_hook(spec.Cidr, _cidr_hook)
+    converter.register_structure_hook_func(lambda tp: tp == tuple[tuple[str, str], ...], _tags_hook)
     return converter
 
 

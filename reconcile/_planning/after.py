@@ -14,8 +14,13 @@ __all__ = ["after", "json_value", "merge"]
 
 
 def json_value(value: Any) -> Any:
-    """A projected value as JSON: a tuple (a set, sorted) becomes a list."""
-    return list(value) if isinstance(value, tuple) else value
+    """A projected value as JSON: a tuple (a set, sorted) becomes a list; a set of (key, value)
+    pairs (`tags`) becomes the API's list of `{key, value}` objects."""
+    if not isinstance(value, tuple):
+        return value
+    if value and isinstance(value[0], tuple):
+        return [{"key": k, "value": v} for k, v in value]
+    return list(value)
 
 
 def merge(before: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:

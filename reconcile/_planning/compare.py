@@ -78,6 +78,8 @@ def _method(path: str, observed: Any, desired: Any, ctx: _Context) -> ApplyMetho
         return ApplyMethod.GROW if grow else ApplyMethod.REPLACE
     if change is Change.LEASE:
         return ApplyMethod.LEASE
+    if change is Change.TAGS:
+        return ApplyMethod.IN_PLACE
     if change is Change.STATUS:
         return ApplyMethod.START if desired == NotebookStatus.RUNNING.value else ApplyMethod.STOP
     return ApplyMethod.REPLACE

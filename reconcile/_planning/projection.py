@@ -49,6 +49,8 @@ def desired_values(nb: NotebookSpec) -> Flat:
             if value is not None:
                 key = field.name
                 flat[f"{group}.{key}"] = plain(value)
+    if nb.tags is not None:
+        flat["tags"] = nb.tags
     if "image.id" in flat:
         flat["image.id"] = flat["image.id"].lower()  # a UUID: compared case-insensitively
     if "volume.mount_path" in flat:
@@ -124,6 +126,12 @@ def _accessor(path: str) -> Callable[[Notebook], Any]:
             return normalize.string_set(ep.ssh_keys if ep else None)
 
         return keys
+    if path == "tags":
+        return lambda nb: (
+            None
+            if nb.tags is None
+            else tuple(sorted({(t.key, t.value or "") for t in nb.tags if t.key is not None}))
+        )
     if path == "image.id":
         return lambda nb: nb.image.id.lower() if nb.image and nb.image.id else None
     if path == "image.tag":

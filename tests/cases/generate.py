@@ -414,6 +414,21 @@ def main() -> None:
         observed_edits={"status": "STARTING"},
         spec_edits={"flavor": "modelarts.vm.cpu.16u", "description": "starting soon"},
     )
+    # tags compare as a set of key/value pairs: reordered is no drift, a changed value updates in place
+    scenario(
+        "tags-no-drift",
+        spec_edits={"tags": {"team": "vision", "cost-center": "cv-42"}},
+        observed_edits={
+            "tags": [{"key": "team", "value": "vision"}, {"key": "cost-center", "value": "cv-42"}]
+        },
+    )
+    scenario(
+        "drift-tags",
+        spec_edits={"tags": {"team": "vision", "cost-center": "cv-43"}},
+        observed_edits={
+            "tags": [{"key": "cost-center", "value": "cv-42"}, {"key": "team", "value": "vision"}]
+        },
+    )
     # an unreadable file while every entry is found: the plan is made, the file is named (exit 1)
     scenario(
         "unreadable-file-all-found",
