@@ -8,7 +8,8 @@ change it silently::
       "format_version": "1.2",
       "resource_changes": [
         {"address", "mode": "managed", "type", "name", "notebook_id",
-         "change": {"actions", "before", "after", "before_sensitive", "after_sensitive", "replace_paths"},
+         "change": {"actions", "before", "after", "before_sensitive", "after_sensitive",
+                    "after_unknown" (creates: {"id": true}), "replace_paths"},
          "differences": [{"path", "observed", "desired", "action", "forces_replacement"}],
          "ignored", "health", "status", "notes"}
       ],
@@ -129,6 +130,8 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
             "after": None if rc.after is None else without_sensitive(rc.after, secrets),
             "before_sensitive": False if rc.before is None else flags,
             "after_sensitive": False if rc.after is None else flags,
+            # Terraform's `after_unknown`: a notebook to create gets its id when it is created.
+            **({"after_unknown": {"id": True}} if rc.actions == (Action.CREATE,) else {}),
             "replace_paths": [list(p) for p in rc.replace_paths],
         },
         "differences": [
