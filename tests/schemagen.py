@@ -319,6 +319,11 @@ SPEC_SCHEMA = {
                     "pattern": "\\S",
                     "description": 'Workspace id ("0" is the default); a change forces replacement.',
                 },
+                "tags": {
+                    "type": "object",
+                    "description": "The notebook's tags, key to value; compared as a set, updated in place.",
+                    "additionalProperties": {"type": "string"},
+                },
                 "ignore_changes": {
                     "type": ["array", "null"],
                     "description": "Managed paths to leave out of the comparison, like Terraform's lifecycle ignore_changes.",

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import copy
+import html
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from reconcile._codec.convert import decode_notebook
+from reconcile._core.errors import SpecError
 from reconcile._core.plan import Action, ApplyMethod, Plan
+from reconcile._core.secrets import REDACTED, SHORT_SECRET, encoded_forms
 from reconcile._core.spec import SpecEntry
-from reconcile._planning.compare import compare, desired_values, observed_values
+from reconcile._planning.compare import compare
+from reconcile._planning.projection import desired_values, observed_values
 from reconcile._render import FORMATS, render
 from reconcile._specfile.load import spec_from_data
 
@@ -237,6 +244,7 @@ def test_spec_made_from_an_observed_notebook_plans_no_changes(
 @given(observed_notebooks(), st.sampled_from(sorted(MUTATIONS)))
 def test_one_changed_field_gives_exactly_one_difference(observed: dict[str, Any], path: str) -> None:
     """Changing any one managed field of a matching spec yields exactly one difference, at that path."""
+    assume(path != "lease.duration" or observed["lease"]["enable"])  # moot while auto-stop is off
     rc = compare(entry_for(mutated(observed, path)), decode_notebook(observed))
     assert [d.dotted_path for d in rc.differences] == [path]
     assert rc.actions != (Action.NO_OP,)
@@ -307,3 +315,219 @@ def test_observed_values_normalise_like_desired() -> None:
         "image.tag": "7",
         "endpoints.NOTEBOOK": False,
     }
+
+
+# -- the token echoed at any depth, in any encoding ----------------------------------------------
+
+RICH = json.loads((Path(__file__).resolve().parent / "data" / "rich-notebook.json").read_text("utf-8"))
+
+#: Where a service may echo the token: top-level and nested text, compared fields and others.
+ECHO_PLACES: tuple[tuple[str | int, ...], ...] = (
+    ("url",),
+    ("fail_reason",),
+    ("description",),
+    ("name",),
+    ("flavor",),
+    ("id",),
+    ("status",),
+    ("endpoints", 0, "uri"),
+    ("endpoints", 0, "ssh_keys", 0),
+    ("endpoints", 0, "allowed_access_ips", 0),
+    ("endpoints", 1, "uri"),
+    ("data_volumes", 0, "url"),
+    ("action_progress", 0, "step_description"),
+    ("action_progress", 1, "description"),
+    ("image", "status_message"),
+    ("image", "swr_path"),
+    ("image", "tags", 0, "value"),
+    ("tags", 0, "value"),
+    ("tags", 0, "key"),
+    ("user", "domain", "name"),
+    ("user_vpc", "connect_cidrs"),
+    ("affinity", "required_during_scheduling_ignored_during_execution", 0, "values", 1),
+    ("pool", "name"),
+)
+
+#: A spec that differs from the rich body in every compared place above, so each shows in the plan.
+ECHO_SPEC = {
+    "id": RICH["id"],
+    "name": "wanted-name",
+    "description": "wanted",
+    "flavor": "modelarts.vm.cpu.2u",
+    "image": {"swr_path": "swr.example.com/org/img:1"},
+    "endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["10.0.0.0/8"], "ssh_keys": ["k"]}],
+    "pool": {"name": "wanted-pool"},
+    "status": "STOPPED",
+}
+
+_secrets = st.one_of(
+    st.uuids().map(str),
+    st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True),
+    st.text(min_size=1, max_size=16),
+)
+
+
+def _placed(places: list[tuple[str | int, ...]], text: str, token: str) -> dict[str, Any]:
+    body = copy.deepcopy(RICH)
+    body["token"] = token
+    for place in places:
+        holder: Any = body
+        for step in place[:-1]:
+            holder = holder[step]
+        holder[place[-1]] = text
+    return body
+
+
+def _outputs(body: dict[str, Any]) -> dict[str, str]:
+    plan = Plan(resource_changes=[compare(entry_for(ECHO_SPEC), decode_notebook(body))])
+    return {**{fmt: render(plan, fmt) for fmt in FORMATS}, "repr": repr(plan)}
+
+
+def _finder(form: str) -> re.Pattern[str]:
+    """How a form is looked for in an output: anywhere, or standing alone when the secret is short."""
+    escaped = re.escape(form)
+    return re.compile(escaped if len(form) >= SHORT_SECRET else rf"(?<!\w){escaped}(?!\w)", re.IGNORECASE)
+
+
+@given(
+    _secrets,
+    st.data(),
+    st.lists(st.sampled_from(ECHO_PLACES), min_size=1, max_size=3, unique=True),
+    st.sampled_from(["", "https://h/lab?token=", "auth failed for token ", "x "]),
+    st.sampled_from(["", "&next=%2F", " (expired)", "/"]),
+)
+def test_token_echoed_anywhere_in_any_encoding_reaches_no_output(
+    secret: str, data: st.DataObject, places: list[tuple[str | int, ...]], prefix: str, suffix: str
+) -> None:
+    """The token echoed in any string of the body, at any depth and in any encoded form, is in no format."""
+    forms = sorted(encoded_forms(secret))
+    form = data.draw(st.sampled_from(forms), label="form")
+    # Each form also as a JSON or XML document would carry it (the renderers escape what they write).
+    shown = {g for f in forms for g in (f, json.dumps(f)[1:-1], json.dumps(f, ensure_ascii=False)[1:-1])}
+    finders = [_finder(f) for f in sorted(shown | {html.escape(f) for f in shown})]
+    # What the plan says with the echo already redacted must not hold the secret by chance
+    # (a one-letter secret is in every plan), or there is nothing to test.
+    expected = _outputs(_placed(places, prefix + REDACTED + suffix, secret))
+    assume(not any(f.search(text) for f in finders for text in expected.values()))
+    outputs = _outputs(_placed(places, prefix + form + suffix, secret))
+    for fmt, text in outputs.items():
+        found = [f.pattern for f in finders if f.search(text)]
+        assert not found, f"{fmt} holds the secret as {found}"
+    assert REDACTED in outputs["json"]
+
+
+def test_token_in_a_nested_uri_is_redacted_there_and_nowhere_else() -> None:
+    """An endpoint `uri` ending in `?token=...` reads `<redacted>` there; every other value is as sent."""
+    token = RICH["token"]
+    body = _placed([("endpoints", 1, "uri")], f"https://h/lab?token={token}", token)
+    rc = compare(entry_for({"id": RICH["id"], "description": "wanted"}), decode_notebook(body))
+    assert rc.before is not None and rc.after is not None
+    assert rc.before["endpoints"][1]["uri"] == f"https://h/lab?token={REDACTED}"
+    assert rc.after["endpoints"][1]["uri"] == f"https://h/lab?token={REDACTED}"
+    clean = compare(entry_for({"id": RICH["id"], "description": "wanted"}), decode_notebook(RICH))
+    assert {k: v for k, v in rc.before.items() if k != "endpoints"} == {
+        k: v for k, v in (clean.before or {}).items() if k != "endpoints"
+    }
+    assert rc.sensitive == ("token",)
+    assert [d.observed for d in rc.differences] == [RICH["description"]]
+
+
+def test_a_digest_in_swr_path_is_not_read_as_the_tag() -> None:
+    """`serve:1.4.2@sha256:...` has tag 1.4.2; a spec without the digest matches it; a digest-only one has none."""
+    digest = "sha256:" + "ab" * 32
+    nb = decode_notebook({"id": "a", "image": {"swr_path": f"r.io/o/serve:1.4.2@{digest}"}})
+    for image in (
+        {"name": "serve", "tag": "1.4.2"},
+        {"swr_path": "r.io/o/serve:1.4.2"},
+        {"swr_path": "r.io/o/serve"},
+    ):
+        rc = compare(entry_for({"id": "a", "image": image}), nb)
+        assert rc.differences == () or [d.dotted_path for d in rc.differences] == ["image.name"], image
+    pinned = compare(
+        entry_for({"id": "a", "image": {"swr_path": f"r.io/o/serve:1.4.2@sha256:{'cd' * 32}"}}), nb
+    )
+    assert [(d.observed, d.desired) for d in pinned.differences] == [
+        (f"r.io/o/serve:1.4.2@{digest}", f"r.io/o/serve:1.4.2@sha256:{'cd' * 32}")
+    ]
+    digest_only = decode_notebook({"id": "a", "image": {"swr_path": f"r.io/o/serve@{digest}"}})
+    assert digest_only.image is not None and digest_only.image.effective_tag is None
+
+
+def test_lease_duration_is_not_compared_while_the_spec_disables_the_lease() -> None:
+    """With `lease.enable: false` wanted, a different duration is no drift; the enable flag still is."""
+    nb = decode_notebook({"id": "a", "lease": {"enable": True, "duration": 3_600_000}})
+    rc = compare(entry_for({"id": "a", "lease": {"enable": False, "duration": "4h"}}), nb)
+    assert [d.dotted_path for d in rc.differences] == ["lease.enable"]
+
+
+def test_an_undocumented_status_plans_no_start_or_stop() -> None:
+    """A status the API page does not list leaves the desired status pending, with a note, and no action."""
+    rc = compare(
+        entry_for({"id": "a", "status": "RUNNING"}), decode_notebook({"id": "a", "status": "HIBERNATING"})
+    )
+    assert rc.actions == (Action.NO_OP,) and rc.health.value == "unknown"
+    assert any("no start or stop is guessed" in note for note in rc.notes)
+
+
+@pytest.mark.parametrize("status", ["INIT", "CREATING", "STARTING"])
+def test_a_notebook_about_to_run_is_updated_as_a_running_one(status: str) -> None:
+    """A flavor change on a notebook about to run is stop-update-start, and a note says when it applies."""
+    rc = compare(
+        entry_for({"id": "a", "flavor": "new"}),
+        decode_notebook({"id": "a", "status": status, "flavor": "old"}),
+    )
+    assert [d.method for d in rc.differences] == [ApplyMethod.RESTART]
+    assert (
+        f"the notebook is {status} and about to run: once RUNNING it will be stopped, updated and started again"
+        in rc.notes
+    )
+
+
+def test_a_failed_notebook_is_recovered_to_the_desired_status_in_after() -> None:
+    """`after.status` of a failed notebook is the status the spec wants (RUNNING when it says none)."""
+    nb = decode_notebook({"id": "a", "status": "START_FAILED"})
+    assert (compare(entry_for({"id": "a", "status": "STOPPED"}), nb).after or {})["status"] == "STOPPED"
+    assert (compare(entry_for({"id": "a"}), nb).after or {})["status"] == "RUNNING"
+
+
+def test_a_create_has_no_id_in_after() -> None:
+    """A notebook to create gets a new id: `after` holds none, not the spec's old one."""
+    rc = compare(entry_for({"id": "a", "name": "n", "flavor": "f"}), None)
+    assert rc.after == {"name": "n", "flavor": "f"} and rc.notebook_id == "a"
+
+
+def test_ids_compare_case_insensitively() -> None:
+    """An image id is a UUID: the spec's upper-case id matches the service's lower-case one."""
+    image_id = "e1a07296-22a8-4f05-8bc8-e936c8e54090"
+    nb = decode_notebook({"id": "a", "image": {"id": image_id}})
+    assert compare(entry_for({"id": "a", "image": {"id": image_id.upper()}}), nb).differences == ()
+
+
+def test_the_notebook_endpoint_is_there_when_the_body_lists_no_endpoints(example_body: bytes) -> None:
+    """The API page's example has no `endpoints`: a spec naming the NOTEBOOK endpoint plans no replace."""
+    rc = compare(
+        entry_for({"id": "a", "endpoints": [{"dev_service": "NOTEBOOK"}]}), decode_notebook(example_body)
+    )
+    assert rc.actions == (Action.NO_OP,)
+    listed = decode_notebook({"id": "a", "endpoints": [{"dev_service": "SSH"}]})
+    rc = compare(entry_for({"id": "a", "endpoints": [{"dev_service": "NOTEBOOK"}]}), listed)
+    assert rc.actions == (Action.DELETE, Action.CREATE)
+
+
+def test_tags_compare_as_a_set_of_pairs_and_update_in_place() -> None:
+    """Spec tags match the API's {key, value} list in any order; a changed value is an in-place update."""
+    nb = decode_notebook(
+        {"id": "a", "status": "RUNNING", "tags": [{"key": "b", "value": "2"}, {"key": "a", "value": "1"}]}
+    )
+    assert compare(entry_for({"id": "a", "tags": {"a": "1", "b": "2"}}), nb).actions == (Action.NO_OP,)
+    rc = compare(entry_for({"id": "a", "tags": {"a": "1"}}), nb)
+    assert [(d.dotted_path, d.method) for d in rc.differences] == [("tags", ApplyMethod.IN_PLACE)]
+    assert rc.notes == () and (rc.after or {})["tags"] == [{"key": "a", "value": "1"}]
+    untagged = decode_notebook({"id": "a"})
+    assert compare(entry_for({"id": "a", "tags": {}}), untagged).actions == (Action.NO_OP,)
+
+
+def test_spec_tags_must_map_text_to_text() -> None:
+    """A tag value that is not text is a spec error naming the field."""
+    with pytest.raises(SpecError, match=r"notebooks\.nb\.tags: expected a map of text keys to text values"):
+        entry_for({"id": "a", "tags": {"team": 7}})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +134,77 @@ def test_device_files_are_not_read(tmp_path: Path) -> None:
     """A device or FIFO given as --observed is refused unread (its size says nothing)."""
     index = load_observed("/dev/zero")
     assert index.unreadable == ("/dev/zero: not a regular file",)
+
+
+def test_deleting_namesakes_are_passed_over_and_gone_ones_free_the_name(tmp_path: Path) -> None:
+    """A DELETING namesake is passed over like a DELETED one; two gone namesakes plan a create."""
+    _save(
+        tmp_path,
+        "l.json",
+        {
+            "data": [
+                {"id": "going", "name": "box", "status": "DELETING"},
+                {"id": "live", "name": "box", "status": "STOPPED"},
+                {"id": "g1", "name": "ghost", "status": "DELETED"},
+                {"id": "g2", "name": "ghost", "status": "DELETING"},
+            ]
+        },
+    )
+    spec = spec_from_data(
+        {"version": 1, "notebooks": {"box": {"name": "box"}, "ghost": {"name": "ghost", "flavor": "f"}}}
+    )
+    observations = observe_offline(targets(spec), load_observed(tmp_path))
+    assert isinstance(observations["box"], Found) and observations["box"].body["id"] == "live"  # type: ignore[index]
+    assert observations["ghost"] == Missing("no live notebook is named 'ghost' (2 are DELETED or DELETING)")
+    plan = build_plan(spec, observations)
+    assert plan.errors == ()
+    assert [rc.actions for rc in plan.resource_changes] == [(Action.NO_OP,), (Action.CREATE,)]
+
+
+def test_different_copies_are_an_error_by_name_as_by_id(tmp_path: Path) -> None:
+    """Two saved copies of one notebook with different contents are an error whichever file sorts first."""
+    _save(tmp_path, "1.json", {"id": "a", "name": "box", "flavor": "x"})
+    _save(tmp_path, "2.json", {"id": "a", "name": "box", "flavor": "y"})
+    result = observe_offline([Target("box", notebook_name="box")], load_observed(tmp_path))
+    assert result["box"] == Failed(
+        f"notebook a is saved more than once with different contents ({tmp_path / '1.json'}, {tmp_path / '2.json'})"
+    )
+
+
+def test_a_spec_id_finds_its_notebook_whatever_the_letter_case(tmp_path: Path) -> None:
+    """Notebook ids are UUIDs: an upper-case id in the spec finds the lower-case saved one."""
+    nid = "f9937afa-631e-4a8f-a8f7-3b6c800585f0"
+    _save(tmp_path, "a.json", {"id": nid, "status": "RUNNING"})
+    result = observe_offline([Target("a", notebook_id=nid.upper())], load_observed(tmp_path))
+    assert isinstance(result["a"], Found) and result["a"].body["id"] == nid  # type: ignore[index]
+
+
+def test_an_unreadable_file_is_named_and_exits_1_even_when_every_entry_is_found(tmp_path: Path) -> None:
+    """The CLI names a corrupt file and a list with non-object items under --observed, exits 1, and still plans."""
+    _save(tmp_path / "obs", "a.json", {"id": "aaaa", "status": "RUNNING"})
+    broken = _save(tmp_path / "obs", "broken.json", '{"id": "bbbb", "status": "RUN')
+    listing = _save(tmp_path / "obs", "list.json", {"data": [{"id": "cccc"}, 7]})
+    spec = _save(tmp_path, "spec.yaml", "version: 1\nnotebooks:\n  a:\n    id: aaaa\n    status: RUNNING\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reconcile",
+            "plan",
+            str(spec),
+            "--observed",
+            str(tmp_path / "obs"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["summary"]["no_op"] == 1
+    assert done.stderr.splitlines() == [
+        f"reconcile: error: observed input: {broken}: invalid JSON at line 1 column 26: Unterminated string starting at",
+        f"reconcile: error: observed input: {listing}#data[1]: expected a notebook object, got 7",
+    ]

@@ -56,20 +56,25 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=run)
 
 
-def observe(args: argparse.Namespace, spec: Spec) -> dict[str, Observation]:
-    """Observe every entry of `spec`: offline from `--observed`, or live from the API."""
+def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation], tuple[str, ...]]:
+    """Observe every entry of `spec`: offline from `--observed`, or live from the API.
+
+    Returns:
+        The observations, and the observed inputs that could not be used (files under `--observed`).
+    """
     from reconcile._planning.planner import targets
 
     if args.observed:
         from reconcile._observe.offline import load_observed, observe_offline
 
-        return observe_offline(targets(spec), load_observed(args.observed))
+        index = load_observed(args.observed)
+        return observe_offline(targets(spec), index), index.unreadable
     from reconcile._observe import live
 
     wanted = targets(spec)
     progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
     try:
-        return live.observe_for_cli(args, spec, wanted, progress=progress)
+        return live.observe_for_cli(args, spec, wanted, progress=progress), ()
     finally:
         if progress is not None:
             progress.finish()
@@ -102,11 +107,14 @@ def run(args: argparse.Namespace) -> int:
         spec = load_spec(args.specs)
     except SpecError as exc:
         return print_spec_problems(exc)
-    plan = build_plan(spec, observe(args, spec))
+    observations, unusable = observe(args, spec)
+    plan = build_plan(spec, observations)
     emit(args, plan)
     for error in plan.errors:
         diagnose(f"reconcile: error: {error.address}: {error.message}")
-    if plan.errors:
+    for problem in unusable:  # a file under --observed that could not be read: said even if unneeded
+        diagnose(f"reconcile: error: observed input: {problem}")
+    if plan.errors or unusable:
         return EXIT_ERROR
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES

@@ -369,16 +369,22 @@ def _class_factory(converter: cattrs.Converter, *, strict_keys: bool) -> Callabl
 
 
 def _apply_aliases(v: Mapping[str, Any], aliases: Mapping[str, str]) -> Mapping[str, Any]:
-    """Read a second spelling into the canonical field when the canonical one is absent or null."""
+    """Read a second spelling into the canonical field when the canonical one is absent, null or
+    empty (`ssh_keys: []` beside a non-empty `key_pair_names`: the non-empty one is read)."""
     if v.keys().isdisjoint(aliases):
         return v
     out = dict(v)
     for alias, canonical in aliases.items():
         if alias in out:
             value = out.pop(alias)
-            if out.get(canonical) is None:
+            current = out.get(canonical)
+            if current is None or (_empty(current) and not _empty(value)):
                 out[canonical] = value
     return out
+
+
+def _empty(value: Any) -> bool:
+    return value is None or ((type(value) is list or type(value) is str) and not value)
 
 
 def _closed_enum_hook(cls: type[enum.Enum]) -> Callable[[Any, Any], Any]:
@@ -407,12 +413,20 @@ def _cidr_hook(v: Any, _: Any) -> str:
     raise Mismatch("an IP address or CIDR string", v)
 
 
+def _tags_hook(v: Any, _: Any) -> tuple[tuple[str, str], ...]:
+    """Spec `tags`: a map of text keys to text values, as (key, value) pairs sorted by key."""
+    if type(v) is not dict or not all(type(k) is str and type(x) is str for k, x in v.items()):
+        raise Mismatch("a map of text keys to text values", v)
+    return tuple(sorted(v.items()))
+
+
 def configure_spec(converter: cattrs.Converter) -> cattrs.Converter:
-    """Install the spec-only hooks: closed case-insensitive enums, durations and CIDRs."""
+    """Install the spec-only hooks: closed case-insensitive enums, durations, CIDRs and tags."""
     for cls in (spec.DesiredStatus, DevService, Feature, LeaseType, VolumeCategory, VolumeOwnership):
         converter.register_structure_hook(cls, _closed_enum_hook(cls))
     converter.register_structure_hook(spec.Duration, _duration_hook)
     converter.register_structure_hook(spec.Cidr, _cidr_hook)
+    converter.register_structure_hook_func(lambda tp: tp == tuple[tuple[str, str], ...], _tags_hook)
     return converter
 
 

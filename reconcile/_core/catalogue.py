@@ -4,7 +4,8 @@ One table (`CATALOGUE`) in code, matching DESIGN.md section 3. The facts come fr
 provider's `huaweicloud_modelarts_notebook` resource, which is tested against the real service
 (`modelarts-api.md` section 5): name and description are PUT while RUNNING; flavor, image and the
 SSH allow-list need stop, PUT, start; storage grows in place; key pairs, pool, workspace, feature and
-the volume's category, ownership and mount path force replacement.
+the volume's category, ownership and mount path force replacement. Tags are set through the
+notebook tags API (`.../notebooks/{id}/tags`), in place, whatever the notebook's state.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Change(enum.Enum):
     GROW_ONLY = "grow in place while RUNNING; a shrink forces replacement"
     LEASE = "update in place through the lease API"
     STATUS = "start or stop"
+    TAGS = "update in place through the notebook tags API; no restart"
     REPLACE = "forces replacement"
 
 
@@ -93,6 +95,7 @@ CATALOGUE: tuple[FieldRule, ...] = (
     FieldRule("pool.id", "exact text", Change.REPLACE),
     FieldRule("pool.name", "exact text", Change.REPLACE),
     FieldRule("workspace_id", "exact text", Change.REPLACE, "0"),
+    FieldRule("tags", "set of key/value pairs; absent is none", Change.TAGS, ()),
 )
 
 _BY_PATH = {rule.path: rule for rule in CATALOGUE}

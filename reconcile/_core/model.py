@@ -41,6 +41,7 @@ from reconcile._core.enums import (
     VolumeOwnership,
     VolumeStatus,
 )
+from reconcile._core.normalize import image_reference, join_image_reference
 from reconcile._core.secrets import Secret
 
 __all__ = [
@@ -175,21 +176,19 @@ class Image:
 
     @property
     def effective_tag(self) -> str | None:
-        """The image tag: `tag` when the service sent one, else the `:TAG` suffix of `swr_path`."""
+        """The image tag: `tag` when the service sent one, else the `:TAG` of `swr_path` (before
+        any `@digest`; a digest-only reference has no tag)."""
         if self.tag:
             return self.tag
-        if self.swr_path:
-            last = self.swr_path.rsplit("/", 1)[-1]
-            if ":" in last:
-                return last.rsplit(":", 1)[1] or None
-        return None
+        return image_reference(self.swr_path)[1] if self.swr_path else None
 
     @property
     def tagged_swr_path(self) -> str | None:
-        """`swr_path` with `:TAG` appended from `tag` when the path carries no tag of its own."""
-        if self.swr_path is None or not self.tag or ":" in self.swr_path.rsplit("/", 1)[-1]:
+        """`swr_path` with `:TAG` inserted from `tag` when the path carries no tag of its own."""
+        if self.swr_path is None or not self.tag:
             return self.swr_path
-        return f"{self.swr_path}:{self.tag}"
+        repository, tag, digest = image_reference(self.swr_path)
+        return self.swr_path if tag else join_image_reference(repository, self.tag, digest)
 
     @property
     def create_at_datetime(self) -> dt.datetime | None:

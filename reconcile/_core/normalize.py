@@ -19,6 +19,8 @@ __all__ = [
     "EVERYONE",
     "access_set",
     "canonical_cidr",
+    "image_reference",
+    "join_image_reference",
     "observed_cidrs",
     "parse_duration",
     "path_text",
@@ -109,3 +111,22 @@ def path_text(path: str) -> str:
 def string_set(values: Iterable[str] | None) -> tuple[str, ...]:
     """A list compared as a set: sorted, without duplicates; None is the empty set."""
     return tuple(sorted(set(values or ())))
+
+
+def image_reference(swr_path: str) -> tuple[str, str | None, str | None]:
+    """An image reference split into repository, tag and digest.
+
+    `swr.example.com/org/serve:1.4.2@sha256:ab` is `("swr.example.com/org/serve", "1.4.2",
+    "sha256:ab")`. The tag is the `:TAG` of the last path segment before any `@` (a registry port,
+    `registry:5000/org/img`, is not a tag); a digest-only reference (`.../serve@sha256:ab`) has no
+    tag. An empty tag or digest reads as none.
+    """
+    name, _, digest = swr_path.partition("@")
+    head, slash, last = name.rpartition("/")
+    repository, _, tag = last.partition(":")
+    return head + slash + repository, tag or None, digest or None
+
+
+def join_image_reference(repository: str, tag: str | None, digest: str | None) -> str:
+    """The reference `image_reference` splits: `repository[:tag][@digest]`."""
+    return repository + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")

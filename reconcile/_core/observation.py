@@ -13,6 +13,8 @@ from typing import Any
 
 import attrs
 
+from reconcile._core.lifecycle import GONE_STATES
+
 __all__ = [
     "Failed",
     "Found",
@@ -21,8 +23,11 @@ __all__ = [
     "Target",
     "missing_by_id",
     "missing_by_name",
+    "one_notebook",
     "resolve_by_name",
 ]
+
+_GONE_TEXT = frozenset(status.value for status in GONE_STATES)
 
 
 @attrs.frozen
@@ -80,19 +85,44 @@ def missing_by_name(name: str) -> str:
     return f"no notebook is named {name!r}"
 
 
+def _gone(status: object) -> bool:
+    return isinstance(status, str) and status in _GONE_TEXT
+
+
+def one_notebook(notebook_id: str, matches: Sequence[Found]) -> Observation:
+    """One notebook seen once, or several times with the same contents; different copies are Failed.
+
+    Offline this is the same notebook saved in two files (or twice in a list); the contents decide
+    which is right, not the order the files sort in, so different copies are an error whatever the
+    spec's identity (id or name).
+    """
+    first = matches[0]
+    if all(m.body == first.body for m in matches[1:]):
+        return first
+    sources = ", ".join(m.source for m in matches)
+    return Failed(f"notebook {notebook_id} is saved more than once with different contents ({sources})")
+
+
 def resolve_by_name(name: str, candidates: Sequence[Found]) -> Observation:
     """Pick the notebook named `name` among list entries or saved bodies (offline and live alike).
 
-    Only exact names count (the list API filters fuzzily). DELETED notebooks are passed over while a
-    live one carries the name. One match is Found; none is Missing (the plan says create); several
-    are Failed, naming the ids in sorted order so the message is the same however they were read.
+    Only exact names count (the list API filters fuzzily). Notebooks that are gone or going
+    (DELETED, DELETING) are passed over while a live one carries the name; when none is live, the
+    name is free: one gone notebook is Found (its plan says create), several are Missing. Several
+    live ones are Failed, naming the ids in sorted order so the message is the same however they
+    were read; one notebook seen twice with different contents is Failed as by id (`one_notebook`).
     """
     exact = [c for c in candidates if isinstance(c.body, Mapping) and c.body.get("name") == name]
-    alive = [c for c in exact if c.body.get("status") != "DELETED"]  # type: ignore[union-attr]
+    alive = [c for c in exact if not _gone(c.body.get("status"))]  # type: ignore[union-attr]
     matches = alive or exact
     if not matches:
         return Missing(missing_by_name(name))
-    ids = sorted({str(c.body.get("id")) for c in matches})  # type: ignore[union-attr]
+    by_id: dict[str, list[Found]] = {}
+    for c in matches:
+        by_id.setdefault(str(c.body.get("id")), []).append(c)  # type: ignore[union-attr]
+    ids = sorted(by_id)
     if len(ids) == 1:
-        return matches[0]
+        return one_notebook(ids[0], by_id[ids[0]])
+    if not alive:
+        return Missing(f"no live notebook is named {name!r} ({len(ids)} are DELETED or DELETING)")
     return Failed(f"{len(ids)} notebooks are named {name!r} ({', '.join(ids)}); give the `id` in the spec")

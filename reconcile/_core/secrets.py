@@ -13,8 +13,10 @@ repr, a log line, an f-string or an exception message that happens to include on
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
+import marshal
 import re
 from typing import Any, Final, Self
 from urllib.parse import quote, quote_plus
@@ -75,29 +77,57 @@ class Secret:
 SHORT_SECRET: Final = 8
 
 
+#: Characters that no URL, JSON or HTML encoding changes: a secret made of them only comes back
+#: as itself or base64-encoded (most tokens are such: UUIDs, hex, base64url).
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
 def encoded_forms(value: str) -> frozenset[str]:
     """The ways a secret may come back: as sent, URL-, JSON-, HTML- or base64-encoded.
 
-    This is the one list of encodings; every scrubber in the package is built from it.
+    This is the one list of encodings; every scrubber in the package is built from it. A lone
+    surrogate (JSON allows `\\ud800`) is encoded as Python's `surrogatepass` writes it.
     """
     if not value:
         return frozenset()
-    raw = value.encode("utf-8")
+    raw = value.encode("utf-8", "surrogatepass")
+    b64 = base64.b64encode(raw).decode("ascii").rstrip("=")
+    b64url = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    if _PLAIN.fullmatch(value):
+        # The fast path of the common case: every text encoding below leaves the value unchanged,
+        # and only standard base64 can hold a `/` for JSON to escape.
+        if "/" in b64:
+            return frozenset((value, b64, b64url, b64.replace("/", "\\/")))
+        return frozenset((value, b64, b64url))
     forms = {
         value,
-        quote(value, safe=""),
-        quote(value),
-        quote_plus(value),
-        quote_plus(value, safe="/"),
-        quote(quote(value, safe=""), safe=""),  # encoded twice, as by a proxy re-encoding a URL
+        quote(value, safe="", errors="surrogatepass"),
+        quote(value, errors="surrogatepass"),
+        quote_plus(value, errors="surrogatepass"),
+        quote_plus(value, safe="/", errors="surrogatepass"),
+        # encoded twice, as by a proxy re-encoding a URL
+        quote(quote(value, safe="", errors="surrogatepass"), safe=""),
         json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
         html.escape(value),
-        base64.b64encode(raw).decode("ascii").rstrip("="),
-        base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
+        b64,
+        b64url,
     }
     forms |= {form.replace("/", "\\/") for form in forms}  # JSON may escape `/` as `\/`
     return frozenset(form for form in forms if form)
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(forms: frozenset[str]) -> re.Pattern[str]:
+    """The redaction pattern of these forms, compiled once however often it is used.
+
+    Longest first, so a secret's encoded form is redacted whole, not the secret inside it.
+    """
+    alternatives = []
+    for form in sorted(forms, key=lambda f: (-len(f), f)):
+        escaped = re.escape(form)
+        alternatives.append(escaped if len(form) >= SHORT_SECRET else rf"(?<!\w){escaped}(?!\w)")
+    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 @attrs.frozen(repr=False)
@@ -105,40 +135,69 @@ class Scrubber:
     """Redacts a fixed set of secrets, in every encoded form, from text and from JSON-like values.
 
     Build one per run (the credentials) or per notebook (its token) with `Scrubber.of(...)`; it is
-    cheap to call on text that holds no secret. `bool(scrubber)` is false when it has nothing to hide.
+    cheap to build (the pattern is compiled on first use) and cheap to call on text that holds no
+    secret. `bool(scrubber)` is false when it has nothing to hide. `found_anywhere` is the fast check
+    of a whole JSON-like value: one serialisation and a substring search per form.
     """
 
-    _pattern: re.Pattern[str] | None
+    _forms: frozenset[str]
+    _needles: tuple[bytes, ...]
 
     @classmethod
     def of(cls, *secrets: Secret | str | None) -> Scrubber:
         """A scrubber for these secrets (`None` and empty values are ignored)."""
-        values = {s.reveal() if isinstance(s, Secret) else s for s in secrets if s}
-        forms = {form for value in values if value for form in encoded_forms(value)}
-        if not forms:
-            return cls(None)
-        # Longest first, so a secret's encoded form is redacted whole, not the secret inside it.
-        alternatives = []
-        for form in sorted(forms, key=lambda f: (-len(f), f)):
-            escaped = re.escape(form)
-            alternatives.append(escaped if len(form) >= SHORT_SECRET else rf"(?<!\w){escaped}(?!\w)")
-        return cls(re.compile("|".join(alternatives), re.IGNORECASE))
+        forms: frozenset[str] = frozenset()
+        for s in secrets:
+            if s:
+                forms |= encoded_forms(s.reveal() if isinstance(s, Secret) else s)
+        return cls(forms, tuple({f.encode("utf-8", "surrogatepass").lower() for f in forms}))
+
+    @property
+    def _pattern(self) -> re.Pattern[str] | None:
+        return _compile(self._forms) if self._forms else None
 
     def __repr__(self) -> str:
-        return f"Scrubber({REDACTED!r})" if self._pattern else "Scrubber()"
+        return f"Scrubber({REDACTED!r})" if self._forms else "Scrubber()"
 
     def __bool__(self) -> bool:
-        return self._pattern is not None
+        return bool(self._forms)
 
     def found_in(self, text: str) -> bool:
         """Whether `text` holds one of the secrets in any encoded form."""
-        return self._pattern is not None and self._pattern.search(text) is not None
+        pattern = self._pattern
+        return pattern is not None and pattern.search(text) is not None
+
+    def found_anywhere(self, value: Any) -> bool:
+        """Whether a string anywhere in a JSON-like value (dict keys included) may hold a secret.
+
+        Fast and conservative: true whenever `value()` would redact an encoded form written as it
+        is or in another ASCII letter case (`%2f`, an upper-cased UUID); it may also be true where
+        `value()` redacts nothing (a short secret inside a word, a form across two strings), which
+        costs only the full pass. Plain data (dict, list, tuple, str, int, float, bool, None) is
+        serialised once with `marshal` (its strings as UTF-8, unescaped); anything else is walked.
+        """
+        if not self._forms:
+            return False
+        try:
+            blob = marshal.dumps(value).lower()
+        except ValueError:  # not plain data (a str subclass, an object) or nested too deeply
+            return self._walk_finds(value)
+        return any(needle in blob for needle in self._needles)
+
+    def _walk_finds(self, value: Any) -> bool:
+        if isinstance(value, str):
+            return self.found_in(value)
+        if isinstance(value, dict):
+            return any(self._walk_finds(k) or self._walk_finds(v) for k, v in value.items())
+        if isinstance(value, list | tuple):
+            return any(self._walk_finds(v) for v in value)
+        return False
 
     def text(self, text: str) -> str:
         """`text` with every secret replaced by `<redacted>`; text already redacted keeps its markers."""
-        if self._pattern is None:
-            return text
         pattern = self._pattern
+        if pattern is None:
+            return text
         return REDACTED.join(pattern.sub(REDACTED, part) for part in text.split(REDACTED))
 
     def value(self, value: Any) -> Any:
@@ -146,7 +205,7 @@ class Scrubber:
 
         Returns `value` itself, not a copy, where nothing needed redacting.
         """
-        if self._pattern is None:
+        if not self._forms:
             return value
         return self._deep(value)
 

@@ -49,6 +49,15 @@ def _sorted_set(values: Iterable[str] | None) -> tuple[str, ...] | None:
     return None if values is None else string_set(values)
 
 
+def _sorted_tags(
+    tags: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+) -> tuple[tuple[str, str], ...] | None:
+    if tags is None:
+        return None
+    pairs = tags.items() if isinstance(tags, Mapping) else tags
+    return tuple(sorted((str(k), str(v)) for k, v in pairs))
+
+
 class DesiredStatus(enum.StrEnum):
     """The run states a spec may ask for."""
 
@@ -109,6 +118,7 @@ class NotebookSpec:
     Attributes:
         id: the identity, when given.
         name: the identity when there is no id (looked up by name); a managed field otherwise.
+        tags: the notebook's tags as (key, value) pairs sorted by key; compared as a set.
         ignore_changes: spec paths left out of the comparison (like Terraform's lifecycle block).
     """
 
@@ -124,6 +134,7 @@ class NotebookSpec:
     feature: Feature | None = None
     pool: PoolSpec | None = None
     workspace_id: str | None = None
+    tags: tuple[tuple[str, str], ...] | None = attrs.field(default=None, converter=_sorted_tags)
     ignore_changes: tuple[str, ...] = attrs.field(default=(), converter=string_set)
 
 

@@ -26,6 +26,7 @@ from reconcile._core.observation import (
     Target,
     missing_by_id,
     missing_by_name,
+    one_notebook,
     resolve_by_name,
 )
 
@@ -43,11 +44,14 @@ class ObservedIndex:
         by_id: every body with a string `id`, by id (a list when an id appears more than once).
         by_name: every body with a string `name`, by name.
         unreadable: one message per file that could not be read or parsed.
+        by_folded_id: every body with a string `id`, by its id in lower case: ids are UUIDs, and
+            a spec's id finds its notebook whatever the letter case of either.
     """
 
     by_id: Mapping[str, list[Found]]
     by_name: Mapping[str, list[Found]]
     unreadable: tuple[str, ...] = ()
+    by_folded_id: Mapping[str, list[Found]] = attrs.field(factory=dict)
 
 
 def _files(path: Path) -> list[Path]:
@@ -126,15 +130,10 @@ def load_observed(path: str | Path) -> ObservedIndex:
                 unreadable.append(f"{found.source}: id: expected string, got {describe_value(notebook_id)}")
             if isinstance(body.get("name"), str):
                 by_name[body["name"]].append(found)
-    return ObservedIndex(dict(by_id), dict(by_name), tuple(unreadable))
-
-
-def _pick_by_id(notebook_id: str, matches: list[Found]) -> Observation:
-    """One notebook saved once, or saved several times with the same contents."""
-    if all(m.body == matches[0].body for m in matches):
-        return matches[0]
-    sources = ", ".join(m.source for m in matches)
-    return Failed(f"notebook {notebook_id} is saved more than once with different contents ({sources})")
+    folded: dict[str, list[Found]] = {}
+    for notebook_id, copies in by_id.items():
+        folded.setdefault(notebook_id.lower(), []).extend(copies)
+    return ObservedIndex(dict(by_id), dict(by_name), tuple(unreadable), folded)
 
 
 def observe_offline(targets: Sequence[Target], index: ObservedIndex) -> dict[str, Observation]:
@@ -146,14 +145,13 @@ def observe_offline(targets: Sequence[Target], index: ObservedIndex) -> dict[str
     out: dict[str, Observation] = {}
     for target in targets:
         if target.notebook_id is not None:
-            matches = index.by_id.get(target.notebook_id, [])
-            observation = _pick_by_id(target.notebook_id, matches) if matches else None
+            matches = index.by_folded_id.get(target.notebook_id.lower(), [])
+            observation = one_notebook(target.notebook_id, matches) if matches else None
         else:
-            found = resolve_by_name(
+            observation = resolve_by_name(
                 target.notebook_name or "", index.by_name.get(target.notebook_name or "", [])
             )
-            observation = None if isinstance(found, Missing) else found
-        if observation is not None:
+        if observation is not None and not isinstance(observation, Missing):
             out[target.name] = observation
         elif index.unreadable:
             what = target.notebook_id or f"named {target.notebook_name!r}"
@@ -164,5 +162,5 @@ def observe_offline(targets: Sequence[Target], index: ObservedIndex) -> dict[str
         elif target.notebook_id is not None:
             out[target.name] = Missing(missing_by_id(target.notebook_id))
         else:
-            out[target.name] = Missing(missing_by_name(target.notebook_name or ""))
+            out[target.name] = observation or Missing(missing_by_name(target.notebook_name or ""))
     return out

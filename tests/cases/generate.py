@@ -341,6 +341,100 @@ def main() -> None:
             }
         ],
     )
+    # -- identity and false drift (issue 9, section 2) --
+    # a DELETING namesake is passed over like a DELETED one
+    going = {**copy.deepcopy(OBSERVED), "id": "0d0d0d0d-0000-4000-8000-000000000000", "status": "DELETING"}
+    scenario("by-name-deleting-namesake", spec=by_name, observed=[copy.deepcopy(OBSERVED), going])
+    # two DELETED namesakes: the name is free, the plan says create
+    gone = [
+        {**copy.deepcopy(OBSERVED), "id": f"0d0d0d0d-0000-4000-8000-00000000000{i}", "status": "DELETED"}
+        for i in (1, 2)
+    ]
+    scenario("by-name-two-deleted", spec=by_name, observed=gone)
+    # two saved copies of one notebook with different contents: an error by name as by id
+    edited = {**copy.deepcopy(OBSERVED), "description": "edited later"}
+    scenario("by-name-copies-differ", spec=by_name, observed=[copy.deepcopy(OBSERVED), edited])
+    # an image reference with a digest: the tag is before the `@`; a digest-only reference has none
+    digest = "sha256:" + "ab" * 32
+    digested = copy.deepcopy(OBSERVED)
+    digested["image"]["swr_path"] = f"{SWR}@{digest}"
+    digest_only = copy.deepcopy(OBSERVED)
+    digest_only["image"]["swr_path"] = f"{SWR.rsplit(':', 1)[0]}@{digest}"
+    digest_only.update(id="0c0c0c0c-0000-4000-8000-000000000000", name="digest-only")
+    scenario(
+        "swr-path-digest",
+        spec={
+            "notebooks": {
+                "by-tag": {"id": ID, "image": {"name": OBSERVED["image"]["name"], "tag": "3.3.1.B007_V2"}},
+                "by-path": {"name": "train-box-by-path", "image": {"swr_path": SWR}},
+                "digest-only": {
+                    "id": digest_only["id"],
+                    "image": {"name": OBSERVED["image"]["name"], "tag": "3.3.1.B007_V2"},
+                },
+            }
+        },
+        observed=[
+            digested,
+            {
+                **copy.deepcopy(digested),
+                "id": "0b0b0b0b-0000-4000-8000-000000000000",
+                "name": "train-box-by-path",
+            },
+            digest_only,
+        ],
+    )
+    # lease.duration is moot while the spec disables auto-stop
+    scenario(
+        "lease-disabled-duration",
+        spec_edits={"lease": {"enable": False, "duration": "4h"}},
+        observed_edits={"lease.enable": False},
+    )
+    # notebook and image ids are UUIDs: compared case-insensitively
+    scenario(
+        "ids-case-insensitive",
+        spec_edits={"id": ID.upper(), "image": {"id": OBSERVED["image"]["id"].upper()}},
+    )
+    # `ssh_keys: []` beside the SDK spelling `key_pair_names`: the non-empty one is read
+    both_spellings = copy.deepcopy(OBSERVED)
+    both_spellings["endpoints"][1]["ssh_keys"] = []
+    both_spellings["endpoints"][1]["key_pair_names"] = ["ops-key", "ml-key"]
+    scenario("ssh-keys-empty-beside-key-pair-names", observed=[both_spellings])
+    # the API page's own example body has no `endpoints`: its NOTEBOOK endpoint is there
+    example = json.loads((HERE.parent / "data" / "show-notebook-example.json").read_text(encoding="utf-8"))
+    scenario(
+        "notebook-endpoint-without-endpoints",
+        spec={
+            "notebooks": {"api-example": {"id": example["id"], "endpoints": [{"dev_service": "NOTEBOOK"}]}}
+        },
+        observed=[example],
+    )
+    # a STARTING notebook is about to run: a flavor change will need a stop and a start
+    scenario(
+        "starting-with-drift",
+        observed_edits={"status": "STARTING"},
+        spec_edits={"flavor": "modelarts.vm.cpu.16u", "description": "starting soon"},
+    )
+    # tags compare as a set of key/value pairs: reordered is no drift, a changed value updates in place
+    scenario(
+        "tags-no-drift",
+        spec_edits={"tags": {"team": "vision", "cost-center": "cv-42"}},
+        observed_edits={
+            "tags": [{"key": "team", "value": "vision"}, {"key": "cost-center", "value": "cv-42"}]
+        },
+    )
+    scenario(
+        "drift-tags",
+        spec_edits={"tags": {"team": "vision", "cost-center": "cv-43"}},
+        observed_edits={
+            "tags": [{"key": "cost-center", "value": "cv-42"}, {"key": "team", "value": "vision"}]
+        },
+    )
+    # an unreadable file while every entry is found: the plan is made, the file is named (exit 1)
+    scenario(
+        "unreadable-file-all-found",
+        spec={"notebooks": {"a": {"id": ID, "status": "RUNNING"}}},
+        raw_files={"broken.json": '{"id": "aaaa", "status": "RUN', "list.json": '{"data": [{"id": "x"}, 7]}'},
+    )
     scenario(
         "unreadable-file",
         spec={"notebooks": {"a": {"id": "aaaa", "status": "RUNNING"}}},

@@ -1,0 +1,152 @@
+"""Projection: a spec entry and an observed notebook, each flattened to `{spec path: normalised value}`.
+
+Both sides are read the same way (`reconcile._core.normalize`), so two flat dicts are equal exactly
+when the notebook matches the spec: the comparator then needs no knowledge of the models. Only the
+paths the spec states are projected; an absent observed value reads as the API's documented
+default where the field catalogue gives one.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from reconcile._core import normalize
+from reconcile._core.catalogue import SERVICES, rule_for
+from reconcile._core.enums import DevService
+from reconcile._core.model import Notebook
+from reconcile._core.spec import NotebookSpec
+
+__all__ = ["Flat", "desired_items", "desired_values", "observed_values", "plain"]
+
+#: A projection: `{spec path: normalised value}`.
+Flat = dict[str, Any]
+
+
+def plain(v: Any) -> Any:
+    """An enum member as its value; anything else as it is."""
+    return v.value if isinstance(v, enum.Enum) else v
+
+
+def desired_values(nb: NotebookSpec) -> Flat:
+    """The stated fields of a spec entry as `{spec path: normalised value}`."""
+    flat: Flat = {}
+    if nb.id is not None and nb.name is not None:
+        flat["name"] = nb.name
+    for key in ("description", "flavor", "feature", "workspace_id", "status"):
+        value = getattr(nb, key)
+        if value is not None:
+            flat[key] = plain(value)
+    for group, obj in (("image", nb.image), ("volume", nb.volume), ("lease", nb.lease), ("pool", nb.pool)):
+        if obj is None:
+            continue
+        for field in attrs.fields(type(obj)):
+            value = getattr(obj, field.name)
+            if value is not None:
+                key = field.name
+                flat[f"{group}.{key}"] = plain(value)
+    if nb.tags is not None:
+        flat["tags"] = nb.tags
+    if "image.id" in flat:
+        flat["image.id"] = flat["image.id"].lower()  # a UUID: compared case-insensitively
+    if "volume.mount_path" in flat:
+        flat["volume.mount_path"] = normalize.path_text(flat["volume.mount_path"])
+    if nb.endpoints is not None:
+        stated = {ep.dev_service.value: ep for ep in nb.endpoints}
+        for svc in SERVICES:
+            if svc in stated or svc == DevService.SSH.value:
+                flat[f"endpoints.{svc}"] = svc in stated
+        for svc, ep in stated.items():
+            if ep.allowed_access_ips is not None:
+                flat[f"endpoints.{svc}.allowed_access_ips"] = normalize.access_set(ep.allowed_access_ips)
+            if ep.ssh_keys is not None:
+                flat[f"endpoints.{svc}.ssh_keys"] = ep.ssh_keys
+    return flat
+
+
+@functools.lru_cache(maxsize=4096)
+def desired_items(nb: NotebookSpec) -> tuple[tuple[str, Any], ...]:
+    """`desired_values`, computed once per spec entry (a fleet plan compares each entry once, a
+    benchmark or a watch loop many times)."""
+    return tuple(desired_values(nb).items())
+
+
+def observed_values(nb: Notebook, paths: Flat) -> Flat:
+    """The observed notebook's values at the paths of `paths` (desired values), normalised alike.
+
+    An absent value reads as the API's documented default where the catalogue gives one.
+    """
+    flat: Flat = {}
+    for path in paths:
+        flat[path] = _accessor(path)(nb)
+        if path == "image.swr_path" and isinstance(flat[path], str) and isinstance(paths[path], str):
+            flat[path] = _as_stated(flat[path], paths[path])
+        if flat[path] is None:
+            flat[path] = rule_for(path).observed_default
+    return flat
+
+
+def _as_stated(observed: str, desired: str) -> str:
+    """The observed image reference with only the parts the spec states: the repository always,
+    the tag and the digest when the spec gives them (`.../serve` matches `.../serve:1.4@sha256:..`)."""
+    repository, tag, digest = normalize.image_reference(observed)
+    _, wants_tag, wants_digest = normalize.image_reference(desired)
+    return normalize.join_image_reference(
+        repository, tag if wants_tag else None, digest if wants_digest else None
+    )
+
+
+@functools.cache
+def _accessor(path: str) -> Callable[[Notebook], Any]:
+    """How to read one spec path from an observed notebook, worked out once per path."""
+    head, _, rest = path.partition(".")
+    if head == "endpoints":
+        svc, _, key = rest.partition(".")
+        service = DevService(svc)
+        if not key and service is DevService.NOTEBOOK:
+            # Every notebook has its Jupyter endpoint: a body that lists no endpoints at all (the API
+            # page's own example) has it; only a list that leaves it out says it is absent.
+            return lambda nb: nb.endpoints is None or nb.endpoint(service) is not None
+        if not key:
+            return lambda nb: nb.endpoint(service) is not None
+        if key == "allowed_access_ips":
+
+            def allowed(nb: Notebook) -> Any:
+                ep = nb.endpoint(service)
+                return normalize.observed_cidrs(ep.allowed_access_ips if ep else None)
+
+            return allowed
+
+        def keys(nb: Notebook) -> Any:
+            ep = nb.endpoint(service)
+            return normalize.string_set(ep.ssh_keys if ep else None)
+
+        return keys
+    if path == "tags":
+        return lambda nb: (
+            None
+            if nb.tags is None
+            else tuple(sorted({(t.key, t.value or "") for t in nb.tags if t.key is not None}))
+        )
+    if path == "image.id":
+        return lambda nb: nb.image.id.lower() if nb.image and nb.image.id else None
+    if path == "image.tag":
+        return lambda nb: nb.image.effective_tag if nb.image else None
+    if path == "image.swr_path":
+        return lambda nb: nb.image.tagged_swr_path if nb.image else None
+    if path == "volume.mount_path":
+        return lambda nb: (
+            normalize.path_text(nb.volume.mount_path) if nb.volume and nb.volume.mount_path else None
+        )
+    if rest:
+
+        def nested(nb: Notebook) -> Any:
+            obj = getattr(nb, head)
+            return None if obj is None else plain(getattr(obj, rest))
+
+        return nested
+    return lambda nb: plain(getattr(nb, head))

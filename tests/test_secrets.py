@@ -1,0 +1,99 @@
+"""Secret handling (`reconcile._core.secrets`): the encoded forms and the fast whole-value check."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconcile._core.secrets import REDACTED, Scrubber, encoded_forms
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.from_regex(r"[A-Za-z0-9_.~-]{1,40}", fullmatch=True))
+def test_plain_secrets_come_back_only_as_themselves_or_base64(secret: str) -> None:
+    """A secret of URL-safe characters is unchanged by URL, JSON and HTML encoding: itself or base64."""
+    for encoded in (
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        html.escape(secret),
+    ):
+        assert encoded == secret
+    raw = secret.encode()
+    b64 = {base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")}
+    assert encoded_forms(secret) == {secret} | b64 | {f.replace("/", "\\/") for f in b64}
+
+
+def test_a_lone_surrogate_in_a_token_is_scrubbed_without_an_error() -> None:
+    """JSON can carry a lone surrogate (`\\ud800`): its forms are built and it is redacted."""
+    secret = "tok\ud800en-value"
+    forms = encoded_forms(secret)
+    assert "tok%ED%A0%80en-value" in forms and "tok\\ud800en-value" in forms
+    assert Scrubber.of(secret).text(f"a {secret} b") == f"a {REDACTED} b"
+
+
+def _insert(value: Any, text: str, where: int) -> Any:
+    """`value` with `text` appended to its `where`-th string (counting keys), if it has that many."""
+    count = [0]
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str):
+            count[0] += 1
+            return v + text if count[0] - 1 == where else v
+        if isinstance(v, dict):
+            return {walk(k): walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(value)
+
+
+@given(
+    _json_values,
+    st.text(min_size=1, max_size=12),
+    st.data(),
+    st.integers(0, 30),
+    st.booleans(),
+)
+def test_found_anywhere_is_true_whenever_value_redacts_something(
+    value: Any, secret: str, data: st.DataObject, where: int, upper: bool
+) -> None:
+    """The fast check of a whole value never misses what the full scrub would redact, in any letter case."""
+    form = data.draw(st.sampled_from(sorted(encoded_forms(secret))))
+    value = _insert(value, " " + (form.upper() if upper and form.isascii() else form) + " ", where)
+    scrubber = Scrubber.of(secret)
+    if scrubber.value(value) != value:
+        assert scrubber.found_anywhere(value)
+
+
+def test_found_anywhere_walks_what_marshal_cannot_write() -> None:
+    """A value holding something other than plain data is still checked, string by string."""
+
+    class Text(str):
+        pass
+
+    scrubber = Scrubber.of("0f4b1e9c-5a3d-4b7e")
+    assert scrubber.found_anywhere({"a": [Text("x"), ("url?token=0F4B1E9C-5A3D-4B7E",)]})
+    assert not scrubber.found_anywhere({"a": [Text("x"), ("url",)]})
+    assert not Scrubber.of(None).found_anywhere({"a": "0f4b1e9c-5a3d-4b7e"})
+
+
+def test_short_secrets_are_found_anywhere_but_redacted_only_standing_alone() -> None:
+    """A two-letter secret inside a word triggers the full pass, which leaves the word alone."""
+    scrubber = Scrubber.of("ab")
+    value = {"k": ["table", "an ab here"]}
+    assert scrubber.found_anywhere(value)
+    assert scrubber.value(value) == {"k": ["table", f"an {REDACTED} here"]}
+    assert scrubber.value({"k": "table"}) == {"k": "table"}
