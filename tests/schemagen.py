@@ -265,7 +265,8 @@ SPEC_SCHEMA = {
                             "allowed_access_ips": {
                                 "type": "array",
                                 "items": {"$ref": "#/$defs/cidr"},
-                                "description": "SSH allow-list, compared as a set. A change: stop, update, start.",
+                                "minItems": 1,
+                                "description": "SSH allow-list, compared as a set. A change: stop, update, start. An empty list is refused as ambiguous: omit the field to leave the list unmanaged.",
                             },
                             "ssh_keys": {
                                 "type": "array",
@@ -318,6 +319,20 @@ SPEC_SCHEMA = {
                     "type": "string",
                     "pattern": "\\S",
                     "description": 'Workspace id ("0" is the default); a change forces replacement.',
+                },
+                "tags": {
+                    "type": "object",
+                    "description": "Resource tags, compared as a set of key/value pairs: text keys (1 to 128 characters) and text values (up to 255); quote numbers.",
+                    "propertyNames": {
+                        "minLength": 1,
+                        "maxLength": 128,
+                        "pattern": "^[\\w .:=+\\-@/]*\\S[\\w .:=+\\-@/]*$",
+                    },
+                    "additionalProperties": {
+                        "type": "string",
+                        "maxLength": 255,
+                        "pattern": "^[\\w .:=+\\-@/]*$",
+                    },
                 },
                 "ignore_changes": {
                     "type": ["array", "null"],

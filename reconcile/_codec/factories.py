@@ -74,8 +74,9 @@ class OptionalFactory:
 
     def __call__(self, tp: Any) -> Hook:
         inner = strip_none(tp)
-        if inner in (str, int, bool):
-            # The hot path of decoding: one call per field, no second dispatch.
+        if inner in (str, int) or (inner is bool and self.fast_open_enums):
+            # The hot path of decoding: one call per field, no second dispatch. (A spec's bool keeps
+            # its own hook, which names YAML 1.1's `yes` and `off`.)
             name = type_name(inner)
 
             def scalar_hook(v: Any, _: Any) -> Any:

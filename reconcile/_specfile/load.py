@@ -287,6 +287,8 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
                 if name not in entries:
                     entries[name] = _entry(file, name, nb, lines, loaded.raw.get(name))
     if problems:
+        order = {str(p): i for i, p in reversed(list(enumerate(paths)))}
+        problems.sort(key=lambda p: (order.get(p.file, len(order)), p.line or 0, p.path))
         raise SpecError(problems)
     return Spec(
         entries=tuple(entries.values()),
