@@ -43,6 +43,7 @@ notebooks:
     feature: notebook
     pool: {id: pool-1}
     workspace_id: "0"
+    tags: {team: vision, cost-center: "42"}
     ignore_changes: [lease.duration, description]
 """
 
@@ -84,6 +85,7 @@ def test_full_spec_loads_normalised(tmp_path: Path) -> None:
     assert nb.lease == LeaseSpec(enable=True, duration=5_400_000, type=LeaseType.TIMING)
     assert nb.status is DesiredStatus.STOPPED
     assert nb.feature == "NOTEBOOK" and nb.pool is not None and nb.pool.id == "pool-1"
+    assert nb.tags == (("cost-center", "42"), ("team", "vision"))
     assert nb.ignore_changes == ("description", "lease.duration")
 
 
@@ -114,6 +116,7 @@ description = "team box"
 feature = "notebook"
 pool = {id = "pool-1"}
 workspace_id = "0"
+tags = {team = "vision", cost-center = "42"}
 ignore_changes = ["lease.duration", "description"]
 """
     assert tomllib.loads(toml_text) == data

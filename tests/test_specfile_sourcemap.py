@@ -79,3 +79,13 @@ def test_minified_json_fleet_locations(tmp_path: Path) -> None:
     assert len(entries) == 500
     assert all(e.location is not None and e.location.line == 1 for e in entries)
     assert entries[-1].field_locations["flavor"].line == 1
+
+
+def test_field_lines_of_a_changed_file_are_none_not_wrong(tmp_path: Path) -> None:
+    """When the file changes between loading and the first look at field lines, none are given, not wrong ones."""
+    path = tmp_path / "s.json"
+    path.write_text('{"version": 1,\n "notebooks": {"box": {"id": "x",\n  "flavor": "f"}}}')
+    (box,) = load_spec([path]).entries
+    path.write_text('{"version": 1, "notebooks": {"box": {"flavor": "g", "id": "x"}}}\n')
+    assert box.location is not None and box.location.line == 2  # kept from the load
+    assert dict(box.field_locations) == {}

@@ -160,7 +160,9 @@ class SpecEntry:
             `endpoints[0]`, `endpoints[0].allowed_access_ips`, `endpoints[0].allowed_access_ips[1]`,
             `tags.team`, `ignore_changes[0]`. Each value is `Location(file, line, "notebooks.NAME." +
             key)`. Read lazily: for YAML and JSON the lines are found on first access (so a large
-            fleet pays nothing unless a report asks); for TOML every line is None.
+            fleet pays nothing unless a report asks; the text is read again then, and if the
+            file changed since loading the mapping is empty rather than wrong); for TOML every line
+            is None.
     """
 
     name: str

@@ -88,17 +88,19 @@ def read_bytes(path: str | os.PathLike[str], *, what: str, limit: int) -> bytes:
             raise FileRefused(
                 file, f"file is too large ({info.st_size / 2**20:.1f} MiB; the limit is {_mib(limit)})"
             )
-        chunks: list[bytes] = []
-        total = 0
-        while True:
+        # One read of the size fstat gave (plus one byte, to see growth): a single buffer, no joins.
+        first = os.read(fd, min(info.st_size, limit) + 1)
+        chunks: list[bytes] = [first]
+        total = len(first)
+        while first and total <= limit:
             chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
-            if total > limit:
-                raise FileRefused(file, f"file is too large (grew past the limit of {_mib(limit)})")
-        return b"".join(chunks)
+        if total > limit:
+            raise FileRefused(file, f"file is too large (grew past the limit of {_mib(limit)})")
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
         raise FileRefused(file, f"cannot read the file: {exc.strerror or exc}") from None
     finally:

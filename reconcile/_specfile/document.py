@@ -9,8 +9,10 @@ its path, instead of failing the whole run.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -171,22 +173,35 @@ def _parse_yaml(text: str, col: Collector) -> Any:
 # -- JSON ---------------------------------------------------------------------------------------
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f'duplicate key "{key}"')
-        out[key] = value
-    return out
+def _no_duplicates() -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """An `object_pairs_hook` that refuses a key written twice in one object.
+
+    The walk parses entry by entry, so the parser's own key memo is lost between entries: this hook
+    keeps one string per key spelling for the parse instead (10,000 entries share one "flavor", as
+    with a single `json.loads`).
+    """
+    keys: dict[str, str] = {}
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for written, value in pairs:
+            key = keys.setdefault(written, written)
+            if key in out:
+                raise ValueError(f'duplicate key "{key}"')
+            out[key] = value
+        return out
+
+    return hook
 
 
-def _walk_json(text: str, dec: Any) -> tuple[Any, dict[str, int], dict[str, int]]:
+def _walk_json(text: str, dec: Any) -> tuple[Any, dict[str, int], dict[str, tuple[int, int]]]:
     """Parse `text`, noting the offsets of the top-level keys and of each `notebooks` key.
 
     Only those two levels are walked here; every value below is parsed by the C decoder.
     """
     top: dict[str, int] = {}
-    entries: dict[str, int] = {}
+    entries: dict[str, tuple[int, int]] = {}
+    lines = _Lines(text)
     at = skip_ws(text, 0)
     if at >= len(text) or text[at] != "{":
         return dec.decode(text), top, entries
@@ -195,9 +210,9 @@ def _walk_json(text: str, dec: Any) -> tuple[Any, dict[str, int], dict[str, int]
     if text[at] != "}":
         while True:
             key, value_at = after_key(text, at)
-            top.setdefault(key, at)
+            top.setdefault(key, lines(at))
             if key == "notebooks" and text[value_at] == "{":
-                value, end = _walk_members(text, value_at, dec, entries)
+                value, end = _walk_members(text, value_at, dec, entries, lines)
             else:
                 value, end = dec.raw_decode(text, value_at)
             pairs.append((key, value))
@@ -212,30 +227,57 @@ def _walk_json(text: str, dec: Any) -> tuple[Any, dict[str, int], dict[str, int]
     return dec.object_pairs_hook(pairs), top, entries
 
 
-def _walk_members(text: str, at: int, dec: Any, offsets: dict[str, int]) -> tuple[Any, int]:
+class _Lines:
+    """The line of offsets met in increasing order (one count of newlines between each two)."""
+
+    def __init__(self, text: str) -> None:
+        self._text, self._offset, self._line = text, 0, 1
+
+    def __call__(self, offset: int) -> int:
+        self._line += self._text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line
+
+
+def _walk_members(
+    text: str, at: int, dec: Any, offsets: dict[str, tuple[int, int]], lines: _Lines
+) -> tuple[Any, int]:
+    # The hot loop of a large JSON spec: one C scan per entry, a few C calls around it.
+    ws: Any = _WS.match  # always matches (the pattern accepts nothing)
+    scan, scanstring = dec.scan_once, json.decoder.scanstring  # type: ignore[attr-defined]
     pairs: list[tuple[str, Any]] = []
     at = skip_ws(text, at + 1)
     if text[at] == "}":
         return dec.object_pairs_hook(pairs), at + 1
     while True:
-        key, value_at = after_key(text, at)
-        offsets.setdefault(key, at)
-        value, end = dec.raw_decode(text, value_at)
+        if text[at] != '"':
+            raise ValueError("expected a key")
+        key, end = scanstring(text, at + 1)
+        if key not in offsets:
+            offsets[key] = (at, lines(at))
+        end = ws(text, end).end()
+        if text[end] != ":":
+            raise ValueError("expected ':'")
+        try:
+            value, end = scan(text, ws(text, end + 1).end())
+        except StopIteration:
+            raise ValueError("expected a value") from None
         pairs.append((key, value))
-        at = skip_ws(text, end)
+        at = ws(text, end).end()
         if text[at] == "}":
             return dec.object_pairs_hook(pairs), at + 1
         if text[at] != ",":
             raise ValueError("expected ',' or '}'")
-        at = skip_ws(text, at + 1)
+        at = ws(text, at + 1).end()
+
+
+_WS = re.compile(r"[ \t\n\r]*")
 
 
 def _json_error(text: str, col: Collector) -> None:
     """Word the error of a JSON text that did not parse (the standard parser says where)."""
-    import json
-
     try:
-        decoder(_no_duplicates, mark_huge=True).decode(text)
+        decoder(_no_duplicates(), mark_huge=True).decode(text)
     except json.JSONDecodeError as exc:
         col.add((), f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)
     except RecursionError:
@@ -249,7 +291,7 @@ def _json_error(text: str, col: Collector) -> None:
 def _parse_json(text: str, col: Collector) -> Any:
     for mark_huge in (False, True):
         try:
-            data, top, entries = _walk_json(text, decoder(_no_duplicates, mark_huge=mark_huge))
+            data, top, entries = _walk_json(text, decoder(_no_duplicates(), mark_huge=mark_huge))
         except RecursionError:
             col.add((), "nested too deeply (a spec is a few levels deep)")
             return INVALID

@@ -24,7 +24,7 @@ from reconcile._core.location import Location
 from reconcile._core.spec import SPEC_VERSION, NotebookSpec, Spec, SpecDocument, SpecEntry
 from reconcile._specfile import rules
 from reconcile._specfile.document import EXTENSIONS, INVALID, MAX_SPEC_BYTES, Collector, read_document
-from reconcile._specfile.sourcemap import SourceMap
+from reconcile._specfile.sourcemap import JsonSourceMap, SourceMap, YamlSourceMap
 
 __all__ = [
     "EXTENSIONS",
@@ -192,12 +192,16 @@ def load_spec_file(path: str | Path) -> LoadedFile:
         return LoadedFile(None, col.problems, col.lines)
     identities: list[tuple[str, str, str]] = []
     doc = _document(parsed.data, col, identities)
+    problems = col.problems  # their lines are looked up now, while the text is at hand
+    col.lines.release(str(path))
     notebooks = parsed.data.get("notebooks") if isinstance(parsed.data, Mapping) else None
     raw = notebooks if isinstance(notebooks, Mapping) else {}
-    return LoadedFile(doc, col.problems, col.lines, identities, raw)
+    return LoadedFile(doc, problems, col.lines, identities, raw)
 
 
 def _entry(file: str, name: str, nb: NotebookSpec, lines: SourceMap, raw: Any) -> SpecEntry:
+    if isinstance(lines, YamlSourceMap | JsonSourceMap):
+        raw = None  # their paths come from the text: the parsed entry need not be kept
     return SpecEntry(
         name,
         nb,

@@ -13,8 +13,8 @@ none): every line is None there, but the paths are still listed.
 
 from __future__ import annotations
 
-import bisect
 import json
+import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -41,6 +41,9 @@ BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader
 
 class SourceMap:
     """Lines of a document with no positions (data given in code): every answer is None."""
+
+    def release(self, path: str) -> None:
+        """Loading is over: the map may drop what it kept for the loader's own messages."""
 
     def line(self, path: Path_) -> int | None:
         """The line of `path`, or None."""
@@ -116,22 +119,28 @@ class YamlSourceMap(SourceMap):
     """YAML: entry lines from the parse; every other line from composing the text again, once."""
 
     def __init__(self, text: str, entry_lines: dict[str, int] | None = None) -> None:
-        self._text: str | None = text
+        self._text = _Text(text)
         self._entries = entry_lines
         self._lines: dict[Path_, int] | None = None
         self.duplicates: list[tuple[Path_, int]] = []
 
+    def release(self, path: str) -> None:
+        """Loading is over: drop the text, read it again (if unchanged) when a field line is asked for."""
+        if self._lines is None:
+            self._text.release(path)
+
     def _all(self) -> dict[Path_, int]:
         if self._lines is None:
             self._lines = {}
-            if self._text is not None:
+            text = self._text.get()
+            if text is not None:
                 try:
-                    node = yaml.compose(self._text, Loader=BaseLoader)
+                    node = yaml.compose(text, Loader=BaseLoader)
                     if node is not None:
                         yaml_lines(node, (), self._lines, self.duplicates, set())
                 except (yaml.YAMLError, RecursionError):
                     pass  # best effort: the problem itself was already reported
-                self._text = None
+            self._text = _Text("")
         return self._lines
 
     def line(self, path: Path_) -> int | None:
@@ -149,27 +158,28 @@ class YamlSourceMap(SourceMap):
 class JsonSourceMap(SourceMap):
     """JSON: top-level keys and entry offsets from the parse; an entry's fields scanned on demand."""
 
-    def __init__(self, text: str, top: dict[str, int], entries: dict[str, int]) -> None:
-        self._text = text
-        self._top = top  # key -> offset of the key
-        self._entries = entries  # local name -> offset of the key
-        self._newlines: list[int] | None = None
+    def __init__(self, text: str, top: dict[str, int], entries: dict[str, tuple[int, int]]) -> None:
+        self._text = _Text(text)
+        self._top = top  # key -> line of the key
+        self._entries = entries  # local name -> (offset, line) of the key
         self._fields: dict[str, dict[Path_, int]] = {}
 
-    def _line_at(self, offset: int) -> int:
-        if self._newlines is None:
-            self._newlines = [m.start() for m in re.finditer("\n", self._text)]
-        return bisect.bisect_left(self._newlines, offset) + 1
+    def release(self, path: str) -> None:
+        """Loading is over: drop the text, read it again (if unchanged) when a field line is asked for."""
+        self._text.release(path)
 
     def _entry_fields(self, name: str) -> dict[Path_, int]:
         found = self._fields.get(name)
         if found is None:
             found = {}
-            offset = self._entries.get(name)
-            if offset is not None:
+            text = self._text.get()
+            where = self._entries.get(name)
+            if where is not None and text is not None:
+                offset, line = where
+                counter = _LineCounter(text, offset, line)
                 try:
-                    _, value_at = after_key(self._text, offset)
-                    _scan(self._text, value_at, (), found, self._line_at)
+                    _, value_at = after_key(text, offset)
+                    _scan(text, value_at, (), found, counter)
                 except (ValueError, IndexError, RecursionError):
                     pass  # best effort: what was found so far stays
             self._fields[name] = found
@@ -182,18 +192,67 @@ class JsonSourceMap(SourceMap):
             name = str(path[1])
             if name in self._entries:
                 if len(path) == 2:
-                    return self._line_at(self._entries[name])
+                    return self._entries[name][1]
                 return self._entry_fields(name).get(path[2:])
-        if len(path) == 1 and str(path[0]) in self._top:
-            return self._line_at(self._top[str(path[0])])
+        if len(path) == 1:
+            return self._top.get(str(path[0]))
         return None
 
     def entry_line(self, name: str) -> int | None:
-        offset = self._entries.get(name)
-        return None if offset is None else self._line_at(offset)
+        where = self._entries.get(name)
+        return None if where is None else where[1]
 
     def field_lines(self, name: str, raw: Any = None) -> dict[str, int | None]:
         return {dotted(p): line for p, line in self._entry_fields(name).items()}
+
+
+class _LineCounter:
+    """Lines of offsets met in increasing order, counted from a known (offset, line)."""
+
+    def __init__(self, text: str, offset: int, line: int) -> None:
+        self._text, self._offset, self._line = text, offset, line
+
+    def __call__(self, offset: int) -> int:
+        if offset >= self._offset:
+            self._line += self._text.count("\n", self._offset, offset)
+        else:  # pragma: no cover (the scan only moves forward)
+            self._line -= self._text.count("\n", offset, self._offset)
+        self._offset = offset
+        return self._line
+
+
+class _Text:
+    """A file's text while loading; afterwards only where it lives, read again if it is unchanged."""
+
+    def __init__(self, text: str) -> None:
+        self._text: str | None = text
+        self._path: str | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._digest = hash(text)
+
+    def release(self, path: str) -> None:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return  # keep the text: it cannot be read again
+        self._path, self._stamp, self._text = path, (info.st_size, info.st_mtime_ns), None
+
+    def get(self) -> str | None:
+        if self._text is not None or self._path is None:
+            return self._text
+        try:
+            info = os.stat(self._path)
+            if (info.st_size, info.st_mtime_ns) != self._stamp:
+                return None
+            with open(self._path, encoding="utf-8-sig") as handle:  # a regular file: checked when loaded
+                text = handle.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if hash(text) != self._digest:
+            self._path = None  # changed since it was loaded: no lines rather than wrong ones
+            return None
+        self._text = text  # kept from now on: a report asking for one entry's lines asks for all
+        return text
 
 
 _WS = re.compile(r"[ \t\n\r]*")
