@@ -265,7 +265,8 @@ SPEC_SCHEMA = {
                             "allowed_access_ips": {
                                 "type": "array",
                                 "items": {"$ref": "#/$defs/cidr"},
-                                "description": "SSH allow-list, compared as a set. A change: stop, update, start.",
+                                "minItems": 1,
+                                "description": "SSH allow-list, compared as a set. A change: stop, update, start. An empty list is refused as ambiguous: omit the field to leave the list unmanaged.",
                             },
                             "ssh_keys": {
                                 "type": "array",
@@ -321,8 +322,17 @@ SPEC_SCHEMA = {
                 },
                 "tags": {
                     "type": "object",
-                    "description": "The notebook's tags, key to value; compared as a set, updated in place.",
-                    "additionalProperties": {"type": "string"},
+                    "description": "Resource tags, compared as a set of key/value pairs: text keys (1 to 128 characters) and text values (up to 255); quote numbers.",
+                    "propertyNames": {
+                        "minLength": 1,
+                        "maxLength": 128,
+                        "pattern": "^[\\w .:=+\\-@/]*\\S[\\w .:=+\\-@/]*$",
+                    },
+                    "additionalProperties": {
+                        "type": "string",
+                        "maxLength": 255,
+                        "pattern": "^[\\w .:=+\\-@/]*$",
+                    },
                 },
                 "ignore_changes": {
                     "type": ["array", "null"],

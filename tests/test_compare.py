@@ -529,5 +529,5 @@ def test_tags_compare_as_a_set_of_pairs_and_update_in_place() -> None:
 
 def test_spec_tags_must_map_text_to_text() -> None:
     """A tag value that is not text is a spec error naming the field."""
-    with pytest.raises(SpecError, match=r"notebooks\.nb\.tags: expected a map of text keys to text values"):
+    with pytest.raises(SpecError, match=r"notebooks\.nb\.tags\.team: expected a text value, got 7"):
         entry_for({"id": "a", "tags": {"team": 7}})

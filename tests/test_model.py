@@ -1,4 +1,4 @@
-"""The observed model and its decoder (`reconcile._core.model`, `reconcile._codec.convert`)."""
+"""The observed model and its decoder (`reconcile._core.model`, `reconcile._codec`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import logging
 import pytest
 from hypothesis import given
 
-from reconcile._codec import convert
+from reconcile import _codec as codec
 from reconcile._core import model
 from reconcile._core.enums import (
     DevService,
@@ -30,7 +30,7 @@ RICH_TOKEN = "0f4b1e9c-5a3d-4b7e-8c2f-91d6e3a7b5c4"
 
 def test_api_page_example_decodes_field_by_field(example_body: bytes) -> None:
     """The API page's example response decodes to exactly the values it shows."""
-    nb = convert.decode_notebook(example_body)
+    nb = codec.decode_notebook(example_body)
     assert nb.description == "api-test"
     assert nb.feature is Feature.NOTEBOOK
     assert nb.flavor == "modelarts.vm.cpu.2u"
@@ -54,14 +54,14 @@ def test_api_page_example_decodes_field_by_field(example_body: bytes) -> None:
 
 def test_decodes_bytes_str_and_mapping_alike(example_body: bytes) -> None:
     """Bytes, text and an already-parsed mapping decode to the same notebook."""
-    from_bytes = convert.decode_notebook(example_body)
-    assert convert.decode_notebook(example_body.decode()) == from_bytes
-    assert convert.decode_notebook(json.loads(example_body)) == from_bytes
+    from_bytes = codec.decode_notebook(example_body)
+    assert codec.decode_notebook(example_body.decode()) == from_bytes
+    assert codec.decode_notebook(json.loads(example_body)) == from_bytes
 
 
 def test_rich_response_decodes_every_field(rich_body: bytes) -> None:
     """A response with every known field, including those beyond the API page, decodes completely."""
-    nb = convert.decode_notebook(rich_body)
+    nb = codec.decode_notebook(rich_body)
     assert nb.action_progress == (
         model.JobProgress(
             notebook_id="3c4a9e0e-5b1f-4c3e-9d6a-0a1b2c3d4e5f",
@@ -117,7 +117,7 @@ def test_rich_response_decodes_every_field(rich_body: bytes) -> None:
 
 def test_both_spellings_are_read() -> None:
     """`service`/`key_pair_names` and JobProgress `description` fill the canonical fields."""
-    nb = convert.decode_notebook(
+    nb = codec.decode_notebook(
         {
             "endpoints": [{"service": "SSH", "key_pair_names": ["k1"]}],
             "action_progress": [{"description": "Configure the network", "step": 3}],
@@ -129,7 +129,7 @@ def test_both_spellings_are_read() -> None:
 
 def test_canonical_spelling_wins_over_the_alias() -> None:
     """When both spellings are present, the documented one is kept."""
-    nb = convert.decode_notebook({"endpoints": [{"dev_service": "SSH", "service": "NOTEBOOK"}]})
+    nb = codec.decode_notebook({"endpoints": [{"dev_service": "SSH", "service": "NOTEBOOK"}]})
     assert nb.endpoints is not None and nb.endpoints[0].dev_service is DevService.SSH
 
 
@@ -139,12 +139,12 @@ def test_unknown_fields_are_ignored(example_body: bytes) -> None:
     raw["brand_new"] = {"x": [1, 2]}
     raw["image"]["also_new"] = True
     raw["lease"]["extra"] = "x"
-    assert convert.decode_notebook(raw) == convert.decode_notebook(example_body)
+    assert codec.decode_notebook(raw) == codec.decode_notebook(example_body)
 
 
 def test_unknown_enum_values_keep_their_exact_text() -> None:
     """A status, category or step the documentation does not list decodes and keeps its text."""
-    nb = convert.decode_notebook(
+    nb = codec.decode_notebook(
         {
             "status": "HIBERNATING",
             "volume": {"category": "Turbo", "ownership": "shared"},
@@ -158,18 +158,18 @@ def test_unknown_enum_values_keep_their_exact_text() -> None:
     assert nb.volume is not None and nb.volume.category.value == "Turbo"
     assert nb.volume.ownership is not None and nb.volume.ownership.value == "shared"
     assert nb.action_progress is not None and nb.action_progress[0].step == 9
-    assert convert.unstructure(nb)["status"] == "HIBERNATING"
+    assert codec.unstructure(nb)["status"] == "HIBERNATING"
 
 
 def test_lowercase_known_value_is_not_silently_upcased() -> None:
     """The observed side keeps the service's text exactly: `running` is not RUNNING."""
-    nb = convert.decode_notebook({"status": "running"})
+    nb = codec.decode_notebook({"status": "running"})
     assert nb.status is not None and nb.status.value == "running" and not nb.status.known
 
 
 def test_nulls_and_missing_objects_are_accepted() -> None:
     """JSON null in every optional field, and absent nested objects, decode to None."""
-    nb = convert.decode_notebook(
+    nb = codec.decode_notebook(
         {
             "image": None,
             "lease": None,
@@ -182,7 +182,7 @@ def test_nulls_and_missing_objects_are_accepted() -> None:
     )
     assert nb.image is None and nb.lease is None and nb.endpoints is None and nb.token is None
     assert nb.volume == model.VolumeRes()
-    assert convert.decode_notebook({}) == model.Notebook()
+    assert codec.decode_notebook({}) == model.Notebook()
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,7 @@ def test_nulls_and_missing_objects_are_accepted() -> None:
 def test_wrong_types_give_path_errors(body: dict[str, object], expected: str) -> None:
     """A wrong type at any depth is refused (never coerced) with the field's path in the message."""
     with pytest.raises(DecodeError) as info:
-        convert.decode_notebook(body)
+        codec.decode_notebook(body)
     assert str(info.value) == expected
     assert [str(p) for p in info.value.problems] == [expected]
 
@@ -218,7 +218,7 @@ def test_wrong_types_give_path_errors(body: dict[str, object], expected: str) ->
 def test_every_bad_field_is_listed() -> None:
     """One decode error lists every bad field, not only the first."""
     with pytest.raises(DecodeError) as info:
-        convert.decode_notebook(
+        codec.decode_notebook(
             {"name": 1, "lease": {"duration": "x", "enable": "yes"}, "volume": {"capacity": "5"}}
         )
     paths = [p.path for p in info.value.problems]
@@ -237,7 +237,7 @@ def test_every_bad_field_is_listed() -> None:
 def test_undecodable_bodies(body: bytes, expected: str) -> None:
     """Bodies that are not a JSON object give one clear DecodeError, with the source named."""
     with pytest.raises(DecodeError) as info:
-        convert.decode_notebook(body, source="nb.json")
+        codec.decode_notebook(body, source="nb.json")
     assert str(info.value).startswith("nb.json: ")
     assert expected in str(info.value)
 
@@ -251,16 +251,16 @@ def test_list_response_decodes() -> None:
         "total": 5,
         "data": [{"id": "a", "status": "RUNNING"}, {"id": "b"}],
     }
-    nbl = convert.decode_notebook_list(json.dumps(page))
+    nbl = codec.decode_notebook_list(json.dumps(page))
     assert (nbl.current, nbl.pages, nbl.size, nbl.total) == (0, 3, 2, 5)
     assert nbl.data == (model.Notebook(id="a", status=NotebookStatus.RUNNING), model.Notebook(id="b"))
     with pytest.raises(DecodeError, match=r"data\[1\]\.name: expected string, got 3"):
-        convert.decode_notebook_list({"data": [{}, {"name": 3}]})
+        codec.decode_notebook_list({"data": [{}, {"name": 3}]})
 
 
 def test_time_fields_stay_integers_with_datetime_helpers(rich_body: bytes) -> None:
     """Times are ms integers; the helpers read them as aware UTC datetimes."""
-    nb = convert.decode_notebook(rich_body)
+    nb = codec.decode_notebook(rich_body)
     assert nb.lease is not None and nb.lease.create_at == 1700000000000
     assert nb.lease.create_at_datetime == dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
     assert nb.lease.stops_at_datetime == dt.datetime(2023, 11, 15, 0, 13, 20, tzinfo=dt.UTC)
@@ -270,7 +270,7 @@ def test_time_fields_stay_integers_with_datetime_helpers(rich_body: bytes) -> No
 
 def test_effective_tag_falls_back_to_swr_path(example_body: bytes) -> None:
     """An image without `tag` takes its tag from the `:TAG` suffix of `swr_path`."""
-    nb = convert.decode_notebook(example_body)
+    nb = codec.decode_notebook(example_body)
     assert nb.image is not None and nb.image.effective_tag == "3.3.1.B007_V2"
     assert model.Image(swr_path="registry:5000/org/img").effective_tag is None
     assert model.Image(tag="t", swr_path="r/o/i:u").effective_tag == "t"
@@ -279,11 +279,11 @@ def test_effective_tag_falls_back_to_swr_path(example_body: bytes) -> None:
 def test_token_never_shows(example_body: bytes, rich_body: bytes, caplog: pytest.LogCaptureFixture) -> None:
     """The notebook token is absent from repr, str, logging, default serialisation and errors."""
     for body, token in ((example_body, EXAMPLE_TOKEN), (rich_body, RICH_TOKEN)):
-        nb = convert.decode_notebook(body)
+        nb = codec.decode_notebook(body)
         assert nb.token is not None and nb.token.reveal() == token
         with caplog.at_level(logging.DEBUG):
             logging.getLogger("test").info("notebook %s %r %s", nb, nb, nb.token)
-        unstructured = convert.unstructure(nb)
+        unstructured = codec.unstructure(nb)
         for text in (
             repr(nb),
             str(nb),
@@ -295,13 +295,13 @@ def test_token_never_shows(example_body: bytes, rich_body: bytes, caplog: pytest
         ):
             assert token not in text
         assert "token" not in unstructured
-        assert convert.unstructure(nb, reveal_secrets=True)["token"] == token
+        assert codec.unstructure(nb, reveal_secrets=True)["token"] == token
     # A token of the wrong type is not quoted in the error either.
     with pytest.raises(DecodeError) as info:
-        convert.decode_notebook({"token": ["s3cr3t-value"], "name": 5})
+        codec.decode_notebook({"token": ["s3cr3t-value"], "name": 5})
     assert "s3cr3t-value" not in str(info.value)
     with pytest.raises(DecodeError) as info:
-        convert.decode_notebook({"token": 123456789})
+        codec.decode_notebook({"token": 123456789})
     assert "123456789" not in str(info.value) and REDACTED in str(info.value)
 
 
@@ -316,21 +316,21 @@ def test_secret_refuses_pickling() -> None:
 @given(notebook_json)
 def test_round_trip(raw: dict[str, object]) -> None:
     """Any valid response decodes, unstructures and decodes again to an equal notebook."""
-    nb = convert.decode_notebook(raw)
-    again = convert.decode_notebook(json.dumps(convert.unstructure(nb, reveal_secrets=True)))
+    nb = codec.decode_notebook(raw)
+    again = codec.decode_notebook(json.dumps(codec.unstructure(nb, reveal_secrets=True)))
     assert again == nb
 
 
 @given(notebook_json)
 def test_decoding_is_strict_about_types_only(raw: dict[str, object]) -> None:
     """Every generated valid response decodes, and a wrong-typed `name` is always caught."""
-    convert.decode_notebook(raw)
+    codec.decode_notebook(raw)
     with pytest.raises(DecodeError, match=r"^name: expected string"):
-        convert.decode_notebook({**raw, "name": 42})
+        codec.decode_notebook({**raw, "name": 42})
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_non_finite_numbers_are_refused(number: str) -> None:
     """NaN and infinities (which json.loads accepts) are decode errors, so every plan stays valid JSON."""
     with pytest.raises(DecodeError, match=r"custom_spec\.gpu: expected finite number"):
-        convert.decode_notebook(f'{{"custom_spec": {{"gpu": {number}}}}}')
+        codec.decode_notebook(f'{{"custom_spec": {{"gpu": {number}}}}}')

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from jsonschema import Draft202012Validator
 
+import reconcile
 from reconcile._core.errors import PlanFormatError, ReconcileError
 from reconcile._core.plan import FORMAT_VERSION, RESOURCE_TYPE, ApplyMethod, Health, Plan
 from reconcile._render import FORMATS, Format, jsonplan, read_plan, render
@@ -92,6 +93,7 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
             "name",
             "provider_name",
             "notebook_id",
+            "location",
             "change",
             "differences",
             "ignored",
@@ -173,11 +175,13 @@ def test_errors_and_summary() -> None:
             "address": "huaweicloud_modelarts_notebook.bad-body",
             "message": 'notebooks/bad.json: image.size: expected int, got "big"',
             "notebook_id": None,
+            "location": None,
         },
         {
             "address": "huaweicloud_modelarts_notebook.gone-box",
             "message": "GET /v1/p/notebooks/x: HTTP 503 Service Unavailable (request id 42)",
             "notebook_id": "x",
+            "location": None,
         },
     ]
     assert doc["summary"]["errors"] == 2
@@ -445,3 +449,20 @@ def test_resource_drift_goes_from_desired_to_observed() -> None:
     assert drift["change"]["before"]["flavor"] == "modelarts.vm.cpu.8u"
     assert drift["change"]["after"]["flavor"] == "modelarts.vm.cpu.2u"
     assert _doc(samples.no_drift())["resource_drift"] == []
+
+
+def test_locations_round_trip_through_the_json_plan(tmp_path: Path) -> None:
+    """The spec file and line of each entry are written to the JSON plan and read back by `show`."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\nnotebooks:\n  a: {id: a, flavor: f}\n\n  b:\n    id: b\n    flavor: g\n")
+    obs = tmp_path / "obs"
+    obs.mkdir()
+    (obs / "a.json").write_text('{"id": "a", "status": "RUNNING", "flavor": "f"}')
+    (obs / "b.json").write_text('{"id": "b", "status": "RUNNING", "flavor": 3}')
+    plan = reconcile.plan_offline([spec], obs)
+    doc = json.loads(render(plan, "json"))
+    assert doc["resource_changes"][0]["location"] == {"file": str(spec), "line": 3}
+    assert doc["errors"][0]["location"] == {"file": str(spec), "line": 5}
+    again = read_plan(render(plan, "json"), "p.json")
+    assert again.resource_changes[0].location == plan.resource_changes[0].location
+    assert again.errors[0].location == plan.errors[0].location

@@ -43,6 +43,7 @@ notebooks:
     feature: notebook
     pool: {id: pool-1}
     workspace_id: "0"
+    tags: {team: vision, cost-center: "42"}
     ignore_changes: [lease.duration, description]
 """
 
@@ -84,6 +85,7 @@ def test_full_spec_loads_normalised(tmp_path: Path) -> None:
     assert nb.lease == LeaseSpec(enable=True, duration=5_400_000, type=LeaseType.TIMING)
     assert nb.status is DesiredStatus.STOPPED
     assert nb.feature == "NOTEBOOK" and nb.pool is not None and nb.pool.id == "pool-1"
+    assert nb.tags == (("cost-center", "42"), ("team", "vision"))
     assert nb.ignore_changes == ("description", "lease.duration")
 
 
@@ -114,6 +116,7 @@ description = "team box"
 feature = "notebook"
 pool = {id = "pool-1"}
 workspace_id = "0"
+tags = {team = "vision", cost-center = "42"}
 ignore_changes = ["lease.duration", "description"]
 """
     assert tomllib.loads(toml_text) == data
@@ -366,6 +369,78 @@ INVALID: list[tuple[str, str | bytes, str, bool]] = [
     ("blank-id.yaml", _nb('id: ""'), ":4: notebooks.box.id: must not be empty", True),
     ("blank-flavor.yaml", _nb('id: x\nflavor: "  "'), ":5: notebooks.box.flavor: must not be empty", True),
     ("blank-pool.yaml", _nb('id: x\npool: {name: ""}'), "notebooks.box.pool.name: must not be empty", True),
+    (
+        "empty-allow-list.yaml",
+        _nb("id: x\nendpoints:\n  - dev_service: SSH\n    allowed_access_ips: []"),
+        ":7: notebooks.box.endpoints[0].allowed_access_ips: an empty allow-list is ambiguous (omit the field",
+        True,
+    ),
+    (
+        "yaml11-bool.yaml",
+        _nb("id: x\nlease: {enable: yes}"),
+        ':5: notebooks.box.lease.enable: "yes" is not a boolean in YAML 1.2; write true or false',
+        False,  # PyYAML's safe_load reads YAML 1.1, so the schema check would see `true`
+    ),
+    (
+        "yaml11-bool-upper.yaml",
+        _nb("id: x\nlease:\n  enable: OFF"),
+        ':6: notebooks.box.lease.enable: "OFF" is not a boolean in YAML 1.2; write true or false',
+        False,
+    ),
+    (
+        "yaml11-bool-quoted.json",
+        '{"version": 1, "notebooks": {"a": {"id": "x", "lease": {"enable": "on"}}}}',
+        'notebooks.a.lease.enable: "on" is not a boolean in YAML 1.2; write true or false',
+        True,
+    ),
+    (
+        "tag-number.yaml",
+        _nb("id: x\ntags: {team: vision, cost-center: 42}"),
+        ':5: notebooks.box.tags.cost-center: expected a text value, got 42 (quote it: "42")',
+        True,
+    ),
+    (
+        "tags-list.yaml",
+        _nb("id: x\ntags: [team]"),
+        ":5: notebooks.box.tags: expected a mapping of tag keys to text values, got a list",
+        True,
+    ),
+    (
+        "tag-key-blank.yaml",
+        _nb('id: x\ntags: {" ": a}'),
+        "notebooks.box.tags. : invalid tag key (expected 1 to 128",
+        True,
+    ),
+    (
+        "tag-value-long.yaml",
+        _nb("id: x\ntags: {team: " + "v" * 256 + "}"),
+        "notebooks.box.tags.team: invalid tag value (expected up to 255",
+        True,
+    ),
+    (
+        "huge-number.yaml",
+        _nb("id: x\nvolume:\n  capacity: " + "9" * 5000),
+        ":6: notebooks.box.volume.capacity: expected int, got a number with 5000 digits (more than the 4300",
+        False,
+    ),
+    (
+        "huge-number.json",
+        '{"version": 1,\n "notebooks": {"a": {"id": "x",\n "volume": {"capacity": ' + "9" * 5000 + "}}}}",
+        ".json:3: notebooks.a.volume.capacity: expected int, got a number with 5000 digits",
+        False,
+    ),
+    (
+        "huge-number.toml",
+        'version = 1\n[notebooks.a]\nid = "x"\nvolume = {capacity = ' + "9" * 5000 + "}\n",
+        ".toml:4: a number with 5000 digits (more than the 4300 digits Python converts)",
+        False,
+    ),
+    (
+        "huge-version.yaml",
+        "version: " + "1" * 4400 + "\nnotebooks: {}\n",
+        ":1: version: unsupported spec version a number with 4400 digits",
+        False,
+    ),
     (
         "deep.json",
         '{"version": 1, "notebooks": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}",

@@ -33,6 +33,7 @@ __all__ = [
     "Spec",
     "SpecDocument",
     "SpecEntry",
+    "Tags",
     "VolumeSpec",
 ]
 
@@ -43,19 +44,14 @@ SPEC_VERSION = 1
 Duration = NewType("Duration", int)
 #: A canonical CIDR; the spec accepts an address (`1.2.3.4`) or a network (`10.0.0.0/24`).
 Cidr = NewType("Cidr", str)
+#: Resource tags as `(key, value)` pairs sorted by key (keys are unique); the spec writes a mapping
+#: of text to text (`tags: {team: vision, cost-center: "42"}`). A tuple keeps the spec hashable and
+#: its order deterministic; `dict(tags)` gives the mapping back.
+Tags = NewType("Tags", tuple[tuple[str, str], ...])
 
 
 def _sorted_set(values: Iterable[str] | None) -> tuple[str, ...] | None:
     return None if values is None else string_set(values)
-
-
-def _sorted_tags(
-    tags: Mapping[str, str] | Iterable[tuple[str, str]] | None,
-) -> tuple[tuple[str, str], ...] | None:
-    if tags is None:
-        return None
-    pairs = tags.items() if isinstance(tags, Mapping) else tags
-    return tuple(sorted((str(k), str(v)) for k, v in pairs))
 
 
 class DesiredStatus(enum.StrEnum):
@@ -118,7 +114,8 @@ class NotebookSpec:
     Attributes:
         id: the identity, when given.
         name: the identity when there is no id (looked up by name); a managed field otherwise.
-        tags: the notebook's tags as (key, value) pairs sorted by key; compared as a set.
+        tags: resource tags as `(key, value)` pairs sorted by key, or None when the spec does not
+            manage tags (`tags: {}` manages them as "none"); see `Tags`.
         ignore_changes: spec paths left out of the comparison (like Terraform's lifecycle block).
     """
 
@@ -134,7 +131,7 @@ class NotebookSpec:
     feature: Feature | None = None
     pool: PoolSpec | None = None
     workspace_id: str | None = None
-    tags: tuple[tuple[str, str], ...] | None = attrs.field(default=None, converter=_sorted_tags)
+    tags: Tags | None = None
     ignore_changes: tuple[str, ...] = attrs.field(default=(), converter=string_set)
 
 
@@ -155,8 +152,17 @@ class SpecEntry:
         name: the local name (the plan address is `TYPE.name`).
         notebook: the desired state.
         file: the spec file that declares it.
-        location: where the entry is declared (file, line, `notebooks.NAME`), when known.
-        field_locations: where each field was declared, by dotted spec path (`lease.duration`).
+        location: where the entry is declared: `Location(file, line, "notebooks.NAME")`; the line is
+            None for TOML (`tomllib` keeps no positions) and for data given in code.
+        field_locations: where each key and list item of the entry is written, keyed by its dotted
+            path inside the notebook *as written in the file*: a key is joined with `.`, a list item
+            is `[i]` in written order (before sets are sorted): `flavor`, `lease.duration`,
+            `endpoints[0]`, `endpoints[0].allowed_access_ips`, `endpoints[0].allowed_access_ips[1]`,
+            `tags.team`, `ignore_changes[0]`. Each value is `Location(file, line, "notebooks.NAME." +
+            key)`. Read lazily: for YAML and JSON the lines are found on first access (so a large
+            fleet pays nothing unless a report asks; the text is read again then, and if the
+            file changed since loading the mapping is empty rather than wrong); for TOML every line
+            is None.
     """
 
     name: str

@@ -8,7 +8,6 @@ parsed here; decoding happens in the planner, so one bad body is an error for it
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from reconcile._codec.convert import describe_value
+from reconcile._codec import describe_value
 from reconcile._core.errors import ObservedInputError
 from reconcile._core.observation import (
     Failed,
@@ -29,6 +28,7 @@ from reconcile._core.observation import (
     one_notebook,
     resolve_by_name,
 )
+from reconcile._files import FileRefused, JsonProblem, parse_json, read_bytes
 
 __all__ = ["MAX_OBSERVED_BYTES", "ObservedIndex", "load_observed", "observe_offline"]
 
@@ -85,22 +85,12 @@ def _bodies(file: Path, data: Any, unreadable: list[str]) -> list[Found]:
 
 def _read(file: Path, unreadable: list[str]) -> Any:
     """The parsed JSON of one file, or None after recording why it cannot be used."""
-    if not file.is_file():
-        unreadable.append(f"{file}: not a regular file")
-        return None
     try:
-        if file.stat().st_size > MAX_OBSERVED_BYTES:
-            unreadable.append(f"{file}: larger than {MAX_OBSERVED_BYTES // 2**20} MiB")
-            return None
-        return json.loads(file.read_bytes())
-    except json.JSONDecodeError as exc:
-        unreadable.append(f"{file}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
-    except UnicodeDecodeError:
-        unreadable.append(f"{file}: not UTF-8 text")
-    except RecursionError:
-        unreadable.append(f"{file}: JSON nested too deeply")
-    except OSError as exc:
-        unreadable.append(f"{file}: {exc.strerror or exc}")
+        return parse_json(read_bytes(file, what="a saved API response", limit=MAX_OBSERVED_BYTES))
+    except FileRefused as exc:
+        unreadable.append(str(exc))
+    except JsonProblem as exc:
+        unreadable.append(f"{file}: {exc.reason}")
     return None
 
 

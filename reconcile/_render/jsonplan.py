@@ -50,6 +50,7 @@ import attrs
 
 from reconcile._core.catalogue import CATALOGUE
 from reconcile._core.errors import PlanFormatError
+from reconcile._core.location import Location
 from reconcile._core.plan import (
     ADDRESS_PREFIX,
     FORMAT_VERSION,
@@ -151,10 +152,21 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "errors": summary.errors,
         },
         "errors": [
-            {"address": e.address, "message": e.message, "notebook_id": e.notebook_id} for e in plan.errors
+            {
+                "address": e.address,
+                "message": e.message,
+                "notebook_id": e.notebook_id,
+                "location": _location(e.location),
+            }
+            for e in plan.errors
         ],
         **_terraform_document(plan),
     }
+
+
+def _location(location: Location | None) -> dict[str, Any] | None:
+    """Where the spec declares an entry: `{"file", "line"}` (our extension), or null when unknown."""
+    return None if location is None else {"file": location.file, "line": location.line}
 
 
 def _resource_change(rc: ResourceChange) -> dict[str, Any]:
@@ -167,6 +179,7 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
         "type": RESOURCE_TYPE,
         "name": rc.name,
         "notebook_id": rc.notebook_id,
+        "location": _location(rc.location),
         "change": {
             "actions": [a.value for a in rc.actions],
             "before": None if rc.before is None else without_sensitive(rc.before, secrets),
@@ -480,7 +493,20 @@ class _Reader:
             sensitive=tuple(sorted(sensitive | also_sensitive)),
             before=before,
             after=after,
+            location=self.location(obj, address, path),
         )
+
+    def location(self, obj: Mapping[str, Any], address: str, path: str) -> Location | None:
+        """The optional `location` of an entry (plans before 0.2 have none)."""
+        raw = obj.get("location")
+        if raw is None:
+            return None
+        where = self.typed(raw, dict, f"{path}.location")
+        line = self.field(where, "line", (int, type(None)), f"{path}.location")
+        if isinstance(line, bool) or (line is not None and line < 1):
+            self.fail(f"{path}.location.line", f"expected a line number, got {_describe(line)}")
+        name = address.rsplit(".", 1)[-1]
+        return Location(self.field(where, "file", str, f"{path}.location"), line, f"notebooks.{name}")
 
     def values(
         self, change: Mapping[str, Any], key: str, path: str
@@ -528,6 +554,7 @@ class _Reader:
             name=self.name_from(address, f"{path}.address"),
             message=self.field(obj, "message", str, path),
             notebook_id=self.field(obj, "notebook_id", (str, type(None)), path),
+            location=self.location(obj, address, path),
         )
 
 

@@ -1,0 +1,136 @@
+"""Decoding API bodies into the observed model, and plain JSON values back out.
+
+Observed mode is lenient about *shape* (unknown fields are ignored, every field may be null or
+absent, unknown enum values are kept) and strict about *types*. The converters are built on the
+first call (`reconcile._codec.converters`), so importing this module, or the package, loads no
+cattrs.
+
+Errors: every failure is a `DecodeError` naming each bad field; a value that holds the notebook's
+own `token` (as sent or encoded) is printed as `<redacted>`; a number too long for Python anywhere in
+the body is a `DecodeError` for that body alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from reconcile._codec.errors import Issue
+from reconcile._codec.wording import describe_value
+from reconcile._core import model
+from reconcile._core.errors import DecodeError, FieldProblem
+from reconcile._core.secrets import Scrubber
+from reconcile._files.jsonparse import HugeNumberDict, JsonProblem, find_huge_number, parse_json
+
+__all__ = ["decode_notebook", "decode_notebook_list", "unstructure"]
+
+T = TypeVar("T")
+
+
+class _Bound:
+    """The fast converter's methods, looked up once on first use (a call then costs one attribute)."""
+
+    structure: Callable[[Any, Any], Any] | None = None
+    unstructure: Callable[[Any], Any] | None = None
+
+    @classmethod
+    def load(cls) -> None:
+        from reconcile._codec.converters import observed_fast
+
+        cls.structure, cls.unstructure = observed_fast().structure, observed_fast().unstructure
+
+
+def _structure_fast() -> Callable[[Any, Any], Any]:
+    if _Bound.structure is None:
+        _Bound.load()
+    assert _Bound.structure is not None
+    return _Bound.structure
+
+
+def _parse(data: bytes | str | Mapping[str, Any], source: str | None) -> Any:
+    if type(data) is dict or isinstance(data, Mapping):
+        return data
+    try:
+        return parse_json(data)
+    except JsonProblem as exc:
+        reason = "body is not UTF-8 text" if exc.reason.startswith("not UTF-8") else exc.reason
+        raise DecodeError([FieldProblem("", reason)], source) from None
+
+
+def _scrubber(raw: Mapping[str, Any]) -> Scrubber:
+    """Redacts the body's own secrets (`token`, as a string or strings in a list) from messages."""
+    values: list[str] = []
+    for field in model.SECRET_FIELDS:
+        value = raw.get(field)
+        if isinstance(value, str):
+            values.append(value)
+        elif isinstance(value, list):
+            values.extend(v for v in value if isinstance(v, str))
+    return Scrubber.of(*values)
+
+
+def _decode(data: bytes | str | Mapping[str, Any], cls: type[T], source: str | None) -> T:
+    raw = _parse(data, source)
+    if type(raw) is not dict:
+        if isinstance(raw, HugeNumberDict):
+            where = find_huge_number(raw) or ()
+            problem = Issue(where, describe_value(_at(raw, where))).problem()
+            raise DecodeError([FieldProblem(problem.path, _scrubber(raw).text(problem.message))], source)
+        if not isinstance(raw, Mapping):
+            raise DecodeError([FieldProblem("", f"expected an object, got {describe_value(raw)}")], source)
+    try:
+        return _structure_fast()(raw, cls)  # type: ignore[no-any-return]
+    except Exception:
+        pass
+    from reconcile._codec.converters import observed_detailed
+    from reconcile._codec.translate import issues
+
+    try:
+        value: T = observed_detailed().structure(raw, cls)
+    except Exception as exc:
+        found = issues(exc, _scrubber(raw))
+        raise DecodeError([i.problem() for i in found], source) from None
+    return value  # pragma: no cover (the fast pass fails exactly when the detailed one does)
+
+
+def _at(value: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+def decode_notebook(data: bytes | str | Mapping[str, Any], source: str | None = None) -> model.Notebook:
+    """Decode a `GET /v1/{project_id}/notebooks/{id}` response body.
+
+    Args:
+        data: the raw body (bytes or str) or an already-parsed mapping (`parse_json`'s output keeps
+            over-long numbers as markers, which fail here, for this body only).
+        source: where the body came from, for error messages.
+
+    Raises:
+        DecodeError: the body is not JSON, or a field has the wrong type; lists every bad field.
+    """
+    return _decode(data, model.Notebook, source)
+
+
+def decode_notebook_list(
+    data: bytes | str | Mapping[str, Any], source: str | None = None
+) -> model.NotebookList:
+    """Decode a `GET /v1/{project_id}/notebooks` list body: `{current, data, pages, size, total}`."""
+    return _decode(data, model.NotebookList, source)
+
+
+def unstructure(obj: Any, *, reveal_secrets: bool = False) -> Any:
+    """Turn a model instance into plain JSON values, leaving out absent (None) fields.
+
+    Secrets are left out unless `reveal_secrets` is set (tests and round trips only).
+    """
+    if _Bound.unstructure is None:
+        _Bound.load()
+    assert _Bound.unstructure is not None
+    data = _Bound.unstructure(obj)
+    if not reveal_secrets and isinstance(data, dict):
+        # Secrets are top-level fields of the notebook only (tests/test_codec.py checks the model).
+        for key in model.SECRET_FIELDS & data.keys():
+            del data[key]
+    return data

@@ -1,0 +1,179 @@
+"""Validation rules a spec entry must meet beyond its types: what the classes cannot say alone.
+
+Each rule adds problems to the file's `Collector` at a document path; nothing here reads files or
+knows lines. The rules: non-blank names, an identity, one way to name the image, ranges (capacity,
+lease), one endpoint per service, SSH-only settings, an allow-list that is not empty (`[]` is
+ambiguous: it read as "everyone" before; omit the field to leave the list unmanaged, or list the
+CIDRs), tag keys and values, known `ignore_changes` paths, and the top-level keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from reconcile._codec import describe_value
+from reconcile._core.catalogue import IGNORABLE_PATHS
+from reconcile._core.spec import NotebookSpec
+from reconcile._specfile.document import Collector
+
+__all__ = [
+    "LOCAL_NAME",
+    "MAX_TAG_KEY",
+    "MAX_TAG_VALUE",
+    "TOP_KEYS",
+    "check_entry",
+    "check_tags",
+    "unknown_top_keys",
+]
+
+TOP_KEYS = frozenset({"version", "project_id", "notebooks", "$schema"})
+LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_LEASE_MIN_MS, _LEASE_MAX_MS = 3_600_000, 259_200_000
+_MAX_CAPACITY_GB = 4096
+#: Tag limits of Huawei Cloud's tag service (TMS): keys 1 to 128 characters, values up to 255.
+MAX_TAG_KEY, MAX_TAG_VALUE = 128, 255
+_TAG_TEXT = re.compile(r"[\w .:=+\-@/]*")
+_TAG_CHARS = "letters, digits, spaces or _ . : = + - @ /"
+
+Path_ = tuple[str | int, ...]
+
+#: Text fields that name something and so cannot be blank.
+_NON_BLANK: tuple[Path_, ...] = (
+    ("id",),
+    ("name",),
+    ("flavor",),
+    ("workspace_id",),
+    ("image", "id"),
+    ("image", "name"),
+    ("image", "tag"),
+    ("image", "swr_path"),
+    ("volume", "mount_path"),
+    ("pool", "id"),
+    ("pool", "name"),
+)
+
+
+def unknown_top_keys(data: Mapping[Any, Any], col: Collector) -> None:
+    """Keys at the top of a document other than version, project_id, notebooks, `$schema`, `x-*`."""
+    # `x-` keys are free for YAML anchors (`x-gpu: &gpu {...}`), as in docker-compose files.
+    extra = {k for k in data if not (isinstance(k, str) and k.startswith("x-"))} - TOP_KEYS
+    for key in sorted(extra, key=str):
+        close = difflib.get_close_matches(str(key), sorted(TOP_KEYS - {"$schema"}), n=1)
+        col.add(
+            (str(key),),
+            "unknown field"
+            + (f" (did you mean {close[0]}?)" if close else " (expected version, project_id, notebooks)"),
+        )
+
+
+def check_tags(raw: Any, base: Path_, col: Collector) -> bool:
+    """Tag keys and values as written: text to text, within TMS limits. Returns whether all passed."""
+    where = (*base, "tags")
+    if not isinstance(raw, Mapping):
+        col.add(where, f"expected a mapping of tag keys to text values, got {describe_value(raw)}")
+        return False
+    ok = True
+    for key, value in raw.items():
+        at = (*where, str(key))
+        if type(key) is not str:
+            col.add(at, f"tag key must be text, got {describe_value(key)} (quote it)")
+            ok = False
+            continue
+        if not key.strip() or len(key) > MAX_TAG_KEY or not _TAG_TEXT.fullmatch(key):
+            col.add(
+                at,
+                f"invalid tag key (expected 1 to {MAX_TAG_KEY} {_TAG_CHARS})",
+            )
+            ok = False
+        if type(value) is not str:
+            hint = f' (quote it: "{value}")' if type(value) in (int, float, bool) else ""
+            col.add(at, f"expected a text value, got {describe_value(value)}{hint}")
+            ok = False
+        elif len(value) > MAX_TAG_VALUE or not _TAG_TEXT.fullmatch(value):
+            col.add(
+                at,
+                f"invalid tag value (expected up to {MAX_TAG_VALUE} {_TAG_CHARS})",
+            )
+            ok = False
+    return ok
+
+
+def _blank_fields(nb: NotebookSpec) -> Iterator[Path_]:
+    for path in _NON_BLANK:
+        value: Any = nb
+        for step in path:
+            value = getattr(value, str(step), None)
+        if isinstance(value, str) and not value.strip():
+            yield path
+
+
+def check_entry(
+    name: str,
+    nb: NotebookSpec,
+    col: Collector,
+    written_ignores: Sequence[str] | None,
+    *,
+    skip_identity: bool = False,
+) -> None:
+    """Every rule of one structured entry (see the module), added to `col` under `notebooks.NAME`."""
+    base: Path_ = ("notebooks", name)
+    for path in _blank_fields(nb):
+        col.add((*base, *path), "must not be empty")
+    if nb.id is None and nb.name is None and not skip_identity:
+        col.add(base, "no identity (expected `id`, or `name` alone to look the notebook up by name)")
+    if nb.image is not None:
+        chosen = [k for k in ("id", "name", "swr_path") if getattr(nb.image, k) is not None]
+        if len(chosen) != 1:
+            col.add(
+                (*base, "image"),
+                "name the image by exactly one of `id`, `name` (with `tag`) or `swr_path`"
+                + (f" (got {', '.join(chosen)})" if chosen else ""),
+            )
+        if nb.image.tag is not None and nb.image.name is None:
+            col.add((*base, "image", "tag"), "`tag` goes with `name` (expected `name` beside it)")
+    if (
+        nb.volume is not None
+        and nb.volume.capacity is not None
+        and not 1 <= nb.volume.capacity <= _MAX_CAPACITY_GB
+    ):
+        col.add(
+            (*base, "volume", "capacity"), f"{nb.volume.capacity} is out of range (expected 1 to 4096 GB)"
+        )
+    seen: dict[str, int] = {}
+    for i, ep in enumerate(nb.endpoints or ()):
+        where = (*base, "endpoints", i)
+        if ep.dev_service.value in seen:
+            first = seen[ep.dev_service.value]
+            message = f"{ep.dev_service.value} endpoint listed twice (also at endpoints[{first}])"
+            col.add((*where, "dev_service"), message)
+        seen.setdefault(ep.dev_service.value, i)
+        if ep.dev_service.value != "SSH":
+            for key in ("allowed_access_ips", "ssh_keys"):
+                if getattr(ep, key) is not None:
+                    col.add((*where, key), f"`{key}` applies to the SSH endpoint only")
+        elif ep.allowed_access_ips == ():
+            col.add(
+                (*where, "allowed_access_ips"),
+                "an empty allow-list is ambiguous (omit the field to leave the allow-list unmanaged, "
+                "or list the addresses or CIDRs allowed)",
+            )
+    lease = nb.lease
+    enabled_duration = lease.duration if lease is not None and lease.enable is not False else None
+    if enabled_duration is not None and not _LEASE_MIN_MS <= enabled_duration <= _LEASE_MAX_MS:
+        message = f"{enabled_duration} ms is out of range (expected 1h to 72h, the API's auto-stop range)"
+        col.add((*base, "lease", "duration"), message)
+    if nb.pool is not None and nb.pool.id is None and nb.pool.name is None:
+        col.add((*base, "pool"), "empty pool (expected `id` or `name`)")
+    # The paths as written (the spec keeps them sorted and unique), so index and line are right.
+    for i, ignored in enumerate(written_ignores or ()):
+        if ignored not in IGNORABLE_PATHS:
+            close = difflib.get_close_matches(ignored, sorted(IGNORABLE_PATHS), n=1)
+            hint = (
+                f"did you mean {close[0]}?"
+                if close
+                else "expected a managed field path such as lease.duration"
+            )
+            col.add((*base, "ignore_changes", i), f'unknown path "{ignored}" ({hint})')
