@@ -20,16 +20,14 @@ from reconcile._core.errors import ConfigError
 from reconcile._core.secrets import REDACTED, Secret
 from reconcile._modelarts.auth import (
     AkSkAuth,
-    EnvCredentials,
     QueryValue,
     TokenAuth,
     canonical_query,
     canonical_request,
-    credentials_from_env,
-    endpoint_for_region,
     parse_authorization,
     verify_signature,
 )
+from reconcile._modelarts.settings import EnvCredentials, credentials_from_env, endpoint_for_region
 from tests.emulator_fixture import AK, EXAMPLE, PROJECT_ID, SECURITY_TOKEN, SK, TOKEN
 
 HOST = "modelarts.cn-north-4.myhuaweicloud.com"
@@ -452,7 +450,6 @@ def test_malformed_regions_are_refused(region: str) -> None:
 def test_a_token_with_a_line_break_is_a_config_error() -> None:
     """A credential holding a control character is refused once, naming the variable, never the value."""
     from reconcile._core.errors import ConfigError
-    from reconcile._modelarts.auth import credentials_from_env
 
     with pytest.raises(ConfigError) as info:
         credentials_from_env({"MODELARTS_AUTH_TOKEN": "abc\ndef-secret-part"})

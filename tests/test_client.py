@@ -8,6 +8,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -18,7 +19,9 @@ from reconcile._core.errors import ApiError, AuthError, ConfigError, NotFoundErr
 from reconcile._core.secrets import Secret
 from reconcile._emulator.server import EmulatorAuth, Faults, Schedule
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
-from reconcile._modelarts.client import ModelArtsClient, RetryPolicy, Timeouts, check_endpoint, make_pool
+from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.pool import make_pool
+from reconcile._modelarts.transport import READ_RETRY, RetryPolicy, Timeouts, check_endpoint
 from tests.emulator_fixture import (
     AK,
     DEEPLY_NESTED,
@@ -368,14 +371,13 @@ def test_missing_ca_bundle_is_a_config_error(tmp_path: Any) -> None:
 
 
 def test_retry_policy_never_retries_other_4xx() -> None:
-    """The urllib3 policy retries 429 and 500/502/503/504 only, and honours Retry-After on 429/503 only."""
-    retry = RetryPolicy().to_urllib3()
-    for status in (429, 500, 502, 503, 504):
-        assert retry.is_retry("GET", status)
+    """The read policy retries 429 and 500/502/503/504 only, and caps a long Retry-After."""
+    assert frozenset({429, 500, 502, 503, 504}) == READ_RETRY.statuses
     for status in (400, 401, 403, 404, 409, 413):
-        assert not retry.is_retry("GET", status, has_retry_after=True)
-    assert not retry.is_retry("POST", 503)
-    assert retry.new().parse_retry_after("100000") == RetryPolicy().retry_after_max
+        assert status not in READ_RETRY.statuses
+    now = datetime.now(UTC)
+    assert READ_RETRY.wait(1, 429, "100000", now) == READ_RETRY.retry_after_max
+    assert READ_RETRY.wait(1, 413, "1", now) <= READ_RETRY.backoff_max  # Retry-After only on 429/503
 
 
 def test_no_secret_in_any_error_message_or_repr(servers: Servers) -> None:
@@ -494,8 +496,6 @@ def test_scrubbing_twice_keeps_the_redaction_markers() -> None:
 
     A one-letter secret is redacted where it stands alone, not inside every word that contains it.
     """
-    from reconcile._modelarts.client import ModelArtsClient
-
     with ModelArtsClient("http://127.0.0.1:1", "p" * 32, TokenAuth(Secret("t"))) as client:
         once = client._scrub("token t here")
         assert once == "token <redacted> here"

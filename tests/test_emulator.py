@@ -36,9 +36,9 @@ from reconcile._emulator.server import (
     faults_from_args,
     run,
 )
-from reconcile._modelarts import client
+from reconcile._modelarts import protocol
 from reconcile._modelarts.auth import AkSkAuth
-from reconcile._modelarts.client import RetryPolicy, Timeouts
+from reconcile._modelarts.transport import RetryPolicy, Timeouts
 from reconcile._observe.live import observe_live
 from reconcile._observe.offline import load_observed
 from tests.emulator_fixture import (
@@ -171,7 +171,7 @@ def test_missing_data_directory_is_an_error(tmp_path: Path) -> None:
 
 def test_list_limits_are_defined_once_and_the_emulator_needs_no_urllib3() -> None:
     """The client and the emulator share one LIST_LIMITS, and importing the emulator loads no urllib3."""
-    assert vars(emulator)["LIST_LIMITS"] is client.LIST_LIMITS  # imported, not defined again
+    assert vars(emulator)["LIST_LIMITS"] is protocol.LIST_LIMITS  # imported, not defined again
     code = "import sys, reconcile._emulator.server; sys.exit('urllib3' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0

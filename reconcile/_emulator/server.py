@@ -50,7 +50,8 @@ import attrs
 
 from reconcile._core.errors import ConfigError, ReconcileError
 from reconcile._core.secrets import REDACTED, Secret
-from reconcile._modelarts.auth import LIST_LIMITS, verify_signature
+from reconcile._modelarts.auth import verify_signature
+from reconcile._modelarts.protocol import LIST_LIMITS
 from reconcile._observe.offline import load_observed
 
 __all__ = [
