@@ -20,7 +20,9 @@ from typing import Any, Self
 import urllib3
 
 from reconcile._core.secrets import Secret
-from reconcile._emulator.server import Emulator, EmulatorAuth, NotebookStore
+from reconcile._emulator.server import Emulator
+from reconcile._emulator.settings import EmulatorAuth
+from reconcile._emulator.store import NotebookStore
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._modelarts.transport import RetryPolicy, Timeouts

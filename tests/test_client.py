@@ -17,7 +17,7 @@ import pytest
 
 from reconcile._core.errors import ApiError, AuthError, ConfigError, NotFoundError, TransportError
 from reconcile._core.secrets import Secret
-from reconcile._emulator.server import EmulatorAuth, Faults, Schedule
+from reconcile._emulator.settings import EmulatorAuth, Faults, Schedule
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._modelarts.pool import make_pool

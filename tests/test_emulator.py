@@ -24,18 +24,10 @@ from reconcile._core.errors import ConfigError
 from reconcile._core.observation import Found, Target
 from reconcile._core.secrets import Secret
 from reconcile._emulator import server as emulator
-from reconcile._emulator.server import (
-    ENV_VARS,
-    Emulator,
-    EmulatorAuth,
-    Faults,
-    NotebookStore,
-    Schedule,
-    add_arguments,
-    auth_from_args,
-    faults_from_args,
-    run,
-)
+from reconcile._emulator.cli import add_arguments, auth_from_args, faults_from_args, run
+from reconcile._emulator.server import Emulator
+from reconcile._emulator.settings import ENV_VARS, EmulatorAuth, Faults, Schedule
+from reconcile._emulator.store import NotebookStore
 from reconcile._modelarts import protocol
 from reconcile._modelarts.auth import AkSkAuth
 from reconcile._modelarts.transport import RetryPolicy, Timeouts
@@ -172,7 +164,7 @@ def test_missing_data_directory_is_an_error(tmp_path: Path) -> None:
 def test_list_limits_are_defined_once_and_the_emulator_needs_no_urllib3() -> None:
     """The client and the emulator share one LIST_LIMITS, and importing the emulator loads no urllib3."""
     assert vars(emulator)["LIST_LIMITS"] is protocol.LIST_LIMITS  # imported, not defined again
-    code = "import sys, reconcile._emulator.server; sys.exit('urllib3' in sys.modules)"
+    code = "import sys, reconcile._emulator.cli; sys.exit('urllib3' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
 
@@ -495,7 +487,7 @@ def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None
     write_notebooks(tmp_path, [notebook(0)])
     code = (
         "import argparse, sys\n"
-        "from reconcile._emulator.server import add_arguments, run\n"
+        "from reconcile._emulator.cli import add_arguments, run\n"
         "p = argparse.ArgumentParser(); add_arguments(p)\n"
         "sys.exit(run(p.parse_args(sys.argv[1:])))\n"
     )

@@ -13,7 +13,7 @@ import pytest
 from reconcile._core.errors import ConfigError, TransportError
 from reconcile._core.observation import Failed, Found, Missing, Observation, Target, resolve_by_name
 from reconcile._core.secrets import Secret
-from reconcile._emulator.server import Faults, Schedule
+from reconcile._emulator.settings import Faults, Schedule
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._modelarts.defaults import DEFAULT_PARALLELISM

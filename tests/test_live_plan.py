@@ -10,7 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from reconcile._core.secrets import Secret
-from reconcile._emulator.server import Emulator, EmulatorAuth, Faults, NotebookStore, Schedule
+from reconcile._emulator.server import Emulator
+from reconcile._emulator.settings import EmulatorAuth, Faults, Schedule
+from reconcile._emulator.store import NotebookStore
 from reconcile._modelarts.auth import TokenAuth
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._observe.live import observe_live
