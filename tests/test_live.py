@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -383,3 +384,22 @@ def test_ca_bundle_is_checked(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="CA bundle"):
         ModelArtsClient.from_settings(settings)
+
+
+def test_an_interrupt_cancels_queued_requests_and_cuts_those_in_flight(servers: Servers) -> None:
+    """KeyboardInterrupt while observing returns within a second; queued notebooks are never requested."""
+    notebooks = fleet(20)
+    emulator = servers.emulator(notebooks, faults=Faults(latency_ms=5000))
+    client = servers.client(emulator, timeouts=Timeouts(connect=1, read=10, total=10))
+    targets = [Target(n["name"], notebook_id=n["id"]) for n in notebooks]
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(0.4, signal.pthread_kill, (main, signal.SIGINT))  # a real Ctrl-C
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        observe_live(targets, client, parallelism=3)
+    assert time.monotonic() - started < 1.5
+    time.sleep(0.3)
+    assert emulator.requests_received == 3
+    assert not [t for t in threading.enumerate() if t.name.startswith("observe")]  # workers ended

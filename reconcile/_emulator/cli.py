@@ -27,6 +27,10 @@ _SCHEDULED: Final = (
     ("invalid_json", "send a body that is not JSON for"),
     ("oversize", "pad to --oversize-bytes the successful answer to"),
     ("slow_body", "drip the body of the successful answer to"),
+    ("endless_headers", "drip header lines forever (the headers never end), one per --drip-ms, to"),
+    ("reset_body", "reset the connection halfway through the successful answer to"),
+    ("lying_total", "serve the first page with a total of a million, whatever the offset, to"),
+    ("echo", "echo the request's credentials, Authorization header and signature back to"),
 )
 
 
@@ -81,6 +85,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--retry-after", type=_non_negative, default=1, metavar="S", help="Retry-After of a 429 (default 1)"
     )
     faults.add_argument(
+        "--retry-after-text",
+        metavar="TEXT",
+        help="send this Retry-After with a 429 instead of --retry-after (e.g. an unreadable value)",
+    )
+    faults.add_argument(
         "--unavailable-status",
         type=int,
         default=503,
@@ -111,6 +120,7 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
     return Faults(
         latency_ms=args.latency_ms,
         retry_after=args.retry_after,
+        retry_after_text=args.retry_after_text,
         unavailable_status=args.unavailable_status,
         oversize_bytes=args.oversize_bytes,
         drip_bytes=args.drip_bytes,

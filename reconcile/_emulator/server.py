@@ -28,6 +28,7 @@ import hmac
 import json
 import math
 import socket
+import ssl
 import struct
 import threading
 import uuid
@@ -62,6 +63,7 @@ class Emulator:
         plain_404_ids: notebook ids answered with a plain HTTP 404 instead of 400 ModelArts.6309.
         project_id: when set, requests for any other project answer HTTP 403.
         log: called with one line per request; None for silence.
+        tls: serve HTTPS with this server-side context (for tests of TLS and proxies).
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class Emulator:
         plain_404_ids: Iterable[str] = (),
         project_id: str | None = None,
         log: Callable[[str], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.store = data if isinstance(data, NotebookStore) else NotebookStore.from_dir(data)
         self.host = host
@@ -84,6 +87,7 @@ class Emulator:
         self.plain_404_ids = frozenset(plain_404_ids)
         self.project_id = project_id
         self.log = log
+        self.tls = tls
         self._lock = threading.Lock()
         self._count = 0
         self._stopping = threading.Event()
@@ -97,7 +101,8 @@ class Emulator:
             raise RuntimeError("the emulator is not started")
         host, port = self._server.server_address[:2]
         text = host.decode() if isinstance(host, bytes) else host
-        return f"http://[{text}]:{port}" if ":" in text else f"http://{text}:{port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://[{text}]:{port}" if ":" in text else f"{scheme}://{text}:{port}"
 
     @property
     def requests_received(self) -> int:
@@ -115,6 +120,10 @@ class Emulator:
             raise RuntimeError("the emulator is already started")
         self._stopping.clear()
         self._server = _Server(self, (self.host, self.port))
+        if self.tls is not None:  # the handshake happens in each connection's thread
+            self._server.socket = self.tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="emulator", daemon=True
         )
@@ -164,6 +173,10 @@ class Emulator:
         if faults.reset.hits(number):
             _reset(handler)
             return
+        if faults.endless_headers.hits(number):
+            self._endless_headers(handler)
+            return
+        handler.echo = _echo_text(handler) if faults.echo.hits(number) else None
         split = urlsplit(handler.path)
         match = NOTEBOOK_PATH.match(split.path)
         if match is None:
@@ -176,11 +189,10 @@ class Emulator:
             return
         query = parse_qsl(split.query, keep_blank_values=True)
         if not self._authenticated(handler, split.path, query, body):
-            self._error(
-                handler,
-                401,
-                {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information"},
-            )
+            message = "Incorrect IAM authentication information"
+            if handler.echo:
+                message += f" ({handler.echo})"
+            self._error(handler, 401, {"error_code": "APIGW.0301", "error_msg": message})
             return
         if self.project_id is not None and unquote(match["project"]) != self.project_id:
             self._error(
@@ -194,7 +206,11 @@ class Emulator:
                 handler,
                 429,
                 {"error_code": "APIGW.0308", "error_msg": "The throttling threshold has been reached"},
-                extra={"Retry-After": str(faults.retry_after)},
+                extra={
+                    "Retry-After": faults.retry_after_text
+                    if faults.retry_after_text is not None
+                    else str(faults.retry_after)
+                },
             )
             return
         if faults.unavailable.hits(number):
@@ -238,6 +254,16 @@ class Emulator:
             )
             return
         matching = self.store.named(query.get("name", ""))
+        if self.faults.lying_total.hits(number):
+            page = {
+                "current": 0,
+                "data": matching[:limit],
+                "pages": 20_000,
+                "size": limit,
+                "total": 1_000_000,
+            }
+            self._ok(handler, number, json.dumps(page).encode())
+            return
         page = {
             "current": offset // limit,
             "data": matching[offset : offset + limit],
@@ -246,6 +272,20 @@ class Emulator:
             "total": len(matching),
         }
         self._ok(handler, number, json.dumps(page).encode())
+
+    def _endless_headers(self, handler: _Handler) -> None:
+        """A status line, then one header line every `drip_ms`, until the client or the emulator stops."""
+        handler.close_connection = True
+        pause = max(self.faults.drip_ms, 1) / 1000
+        try:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+            count = 0
+            while not self._stopping.wait(pause):
+                count += 1
+                handler.wfile.write(f"X-Still-Coming-{count}: yes\r\n".encode())
+                handler.wfile.flush()
+        except OSError:
+            pass
 
     def _authenticated(
         self, handler: _Handler, path: str, query: Sequence[tuple[str, str]], body: bytes
@@ -275,6 +315,11 @@ class Emulator:
 
     def _ok(self, handler: _Handler, number: int, body: bytes) -> None:
         faults = self.faults
+        if handler.echo:
+            body = _with_description(body, handler.echo)
+        if faults.reset_body.hits(number):
+            self._send(handler, 200, body, cut_at=len(body) // 2, reset=True)
+            return
         if faults.truncate.hits(number):
             self._send(handler, 200, body, cut_at=len(body) // 2)
             return
@@ -295,11 +340,12 @@ class Emulator:
         extra: Mapping[str, str] | None = None,
         cut_at: int | None = None,
         drip: bool = False,
+        reset: bool = False,
     ) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(body)))
-        handler.send_header("X-Request-Id", uuid.uuid4().hex)
+        handler.send_header("X-Request-Id", getattr(handler, "echo", None) or uuid.uuid4().hex)
         for name, value in (extra or {}).items():
             handler.send_header(name, value)
         if cut_at is not None:
@@ -309,6 +355,9 @@ class Emulator:
         try:
             if cut_at is not None:
                 handler.wfile.write(body[:cut_at])
+                if reset:
+                    handler.wfile.flush()
+                    _reset(handler)
             elif drip:
                 step, pause = self.faults.drip_bytes, self.faults.drip_ms / 1000
                 for start in range(0, len(body), step):
@@ -324,6 +373,28 @@ class Emulator:
             handler.close_connection = True
 
 
+def _echo_text(handler: _Handler) -> str:
+    """The request's credentials as a careless gateway would quote them back."""
+    authorization = handler.headers.get("Authorization", "")
+    signature = authorization.rpartition("Signature=")[2] if "Signature=" in authorization else ""
+    parts = {
+        "X-Auth-Token": handler.headers.get("X-Auth-Token", ""),
+        "X-Security-Token": handler.headers.get("X-Security-Token", ""),
+        "Authorization": authorization,
+        "signature": signature,
+    }
+    return "; ".join(f"{name}={value}" for name, value in parts.items() if value)
+
+
+def _with_description(body: bytes, text: str) -> bytes:
+    """A notebook body (or a list page) whose `description` (of every entry) is `text`."""
+    document = json.loads(body)
+    entries = document["data"] if isinstance(document.get("data"), list) else [document]
+    for entry in entries:
+        entry["description"] = text
+    return json.dumps(document).encode()
+
+
 def _reset(handler: _Handler) -> None:
     """Abort the connection with a TCP RST and no answer."""
     sock = handler.connection
@@ -334,6 +405,7 @@ def _reset(handler: _Handler) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so a pooled client reuses connections
+    echo: str | None = None  # the credentials to echo back in this answer, by the `echo` fault
     server_version = "modelarts-emulator"
     timeout = 60  # an idle keep-alive connection is dropped after this many seconds
     server: _Server
@@ -342,6 +414,11 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, add=True)
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (OSError, ValueError):
+                self.close_connection = True
 
     def finish(self) -> None:
         self.server.track(self.connection, add=False)

@@ -54,6 +54,8 @@ class Faults:
         reset: requests whose connection is reset (TCP RST) instead of answered.
         throttle: requests answered HTTP 429 with `Retry-After: retry_after`.
         retry_after: seconds in the `Retry-After` header of a 429.
+        retry_after_text: when set, the `Retry-After` header of a 429 as given instead (a value
+            no client can read, such as `soon` or 5,000 digits).
         unavailable: requests answered `unavailable_status` (a 5xx burst: `first=N`).
         unavailable_status: the status of those answers (default 503).
         truncate: successful answers cut off halfway (Content-Length promises the whole body).
@@ -63,12 +65,21 @@ class Faults:
         slow_body: successful answers sent `drip_bytes` at a time, `drip_ms` apart.
         drip_bytes: bytes per drip.
         drip_ms: milliseconds between drips.
+        endless_headers: requests answered with a status line, then one header line every
+            `drip_ms` forever (the headers never end).
+        reset_body: successful answers reset (TCP RST) halfway through the body.
+        lying_total: list answers that serve the first page whatever the offset, with a `total`
+            of a million.
+        echo: answers that echo the request's credentials back: a successful body's
+            `description` and a 401's `error_msg` quote the `X-Auth-Token`, `X-Security-Token`,
+            the whole `Authorization` header and its signature, and so does `X-Request-Id`.
     """
 
     latency_ms: int = attrs.field(default=0, validator=attrs.validators.ge(0))
     reset: Schedule = Schedule()
     throttle: Schedule = Schedule()
     retry_after: int = attrs.field(default=1, validator=attrs.validators.ge(0))
+    retry_after_text: str | None = None
     unavailable: Schedule = Schedule()
     unavailable_status: int = attrs.field(
         default=503, validator=[attrs.validators.ge(500), attrs.validators.le(599)]
@@ -80,6 +91,10 @@ class Faults:
     slow_body: Schedule = Schedule()
     drip_bytes: int = attrs.field(default=64, validator=attrs.validators.ge(1))
     drip_ms: int = attrs.field(default=50, validator=attrs.validators.ge(0))
+    endless_headers: Schedule = Schedule()
+    reset_body: Schedule = Schedule()
+    lying_total: Schedule = Schedule()
+    echo: Schedule = Schedule()
 
 
 @attrs.frozen

@@ -66,6 +66,7 @@ class ModelArtsClient:
         retry: the retry policy of reads.
         write_retry: the retry policy of idempotent writes (update, lease, start, stop).
         max_body_bytes: responses larger than this are refused (`TransportError`).
+        max_list_entries: a listing with more entries than this is refused (`TransportError`).
         ca_bundle: PEM CA bundle used by the pool this client builds.
         pool_maxsize: connections per host of the pool this client builds.
         proxy: the proxy the pool this client builds goes through, or None.
@@ -81,6 +82,7 @@ class ModelArtsClient:
     retry: RetryPolicy = READ_RETRY
     write_retry: RetryPolicy = WRITE_RETRY
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_list_entries: int = MAX_LIST_ENTRIES
     ca_bundle: str | None = None
     pool_maxsize: int = 10
     proxy: Proxy | None = attrs.field(default=None, repr=False)
@@ -212,8 +214,10 @@ class ModelArtsClient:
                 )
             seen |= keys
             entries.extend(data)
-            if len(entries) > MAX_LIST_ENTRIES:
-                raise TransportError(f"{subject}: the listing passed {MAX_LIST_ENTRIES} entries, refused")
+            if len(entries) > self.max_list_entries:
+                raise TransportError(
+                    f"{subject}: the listing passed {self.max_list_entries} entries, refused"
+                )
             offset += len(data)
             if total is not None and offset >= total:
                 break
