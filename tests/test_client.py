@@ -863,3 +863,11 @@ def test_a_bad_proxy_url_is_one_config_error_without_its_password(value: str) ->
             env={"HTTPS_PROXY": value, "MODELARTS_AUTH_TOKEN": TOKEN}, region="cn-north-4", project_id="p"
         )
     assert "secretpw" not in str(info.value)
+
+
+def test_a_listing_follows_the_clients_retry_policy(servers: Servers) -> None:
+    """List pages are retried as the client's read policy says (here: not at all), like a GET."""
+    emulator = servers.emulator(fleet(3), faults=Faults(unavailable=Schedule(first=1)))
+    with pytest.raises(ApiError, match="HTTP 503"):
+        servers.client(emulator, retry=RetryPolicy(retries=0)).list_notebooks()
+    assert emulator.requests_received == 1

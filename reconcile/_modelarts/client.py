@@ -196,7 +196,7 @@ class ModelArtsClient:
             if name:
                 query.append(("name", name))
             body = self.transport.request(
-                "GET", notebooks_path(self.project_id), query=query, subject=subject
+                "GET", notebooks_path(self.project_id), query=query, subject=subject, retry=self.retry
             )
             where = f"{subject}: list page at offset {offset}"
             size += len(body)
