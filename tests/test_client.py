@@ -26,7 +26,7 @@ from reconcile._core.secrets import Secret
 from reconcile._emulator.settings import EmulatorAuth, Faults, Schedule
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
 from reconcile._modelarts.client import ModelArtsClient
-from reconcile._modelarts.pool import make_pool
+from reconcile._modelarts.pool import Proxy, make_pool
 from reconcile._modelarts.settings import ClientSettings
 from reconcile._modelarts.transport import (
     CREATE_RETRY,
@@ -871,3 +871,40 @@ def test_a_listing_follows_the_clients_retry_policy(servers: Servers) -> None:
     with pytest.raises(ApiError, match="HTTP 503"):
         servers.client(emulator, retry=RetryPolicy(retries=0)).list_notebooks()
     assert emulator.requests_received == 1
+
+
+def test_a_list_total_beyond_the_int_limit_is_a_transport_error() -> None:
+    """A list page whose `total` has 5,000 digits is a TransportError for that listing, not a crash."""
+    body = b'{"data": [], "total": ' + b"9" * 5000 + b"}"
+    with pytest.raises(TransportError, match="offset 0: invalid JSON"):
+        canned_client(CannedPool(200, body)).list_notebooks()
+
+
+def test_a_dripping_body_over_tls_is_cut_off_at_the_deadline(servers: Servers) -> None:
+    """The request deadline also cuts off a TLS connection whose body drips."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS_DIR / "emulator-cert.pem", TLS_DIR / "emulator-key.pem")
+    emulator = servers.emulator(
+        [FIRST], tls=context, faults=Faults(slow_body=Schedule(every=1), drip_bytes=1, drip_ms=200)
+    )
+    endpoint = emulator.url.replace("127.0.0.1", "localhost")
+    client = servers.client(
+        endpoint,
+        ca_bundle=str(TLS_DIR / "emulator-cert.pem"),
+        timeouts=Timeouts(connect=1, read=1, total=0.8),
+    )
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"request timeout of 0\.8 s"):
+        client.get_notebook(FIRST["id"])
+    assert time.monotonic() - started < 1.5
+
+
+def test_proxy_credentials_never_reach_a_message() -> None:
+    """A proxy password echoed into an error is redacted like any other credential."""
+    proxy = Proxy("http://127.0.0.1:9", Secret("proxyuser:proxy-password-123"))
+    client = ModelArtsClient("https://modelarts.example.com", PROJECT_ID, token_auth(), proxy=proxy)
+    with client:
+        assert (
+            client._scrub("echo proxy-password-123 and proxyuser:proxy-password-123")
+            == "echo <redacted> and <redacted>"
+        )

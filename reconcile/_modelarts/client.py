@@ -106,6 +106,7 @@ class ModelArtsClient:
                 timeouts=self.timeouts,
                 max_body_bytes=self.max_body_bytes,
                 clock=self.clock,
+                extra_secrets=self.proxy.secrets() if self.proxy else (),
             ),
             takes_self=True,
         ),

@@ -48,6 +48,13 @@ class Proxy:
     url: str
     basic_auth: Secret | None = None
 
+    def secrets(self) -> tuple[Secret, ...]:
+        """The `user:password` pair and the password alone, to scrub from every message."""
+        if self.basic_auth is None:
+            return ()
+        password = self.basic_auth.reveal().partition(":")[2]
+        return (self.basic_auth, Secret(password)) if password else (self.basic_auth,)
+
 
 class Attempt:
     """One attempt of one request: its deadline, and the connection serving it once it has one."""

@@ -58,7 +58,7 @@ from urllib3.exceptions import (
 )
 
 from reconcile._core.errors import ApiError, AuthError, ConfigError, NotFoundError, TransportError
-from reconcile._core.secrets import Scrubber
+from reconcile._core.secrets import Scrubber, Secret
 from reconcile._modelarts.auth import Authenticator, QueryValue, canonical_query, parse_authorization
 from reconcile._modelarts.defaults import DEFAULT_REQUEST_TIMEOUT
 from reconcile._modelarts.pool import Attempt, attempt_scope
@@ -251,6 +251,7 @@ class Transport:
         timeouts: connect, read and total timeouts.
         max_body_bytes: responses larger than this are refused (`TransportError`).
         clock: the current time (signing dates, HTTP-date `Retry-After`); injected in tests.
+        extra_secrets: more secrets to scrub from every message (the proxy's credentials).
     """
 
     endpoint: str = attrs.field(converter=check_endpoint)
@@ -260,8 +261,11 @@ class Transport:
     timeouts: Timeouts = attrs.field(factory=Timeouts)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     clock: Callable[[], datetime] = attrs.field(default=lambda: datetime.now(UTC), repr=False)
+    extra_secrets: tuple[Secret, ...] = attrs.field(default=(), repr=False)
     _scrubber: Scrubber = attrs.field(
-        init=False, repr=False, default=attrs.Factory(lambda self: Scrubber.of(*self.auth.secrets()), True)
+        init=False,
+        repr=False,
+        default=attrs.Factory(lambda self: Scrubber.of(*self.auth.secrets(), *self.extra_secrets), True),
     )
     _closed: threading.Event = attrs.field(init=False, repr=False, factory=threading.Event)
     _active: set[Attempt] = attrs.field(init=False, repr=False, factory=set)
