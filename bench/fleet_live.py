@@ -35,7 +35,9 @@ from reconcile._core.errors import AuthError
 from reconcile._core.observation import Found
 from reconcile._core.observation import Target as ObserveTarget
 from reconcile._core.secrets import Secret
-from reconcile._emulator.server import Emulator, EmulatorAuth, Faults, NotebookStore
+from reconcile._emulator.server import Emulator
+from reconcile._emulator.settings import EmulatorAuth, Faults
+from reconcile._emulator.store import NotebookStore
 from reconcile._modelarts.auth import AkSkAuth
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._observe.live import observe_live

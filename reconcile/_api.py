@@ -11,18 +11,27 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The one default (shared with the command line); this module loads nothing else, so it stays cheap.
+from reconcile._modelarts.defaults import DEFAULT_PARALLELISM
+
 if TYPE_CHECKING:
     from reconcile._core.observation import Observation
     from reconcile._core.plan import Plan
     from reconcile._core.spec import Spec
 
-__all__ = ["load_spec", "observe_live", "observe_offline", "plan", "plan_offline", "read_plan", "render"]
+__all__ = [
+    "DEFAULT_PARALLELISM",
+    "load_spec",
+    "observe_live",
+    "observe_offline",
+    "plan",
+    "plan_offline",
+    "read_plan",
+    "render",
+]
 
 #: Observations keyed by the spec entry's local name, as `plan` takes them.
 Observations = Mapping[str, "Observation"]
-
-#: Requests in flight at once when observing live, unless told otherwise (as Terraform's default).
-DEFAULT_PARALLELISM = 10
 
 
 def load_spec(*paths: str | os.PathLike[str]) -> Spec:
@@ -75,11 +84,11 @@ def observe_live(
     Raises:
         ConfigError: no endpoint or region, no project id, no credentials, or a bad value.
     """
-    from reconcile._observe.live import client_from_options
-    from reconcile._observe.live import observe_live as observe
+    from reconcile._modelarts.settings import ClientSettings
+    from reconcile._observe.live import observe_with_settings
     from reconcile._planning.planner import targets
 
-    client = client_from_options(
+    settings = ClientSettings.from_options(
         endpoint=endpoint,
         region=region,
         project_id=project_id or spec.project_id,
@@ -87,8 +96,7 @@ def observe_live(
         ca_bundle=ca_bundle,
         parallelism=parallelism,
     )
-    with client:
-        return observe(targets(spec), client, parallelism=parallelism)
+    return observe_with_settings(settings, targets(spec))
 
 
 def plan(spec: Spec, observations: Observations) -> Plan:

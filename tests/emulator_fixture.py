@@ -20,9 +20,12 @@ from typing import Any, Self
 import urllib3
 
 from reconcile._core.secrets import Secret
-from reconcile._emulator.server import Emulator, EmulatorAuth, NotebookStore
+from reconcile._emulator.server import Emulator
+from reconcile._emulator.settings import EmulatorAuth
+from reconcile._emulator.store import NotebookStore
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
-from reconcile._modelarts.client import ModelArtsClient, RetryPolicy, Timeouts
+from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.transport import RetryPolicy, Timeouts
 
 PROJECT_ID = "0123456789abcdef0123456789abcdef"
 TOKEN = "MIIEtoken-not-a-real-one-4d1f9a7c2e"
@@ -57,7 +60,7 @@ FAST_RETRY = RetryPolicy(
     retries=3, backoff_factor=0.001, backoff_max=0.01, backoff_jitter=0.001, retry_after_max=2
 )
 #: Short timeouts for tests.
-FAST_TIMEOUTS = Timeouts(connect=2.0, read=2.0)
+FAST_TIMEOUTS = Timeouts(connect=2.0, read=2.0, total=5.0)
 #: A JSON body nested deeper than the standard library's parser can follow.
 DEEPLY_NESTED = b'{"data": [], "total": 0, "unknown": ' + b"[" * 5000 + b"]" * 5000 + b"}"
 

@@ -20,16 +20,14 @@ from reconcile._core.errors import ConfigError
 from reconcile._core.secrets import REDACTED, Secret
 from reconcile._modelarts.auth import (
     AkSkAuth,
-    EnvCredentials,
     QueryValue,
     TokenAuth,
     canonical_query,
     canonical_request,
-    credentials_from_env,
-    endpoint_for_region,
     parse_authorization,
     verify_signature,
 )
+from reconcile._modelarts.settings import EnvCredentials, credentials_from_env, endpoint_for_region
 from tests.emulator_fixture import AK, EXAMPLE, PROJECT_ID, SECURITY_TOKEN, SK, TOKEN
 
 HOST = "modelarts.cn-north-4.myhuaweicloud.com"
@@ -452,9 +450,48 @@ def test_malformed_regions_are_refused(region: str) -> None:
 def test_a_token_with_a_line_break_is_a_config_error() -> None:
     """A credential holding a control character is refused once, naming the variable, never the value."""
     from reconcile._core.errors import ConfigError
-    from reconcile._modelarts.auth import credentials_from_env
 
     with pytest.raises(ConfigError) as info:
         credentials_from_env({"MODELARTS_AUTH_TOKEN": "abc\ndef-secret-part"})
     assert "MODELARTS_AUTH_TOKEN contains a control character" in str(info.value)
     assert "secret-part" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["MODELARTS_AUTH_TOKEN", "HW_AUTH_TOKEN", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SECURITY_TOKEN"],
+)
+def test_a_credential_beyond_latin_1_is_refused_once_naming_the_variable(variable: str) -> None:
+    """A header-borne credential with a character HTTP cannot send is one ConfigError naming its variable."""
+    env = {"HUAWEICLOUD_SDK_AK": AK, "HUAWEICLOUD_SDK_SK": SK, "HW_ACCESS_KEY": AK, "HW_SECRET_KEY": SK}
+    env[variable] = "pasted\u201ctoken\u201d-secret-part"
+    with pytest.raises(ConfigError) as info:
+        credentials_from_env(env)
+    assert str(info.value) == (
+        f"{variable} contains a character an HTTP header cannot carry (a smart quote?); check how it was set"
+    )
+    assert "secret-part" not in str(info.value)
+
+
+def test_a_secret_key_beyond_latin_1_is_accepted() -> None:
+    """The SK only keys the HMAC (it is never sent), so any character is fine in it."""
+    creds = credentials_from_env({"HUAWEICLOUD_SDK_AK": AK, "HUAWEICLOUD_SDK_SK": "sk-\u2019-x"})
+    assert creds.auth == AkSkAuth(AK, Secret("sk-\u2019-x"))
+
+
+def test_credentials_built_in_code_are_checked_too() -> None:
+    """A library user building TokenAuth or AkSkAuth with an unsendable value gets a ConfigError at once."""
+    with pytest.raises(ConfigError, match="the IAM token contains a character an HTTP header cannot carry"):
+        TokenAuth(Secret("tok\u2019en"))
+    with pytest.raises(ConfigError, match="the security token contains a control character"):
+        AkSkAuth(AK, Secret(SK), Secret("line\nbreak"))
+    assert TokenAuth(Secret("caf\u00e9-latin-1")).secrets()  # Latin-1 can be sent
+
+
+def test_aksk_secrets_include_the_access_key() -> None:
+    """The AK is scrubbed from anything a server echoes, with the SK and the security token."""
+    assert AkSkAuth(AK, Secret(SK), Secret(SECURITY_TOKEN)).secrets() == (
+        Secret(AK),
+        Secret(SK),
+        Secret(SECURITY_TOKEN),
+    )

@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
+import re
 import socket
+import ssl
+import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import attrs
 import pytest
 
 from reconcile._core.errors import ApiError, AuthError, ConfigError, NotFoundError, TransportError
 from reconcile._core.secrets import Secret
-from reconcile._emulator.server import EmulatorAuth, Faults, Schedule
+from reconcile._emulator.settings import EmulatorAuth, Faults, Schedule
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
-from reconcile._modelarts.client import ModelArtsClient, RetryPolicy, Timeouts, check_endpoint, make_pool
+from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.pool import Proxy, make_pool
+from reconcile._modelarts.settings import ClientSettings
+from reconcile._modelarts.transport import (
+    CREATE_RETRY,
+    READ_RETRY,
+    WRITE_RETRY,
+    RetryPolicy,
+    Timeouts,
+    check_endpoint,
+)
 from tests.emulator_fixture import (
     AK,
     DEEPLY_NESTED,
+    FAST_RETRY,
     PROJECT_ID,
     SECRET_VALUES,
     SECURITY_TOKEN,
@@ -368,14 +386,13 @@ def test_missing_ca_bundle_is_a_config_error(tmp_path: Any) -> None:
 
 
 def test_retry_policy_never_retries_other_4xx() -> None:
-    """The urllib3 policy retries 429 and 500/502/503/504 only, and honours Retry-After on 429/503 only."""
-    retry = RetryPolicy().to_urllib3()
-    for status in (429, 500, 502, 503, 504):
-        assert retry.is_retry("GET", status)
+    """The read policy retries 429 and 500/502/503/504 only, and caps a long Retry-After."""
+    assert frozenset({429, 500, 502, 503, 504}) == READ_RETRY.statuses
     for status in (400, 401, 403, 404, 409, 413):
-        assert not retry.is_retry("GET", status, has_retry_after=True)
-    assert not retry.is_retry("POST", 503)
-    assert retry.new().parse_retry_after("100000") == RetryPolicy().retry_after_max
+        assert status not in READ_RETRY.statuses
+    now = datetime.now(UTC)
+    assert READ_RETRY.wait(1, 429, "100000", now) == READ_RETRY.retry_after_max
+    assert READ_RETRY.wait(1, 413, "1", now) <= READ_RETRY.backoff_max  # Retry-After only on 429/503
 
 
 def test_no_secret_in_any_error_message_or_repr(servers: Servers) -> None:
@@ -494,9 +511,400 @@ def test_scrubbing_twice_keeps_the_redaction_markers() -> None:
 
     A one-letter secret is redacted where it stands alone, not inside every word that contains it.
     """
-    from reconcile._modelarts.client import ModelArtsClient
-
     with ModelArtsClient("http://127.0.0.1:1", "p" * 32, TokenAuth(Secret("t"))) as client:
         once = client._scrub("token t here")
         assert once == "token <redacted> here"
         assert client._scrub(f"wrapped: {once}") == "wrapped: token <redacted> here"
+
+
+# -- credentials echoed back (issue 9 §1) --------------------------------------------------------
+
+
+def _echoing(servers: Servers, **faults: Any) -> Any:
+    return servers.emulator(fleet(3), faults=Faults(echo=Schedule(every=1), **faults))
+
+
+@pytest.mark.parametrize(
+    "auth", [token_auth(), aksk_auth(security_token=SECURITY_TOKEN)], ids=["token", "aksk-security-token"]
+)
+def test_credentials_echoed_in_a_200_body_are_scrubbed_before_decoding(servers: Servers, auth: Any) -> None:
+    """A 200 body quoting the request's X-Auth-Token, security token, AK, Authorization and signature holds none."""
+    emulator = servers.emulator(
+        fleet(3),
+        auth=EmulatorAuth(token=Secret(TOKEN), ak=AK, sk=Secret(SK), security_token=None),
+        faults=Faults(echo=Schedule(every=1)),
+    )
+    client = servers.client(emulator, auth=auth)
+    body = client.get_notebook(FIRST["id"]).decode()
+    page = json.dumps(client.list_notebooks())
+    for text in (body, page):
+        assert "<redacted>" in text
+        for value in (TOKEN, SECURITY_TOKEN, AK, "Signature=", "SDK-HMAC-SHA256 Access"):
+            assert value not in text
+    assert json.loads(body)["id"] == FIRST["id"]  # still JSON, still the notebook
+
+
+def test_a_signature_echoed_in_a_401_is_redacted_everywhere(servers: Servers) -> None:
+    """A 401 quoting the Authorization header and its signature keeps neither in the message or any attribute."""
+    emulator = _echoing(servers)
+    client = servers.client(emulator, auth=aksk_auth(sk="SKwrong-but-still-secret-0123456789"))
+    with pytest.raises(AuthError) as info:
+        client.get_notebook(FIRST["id"])
+    error = info.value
+    texts = [
+        str(error),
+        repr(error),
+        *(str(getattr(error, a)) for a in ("error_code", "error_msg", "request_id", "url")),
+    ]
+    joined = " ".join(texts)
+    assert "HTTP 401" in str(error)
+    assert "<redacted>" in str(error.error_msg)
+    assert "<redacted>" in str(error.request_id)
+    assert AK not in joined
+    assert not re.search(r"[0-9a-f]{64}", joined), joined  # no signature hex at all
+
+
+def test_a_request_id_echoing_the_token_is_scrubbed(servers: Servers) -> None:
+    """An X-Request-Id header quoting the X-Auth-Token is kept on the error only redacted."""
+    emulator = _echoing(servers)
+    with pytest.raises(NotFoundError) as info:
+        servers.client(emulator).get_notebook("missing-id")
+    assert info.value.request_id is not None
+    assert TOKEN not in info.value.request_id
+    assert TOKEN not in str(info.value)
+    assert "<redacted>" in info.value.request_id
+
+
+# -- deadlines, broken lists, resets, Retry-After (issue 9 §3) ------------------------------------
+
+
+def test_a_dripping_body_is_cut_off_at_the_request_deadline(servers: Servers) -> None:
+    """A body dripped a byte at a time, each drip within the read timeout, fails at the total deadline."""
+    emulator = servers.emulator(
+        [FIRST], faults=Faults(slow_body=Schedule(every=1), drip_bytes=1, drip_ms=200)
+    )
+    client = servers.client(emulator, timeouts=Timeouts(connect=1, read=1, total=0.8))
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"no complete answer within the request timeout of 0\.8 s"):
+        client.get_notebook(FIRST["id"])
+    assert time.monotonic() - started < 1.5
+
+
+def test_headers_that_never_end_are_cut_off_at_the_request_deadline(servers: Servers) -> None:
+    """A server that sends header lines forever costs the request deadline, then a TransportError."""
+    emulator = servers.emulator([FIRST], faults=Faults(endless_headers=Schedule(every=1), drip_ms=100))
+    client = servers.client(emulator, timeouts=Timeouts(connect=1, read=1, total=0.7))
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"request timeout of 0\.7 s"):
+        client.get_notebook(FIRST["id"])
+    assert time.monotonic() - started < 1.5
+    assert emulator.requests_received == 1  # the deadline covers the retries too
+
+
+def test_the_deadline_stops_retries_that_would_end_after_it(servers: Servers) -> None:
+    """A 429 whose Retry-After ends after the deadline is not waited for: the error names the deadline."""
+    emulator = servers.emulator([FIRST], faults=Faults(throttle=Schedule(every=1), retry_after=30))
+    client = servers.client(emulator, retry=RetryPolicy(retries=3, retry_after_max=60))
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"within the request timeout of 5 s \(last: .*HTTP 429"):
+        client.get_notebook(FIRST["id"])
+    assert time.monotonic() - started < 1
+    assert emulator.requests_received == 1
+
+
+def test_a_lying_total_that_repeats_a_page_is_refused_at_once(servers: Servers) -> None:
+    """A list saying a million notebooks while serving its first page again is refused on the second page."""
+    emulator = servers.emulator(fleet(10), faults=Faults(lying_total=Schedule(every=1)))
+    with pytest.raises(
+        TransportError, match=r"served again notebooks it had already listed \(its total of 1000000"
+    ):
+        servers.client(emulator).list_notebooks(limit=10)
+    assert emulator.requests_received == 2
+
+
+def test_a_listing_is_bounded_by_entries(servers: Servers) -> None:
+    """A listing with more entries than the client's bound is refused, not read to the end."""
+    emulator = servers.emulator(fleet(40))
+    client = servers.client(emulator, max_list_entries=15)
+    with pytest.raises(TransportError, match="passed 15 entries"):
+        client.list_notebooks(limit=10)
+    assert emulator.requests_received == 2
+
+
+def test_a_reset_halfway_through_a_body_is_retried(servers: Servers) -> None:
+    """A connection reset after half the body is retried, and the notebook arrives whole."""
+    emulator = servers.emulator([FIRST], faults=Faults(reset_body=Schedule(first=1)))
+    assert servers.client(emulator).get_notebook(FIRST["id"]) == emulator.store.bodies[FIRST["id"]]
+    assert emulator.requests_received == 2
+
+
+def test_a_list_page_reset_halfway_is_retried(servers: Servers) -> None:
+    """A list page reset halfway through is retried, and the listing is complete."""
+    emulator = servers.emulator(fleet(3), faults=Faults(reset_body=Schedule(first=1)))
+    assert len(servers.client(emulator).list_notebooks()) == 3
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["soon", "9" * 5000, "Wed, 32 Foo 2024 99:99:99 GMT", ""],
+    ids=["word", "5000-digits", "bad-date", "empty"],
+)
+def test_an_unreadable_retry_after_is_retried_with_the_normal_backoff(servers: Servers, value: str) -> None:
+    """A 429 whose Retry-After cannot be read (or has 5,000 digits) is retried after the usual backoff."""
+    emulator = servers.emulator([FIRST], faults=Faults(throttle=Schedule(first=1), retry_after_text=value))
+    started = time.monotonic()
+    assert servers.client(emulator).get_notebook(FIRST["id"])
+    assert time.monotonic() - started < 1
+    assert emulator.requests_received == 2
+
+
+def test_an_http_date_retry_after_is_honoured() -> None:
+    """A Retry-After given as an HTTP date waits until that date (capped by the policy)."""
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    assert READ_RETRY.wait(1, 503, "Mon, 01 Jan 2024 00:00:07 GMT", now) == 7
+    assert READ_RETRY.wait(1, 503, "Sun, 31 Dec 2023 23:00:00 GMT", now) == 0
+
+
+def test_a_create_is_never_retried_once_it_may_have_left(servers: Servers) -> None:
+    """Under the create policy a reset is not retried, while a refused connection is (it never left)."""
+    emulator = servers.emulator([FIRST], faults=Faults(reset=Schedule(first=1)))
+    client = servers.client(emulator)
+    with pytest.raises(TransportError, match="connection broken"):
+        client.transport.request(
+            "GET", f"/v1/{PROJECT_ID}/notebooks/{FIRST['id']}", subject="x", retry=CREATE_RETRY
+        )
+    assert emulator.requests_received == 1
+    refused = servers.client(f"http://127.0.0.1:{_free_port()}")
+    with pytest.raises(TransportError, match=r"cannot connect.*\(retries exhausted\)"):
+        refused.transport.request(
+            "GET",
+            "/v1/p/notebooks",
+            subject="x",
+            retry=attrs.evolve(CREATE_RETRY, retries=2, backoff_factor=0.001),
+        )
+    assert WRITE_RETRY.statuses == frozenset({429, 503})
+
+
+def test_closing_the_client_cuts_off_a_request_in_flight(servers: Servers) -> None:
+    """`close()` from another thread ends a request waiting on a slow server at once, as cancelled."""
+    emulator = servers.emulator([FIRST], faults=Faults(latency_ms=3000))
+    client = servers.client(emulator, timeouts=Timeouts(connect=1, read=10, total=10))
+    threading.Timer(0.3, client.close).start()
+    started = time.monotonic()
+    with pytest.raises(TransportError, match="cancelled"):
+        client.get_notebook(FIRST["id"])
+    assert time.monotonic() - started < 1.5
+
+
+# -- proxies (issue 9 §3) -----------------------------------------------------------------------
+
+TLS_DIR = Path(__file__).resolve().parent / "tls"
+PROXIED_HOST = "modelarts.test.example"
+
+
+class ConnectProxy:
+    """A small HTTP CONNECT proxy on loopback that tunnels every CONNECT to one target port.
+
+    It records each CONNECT request's head and every byte it relays from the client, so a test can
+    check what the proxy could see.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.heads: list[bytes] = []
+        self.relayed = bytearray()
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
+
+    def _tunnel(self, conn: socket.socket) -> None:
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            head, _, rest = head.partition(b"\r\n\r\n")
+            with self.lock:
+                self.heads.append(head)
+            if not head.startswith(b"CONNECT "):
+                conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            with upstream:
+                if rest:
+                    upstream.sendall(rest)
+                back = threading.Thread(target=self._pump, args=(upstream, conn, False), daemon=True)
+                back.start()
+                self._pump(conn, upstream, True)
+                back.join(2)
+
+    def _pump(self, source: socket.socket, sink: socket.socket, record: bool) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if record:
+                    with self.lock:
+                        self.relayed.extend(chunk)
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        """Stop accepting connections."""
+        self.listener.close()
+
+
+@pytest.fixture
+def tls_emulator(servers: Servers) -> Any:
+    """An emulator serving HTTPS with the test certificate (for `modelarts.test.example`)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS_DIR / "emulator-cert.pem", TLS_DIR / "emulator-key.pem")
+    return servers.emulator([FIRST], tls=context)
+
+
+def test_https_goes_through_a_connect_tunnel_with_credentials_only_inside(
+    servers: Servers, tls_emulator: Any
+) -> None:
+    """With HTTPS_PROXY set, the request is tunnelled: the proxy sees CONNECT and its own auth, never the token."""
+    proxy = ConnectProxy(int(tls_emulator.url.rsplit(":", 1)[1]))
+    try:
+        env = {
+            "HTTPS_PROXY": f"http://proxyuser:proxy%20pass@127.0.0.1:{proxy.port}",
+            "MODELARTS_AUTH_TOKEN": TOKEN,
+        }
+        settings = ClientSettings.from_options(
+            env=env,
+            endpoint=f"https://{PROXIED_HOST}",
+            project_id=PROJECT_ID,
+            ca_bundle=str(TLS_DIR / "emulator-cert.pem"),
+        )
+        assert settings.proxy is not None
+        assert "proxy pass" not in repr(settings)
+        with ModelArtsClient.from_settings(settings, retry=FAST_RETRY, timeouts=Timeouts(2, 2, 5)) as client:
+            assert json.loads(client.get_notebook(FIRST["id"]))["id"] == FIRST["id"]
+    finally:
+        proxy.close()
+    assert len(proxy.heads) == 1
+    head = proxy.heads[0].decode("latin-1")
+    assert head.startswith(f"CONNECT {PROXIED_HOST}:443 HTTP/1.")
+    assert (
+        "proxy-authorization: basic " + base64.b64encode(b"proxyuser:proxy pass").decode().lower()
+        in head.lower()
+    )
+    assert TOKEN not in head and "x-auth-token" not in head.lower()
+    assert TOKEN.encode() not in proxy.relayed  # inside TLS
+    assert proxy.relayed[:1] == b"\x16"  # a TLS handshake record
+
+
+def test_no_proxy_and_loopback_bypass_the_proxy(servers: Servers) -> None:
+    """A host in NO_PROXY, and any loopback endpoint, are reached directly: the proxy sees nothing."""
+    emulator = servers.emulator([FIRST])
+    proxy = ConnectProxy(1)
+    try:
+        env = {
+            "HTTPS_PROXY": f"127.0.0.1:{proxy.port}",
+            "HTTP_PROXY": f"http://127.0.0.1:{proxy.port}",
+            "NO_PROXY": "localhost, .test.example",
+            "MODELARTS_AUTH_TOKEN": TOKEN,
+        }
+        direct = ClientSettings.from_options(env=env, endpoint=emulator.url, project_id=PROJECT_ID)
+        assert direct.proxy is None
+        with ModelArtsClient.from_settings(direct) as client:
+            assert client.get_notebook(FIRST["id"])
+        bypassed = ClientSettings.from_options(
+            env=env, endpoint=f"https://{PROXIED_HOST}", project_id=PROJECT_ID
+        )
+        assert bypassed.proxy is None
+        other = ClientSettings.from_options(
+            env=env, endpoint="https://modelarts.cn-north-4.myhuaweicloud.com", project_id=PROJECT_ID
+        )
+        assert other.proxy is not None and other.proxy.url == f"http://127.0.0.1:{proxy.port}"
+        assert (
+            ClientSettings.from_options(
+                env={**env, "NO_PROXY": "*"}, region="cn-north-4", project_id="p"
+            ).proxy
+            is None
+        )
+        cidr = {**env, "NO_PROXY": "10.0.0.0/8"}
+        assert (
+            ClientSettings.from_options(env=cidr, endpoint="https://10.1.2.3", project_id="p").proxy is None
+        )
+    finally:
+        proxy.close()
+    assert proxy.heads == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "socks5://u:secretpw@proxy:1080",
+        "http://u:secretpw@proxy:notaport",
+        "http://u:secretpw@proxy:8080/path",
+    ],
+)
+def test_a_bad_proxy_url_is_one_config_error_without_its_password(value: str) -> None:
+    """An unusable HTTPS_PROXY is a ConfigError naming the variable, never quoting its password."""
+    with pytest.raises(ConfigError, match="HTTPS_PROXY") as info:
+        ClientSettings.from_options(
+            env={"HTTPS_PROXY": value, "MODELARTS_AUTH_TOKEN": TOKEN}, region="cn-north-4", project_id="p"
+        )
+    assert "secretpw" not in str(info.value)
+
+
+def test_a_listing_follows_the_clients_retry_policy(servers: Servers) -> None:
+    """List pages are retried as the client's read policy says (here: not at all), like a GET."""
+    emulator = servers.emulator(fleet(3), faults=Faults(unavailable=Schedule(first=1)))
+    with pytest.raises(ApiError, match="HTTP 503"):
+        servers.client(emulator, retry=RetryPolicy(retries=0)).list_notebooks()
+    assert emulator.requests_received == 1
+
+
+def test_a_list_total_beyond_the_int_limit_is_a_transport_error() -> None:
+    """A list page whose `total` has 5,000 digits is a TransportError for that listing, not a crash."""
+    body = b'{"data": [], "total": ' + b"9" * 5000 + b"}"
+    with pytest.raises(TransportError, match="offset 0: invalid JSON"):
+        canned_client(CannedPool(200, body)).list_notebooks()
+
+
+def test_a_dripping_body_over_tls_is_cut_off_at_the_deadline(servers: Servers) -> None:
+    """The request deadline also cuts off a TLS connection whose body drips."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS_DIR / "emulator-cert.pem", TLS_DIR / "emulator-key.pem")
+    emulator = servers.emulator(
+        [FIRST], tls=context, faults=Faults(slow_body=Schedule(every=1), drip_bytes=1, drip_ms=200)
+    )
+    endpoint = emulator.url.replace("127.0.0.1", "localhost")
+    client = servers.client(
+        endpoint,
+        ca_bundle=str(TLS_DIR / "emulator-cert.pem"),
+        timeouts=Timeouts(connect=1, read=1, total=0.8),
+    )
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"request timeout of 0\.8 s"):
+        client.get_notebook(FIRST["id"])
+    assert time.monotonic() - started < 1.5
+
+
+def test_proxy_credentials_never_reach_a_message() -> None:
+    """A proxy password echoed into an error is redacted like any other credential."""
+    proxy = Proxy("http://127.0.0.1:9", Secret("proxyuser:proxy-password-123"))
+    client = ModelArtsClient("https://modelarts.example.com", PROJECT_ID, token_auth(), proxy=proxy)
+    with client:
+        assert (
+            client._scrub("echo proxy-password-123 and proxyuser:proxy-password-123")
+            == "echo <redacted> and <redacted>"
+        )

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,21 +25,13 @@ from reconcile._core.errors import ConfigError
 from reconcile._core.observation import Found, Target
 from reconcile._core.secrets import Secret
 from reconcile._emulator import server as emulator
-from reconcile._emulator.server import (
-    ENV_VARS,
-    Emulator,
-    EmulatorAuth,
-    Faults,
-    NotebookStore,
-    Schedule,
-    add_arguments,
-    auth_from_args,
-    faults_from_args,
-    run,
-)
-from reconcile._modelarts import client
+from reconcile._emulator.cli import add_arguments, auth_from_args, faults_from_args, run
+from reconcile._emulator.server import Emulator
+from reconcile._emulator.settings import ENV_VARS, EmulatorAuth, Faults, Schedule
+from reconcile._emulator.store import NotebookStore
+from reconcile._modelarts import protocol
 from reconcile._modelarts.auth import AkSkAuth
-from reconcile._modelarts.client import RetryPolicy, Timeouts
+from reconcile._modelarts.transport import RetryPolicy, Timeouts
 from reconcile._observe.live import observe_live
 from reconcile._observe.offline import load_observed
 from tests.emulator_fixture import (
@@ -171,8 +164,8 @@ def test_missing_data_directory_is_an_error(tmp_path: Path) -> None:
 
 def test_list_limits_are_defined_once_and_the_emulator_needs_no_urllib3() -> None:
     """The client and the emulator share one LIST_LIMITS, and importing the emulator loads no urllib3."""
-    assert vars(emulator)["LIST_LIMITS"] is client.LIST_LIMITS  # imported, not defined again
-    code = "import sys, reconcile._emulator.server; sys.exit('urllib3' in sys.modules)"
+    assert vars(emulator)["LIST_LIMITS"] is protocol.LIST_LIMITS  # imported, not defined again
+    code = "import sys, reconcile._emulator.cli; sys.exit('urllib3' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
 
@@ -495,7 +488,7 @@ def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None
     write_notebooks(tmp_path, [notebook(0)])
     code = (
         "import argparse, sys\n"
-        "from reconcile._emulator.server import add_arguments, run\n"
+        "from reconcile._emulator.cli import add_arguments, run\n"
         "p = argparse.ArgumentParser(); add_arguments(p)\n"
         "sys.exit(run(p.parse_args(sys.argv[1:])))\n"
     )
@@ -528,3 +521,60 @@ def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None
             proc.communicate()
     assert proc.returncode == 0
     assert "Traceback" not in stderr
+
+
+def test_new_fault_options_map_to_faults() -> None:
+    """--endless-headers-*, --reset-body-*, --lying-total-*, --echo-* and --retry-after-text set their faults."""
+    args = _parse(
+        "--data",
+        "d",
+        "--endless-headers-first",
+        "1",
+        "--reset-body-every",
+        "2",
+        "--lying-total-first",
+        "3",
+        "--echo-every",
+        "4",
+        "--retry-after-text",
+        "soon",
+    )
+    assert faults_from_args(args) == Faults(
+        endless_headers=Schedule(first=1),
+        reset_body=Schedule(every=2),
+        lying_total=Schedule(first=3),
+        echo=Schedule(every=4),
+        retry_after_text="soon",
+    )
+
+
+def test_echo_fault_quotes_the_credentials_over_raw_http() -> None:
+    """The echo fault puts the request's token in the body's description and in X-Request-Id."""
+    with _open(faults=Faults(echo=Schedule(every=1))) as emulator:
+        path = f"/v1/{PROJECT_ID}/notebooks/{notebook(0)['id']}"
+        status, headers, body = _get(emulator, path, {"X-Auth-Token": TOKEN})
+    assert status == 200
+    assert json.loads(body)["description"] == f"X-Auth-Token={TOKEN}"
+    assert headers["X-Request-Id"] == f"X-Auth-Token={TOKEN}"
+
+
+def test_lying_total_serves_the_first_page_whatever_the_offset() -> None:
+    """With the lying-total fault, offset 10 gets the first page again and a total of a million."""
+    with _open(faults=Faults(lying_total=Schedule(every=1))) as emulator:
+        _, _, first = _get(emulator, f"/v1/{PROJECT_ID}/notebooks?limit=10&offset=0")
+        _, _, again = _get(emulator, f"/v1/{PROJECT_ID}/notebooks?limit=10&offset=10")
+    assert json.loads(first)["data"] == json.loads(again)["data"] != []
+    assert json.loads(again)["total"] == 1_000_000
+
+
+def test_endless_headers_never_end() -> None:
+    """With the endless-headers fault a raw client reads header lines and never a blank line."""
+    with _open(faults=Faults(endless_headers=Schedule(every=1), drip_ms=20)) as emulator:
+        host, port = emulator.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=2) as sock:
+            sock.sendall(f"GET /v1/{PROJECT_ID}/notebooks HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            time.sleep(0.5)
+            received = sock.recv(65536)
+    assert received.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert received.count(b"X-Still-Coming-") >= 5
+    assert b"\r\n\r\n" not in received

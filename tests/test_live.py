@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -14,10 +14,13 @@ import pytest
 from reconcile._core.errors import ConfigError, TransportError
 from reconcile._core.observation import Failed, Found, Missing, Observation, Target, resolve_by_name
 from reconcile._core.secrets import Secret
-from reconcile._emulator.server import Faults, Schedule
+from reconcile._emulator.settings import Faults, Schedule
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
-from reconcile._modelarts.client import RetryPolicy
-from reconcile._observe.live import client_from_options, observe_for_cli, observe_live
+from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.defaults import DEFAULT_PARALLELISM
+from reconcile._modelarts.settings import ClientSettings
+from reconcile._modelarts.transport import RetryPolicy, Timeouts
+from reconcile._observe.live import observe_live, observe_with_settings
 from tests.emulator_fixture import (
     AK,
     DEEPLY_NESTED,
@@ -230,6 +233,9 @@ class _CountingSource:
     def list_url(self, name: str | None = None) -> str:
         return "fake://list"
 
+    def close(self) -> None:
+        pass
+
 
 def test_parallelism_bounds_requests_in_flight() -> None:
     """No more than `parallelism` requests are ever in flight, and that many are used."""
@@ -266,20 +272,22 @@ def test_parallelism_below_one_is_a_config_error() -> None:
         observe_live([], _CountingSource(), parallelism=0)
 
 
-# -- client_from_options -------------------------------------------------------------------------
+# -- ClientSettings.from_options ----------------------------------------------------------------
 
 
 def test_client_from_flags_and_token_environment(servers: Servers) -> None:
     """Endpoint and project from flags plus a token from the environment make a working client."""
     emulator = servers.emulator([notebook(0)])
-    client = client_from_options(
+    settings = ClientSettings.from_options(
         endpoint=emulator.url,
         project_id=PROJECT_ID,
         env={"MODELARTS_AUTH_TOKEN": TOKEN},
         connect_timeout=1,
         read_timeout=1,
+        request_timeout=3,
     )
-    with client:
+    assert settings.timeouts == Timeouts(connect=1, read=1, total=3)
+    with ModelArtsClient.from_settings(settings) as client:
         assert client.get_notebook(notebook(0)["id"])
         assert client.timeouts.read == 1
         assert isinstance(client.auth, TokenAuth)
@@ -293,10 +301,13 @@ def test_client_from_environment_only() -> None:
         "HW_ACCESS_KEY": AK,
         "HW_SECRET_KEY": SK,
     }
-    with client_from_options(env=env) as client:
-        assert client.endpoint == "https://modelarts.ap-southeast-1.myhuaweicloud.cn"
-        assert client.project_id == PROJECT_ID
-        assert client.auth == AkSkAuth(AK, Secret(SK))
+    settings = ClientSettings.from_options(env=env)
+    assert settings.endpoint == "https://modelarts.ap-southeast-1.myhuaweicloud.cn"
+    assert settings.region == "ap-southeast-1"
+    assert settings.project_id == PROJECT_ID
+    assert settings.auth == AkSkAuth(AK, Secret(SK))
+    assert settings.parallelism == DEFAULT_PARALLELISM
+    assert settings.proxy is None
 
 
 def test_flags_win_over_environment() -> None:
@@ -306,9 +317,9 @@ def test_flags_win_over_environment() -> None:
         "HUAWEICLOUD_SDK_PROJECT_ID": "envproject",
         "MODELARTS_AUTH_TOKEN": TOKEN,
     }
-    with client_from_options(region="cn-north-4", project_id="flagproject", env=env) as client:
-        assert client.endpoint == "https://modelarts.cn-north-4.myhuaweicloud.com"
-        assert client.project_id == "flagproject"
+    settings = ClientSettings.from_options(region="cn-north-4", project_id="flagproject", env=env)
+    assert settings.endpoint == "https://modelarts.cn-north-4.myhuaweicloud.com"
+    assert settings.project_id == "flagproject"
 
 
 @pytest.mark.parametrize(
@@ -325,7 +336,17 @@ def test_flags_win_over_environment() -> None:
         (
             {"region": "cn-north-4", "project_id": PROJECT_ID, "read_timeout": 0},
             {"MODELARTS_AUTH_TOKEN": TOKEN},
-            "timeouts",
+            "timeout",
+        ),
+        (
+            {"region": "cn-north-4", "project_id": PROJECT_ID, "request_timeout": -1},
+            {"MODELARTS_AUTH_TOKEN": TOKEN},
+            "total timeout",
+        ),
+        (
+            {"region": "cn-north-4", "project_id": PROJECT_ID, "parallelism": 0},
+            {"MODELARTS_AUTH_TOKEN": TOKEN},
+            "parallelism must be at least 1",
         ),
     ],
 )
@@ -334,20 +355,23 @@ def test_missing_settings_are_one_line_config_errors(
 ) -> None:
     """A missing endpoint, project id or credentials is a one-line ConfigError saying what to set."""
     with pytest.raises(ConfigError, match=message) as info:
-        client_from_options(env=env, **options)
+        ClientSettings.from_options(env=env, **options)
     assert "\n" not in str(info.value)
     assert TOKEN not in str(info.value)
 
 
-def test_observe_for_cli_reads_options_spec_and_environment(servers: Servers) -> None:
-    """`observe_for_cli` takes the endpoint from the options, the project from the spec, a token from env."""
+def test_observe_with_settings_reads_no_environment(
+    servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`observe_with_settings` works from the settings alone, whatever the process environment says."""
     emulator = servers.emulator([notebook(0)])
-    args = argparse.Namespace(
-        endpoint=emulator.url, region=None, project_id=None, ca_bundle=None, parallelism=2
+    settings = ClientSettings.from_options(
+        endpoint=emulator.url, project_id=PROJECT_ID, env={"MODELARTS_AUTH_TOKEN": TOKEN}, parallelism=2
     )
-    spec = argparse.Namespace(project_id=PROJECT_ID)
+    monkeypatch.setenv("MODELARTS_AUTH_TOKEN", "a-wrong-token-from-the-process-environment")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     targets = [Target("a", notebook_id=notebook(0)["id"]), Target("b", notebook_id="nope")]
-    result = observe_for_cli(args, spec, targets, env={"MODELARTS_AUTH_TOKEN": TOKEN})
+    result = observe_with_settings(settings, targets)
     assert isinstance(result["a"], Found)
     assert isinstance(result["b"], Missing)
 
@@ -355,7 +379,27 @@ def test_observe_for_cli_reads_options_spec_and_environment(servers: Servers) ->
 def test_ca_bundle_is_checked(tmp_path: Path) -> None:
     """A CA bundle that does not exist is a ConfigError when the client is built."""
     env = {"MODELARTS_AUTH_TOKEN": TOKEN}
+    settings = ClientSettings.from_options(
+        region="cn-north-4", project_id=PROJECT_ID, env=env, ca_bundle=str(tmp_path / "no.pem")
+    )
     with pytest.raises(ConfigError, match="CA bundle"):
-        client_from_options(
-            region="cn-north-4", project_id=PROJECT_ID, env=env, ca_bundle=str(tmp_path / "no.pem")
-        )
+        ModelArtsClient.from_settings(settings)
+
+
+def test_an_interrupt_cancels_queued_requests_and_cuts_those_in_flight(servers: Servers) -> None:
+    """KeyboardInterrupt while observing returns within a second; queued notebooks are never requested."""
+    notebooks = fleet(20)
+    emulator = servers.emulator(notebooks, faults=Faults(latency_ms=5000))
+    client = servers.client(emulator, timeouts=Timeouts(connect=1, read=10, total=10))
+    targets = [Target(n["name"], notebook_id=n["id"]) for n in notebooks]
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(0.4, signal.pthread_kill, (main, signal.SIGINT))  # a real Ctrl-C
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        observe_live(targets, client, parallelism=3)
+    assert time.monotonic() - started < 1.5
+    time.sleep(0.3)
+    assert emulator.requests_received == 3
+    assert not [t for t in threading.enumerate() if t.name.startswith("observe")]  # workers ended

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from reconcile._core.secrets import Secret
-from reconcile._emulator.server import Emulator, EmulatorAuth, Faults, NotebookStore, Schedule
+from reconcile._emulator.server import Emulator
+from reconcile._emulator.settings import EmulatorAuth, Faults, Schedule
+from reconcile._emulator.store import NotebookStore
 from reconcile._modelarts.auth import TokenAuth
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._observe.live import observe_live
@@ -137,3 +141,103 @@ def test_progress_line_only_on_a_terminal(emulator_process: str) -> None:
     assert "observing notebooks: 5/5" in on_terminal
     piped = _plan("--endpoint", emulator_process, env={"MODELARTS_AUTH_TOKEN": TOKEN})
     assert "observing notebooks" not in piped.stderr + piped.stdout
+
+
+# -- interrupts, deadlines and bad credentials through the real CLI (issue 9 §3) -----------------
+
+
+@pytest.fixture
+def slow_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """The examples served by an in-process emulator with the faults the test parametrises."""
+    faults: Faults = getattr(request, "param", Faults(latency_ms=10_000))
+    with Emulator(
+        NotebookStore.from_dir(OBSERVED), auth=EmulatorAuth(token=Secret(TOKEN)), faults=faults
+    ) as emulator:
+        yield emulator
+
+
+def _start_plan(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_", "MODELARTS_"))}
+    return subprocess.Popen(
+        [sys.executable, "-m", "reconcile", "plan", *EXAMPLES, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**full, "PYTHONPATH": str(ROOT), **env},
+    )
+
+
+def _wait_for_requests(emulator: Emulator, count: int) -> None:
+    deadline = time.monotonic() + 20
+    while emulator.requests_received < count:
+        assert time.monotonic() < deadline, "the plan never reached the emulator"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("presses", [1, 3], ids=["ctrl-c", "ctrl-c-thrice"])
+def test_ctrl_c_during_a_live_plan_stops_at_once_with_130(slow_emulator: Emulator, presses: int) -> None:
+    """Ctrl-C (once or repeatedly) while requests hang exits 130 within a second, without a traceback."""
+    proc = _start_plan(
+        "--endpoint", slow_emulator.url, "--parallelism", "2", env={"MODELARTS_AUTH_TOKEN": TOKEN}
+    )
+    try:
+        _wait_for_requests(slow_emulator, 2)
+        time.sleep(0.2)  # the interpreter is waiting in the executor by now
+        started = time.monotonic()
+        for _ in range(presses):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.05)
+        out, err = proc.communicate(timeout=10)
+        elapsed = time.monotonic() - started
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert elapsed < 1.5
+    assert "reconcile: interrupted" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert out == ""  # no half-written plan
+    assert slow_emulator.requests_received == 2  # the queued notebooks were never requested
+
+
+@pytest.mark.parametrize(
+    "slow_emulator",
+    [Faults(endless_headers=Schedule(every=1), drip_ms=200)],
+    indirect=True,
+    ids=["endless-headers"],
+)
+def test_request_timeout_bounds_a_server_that_never_ends_its_headers(slow_emulator: Emulator) -> None:
+    """With --request-timeout 1s, headers that never end cost one second per notebook, then an error each."""
+    started = time.monotonic()
+    proc = _start_plan(
+        "--endpoint", slow_emulator.url, "--request-timeout", "1s", env={"MODELARTS_AUTH_TOKEN": TOKEN}
+    )
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert time.monotonic() - started < 8
+    errors = [line for line in err.splitlines() if line.startswith("reconcile: error:")]
+    assert len(errors) == 5
+    assert all("no complete answer within the request timeout of 1 s" in line for line in errors)
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["0", "-1s", "soon", "9" * 5000])
+def test_a_bad_request_timeout_is_a_usage_error(value: str) -> None:
+    """A --request-timeout that is not a positive duration is one usage line, exit 1."""
+    result = _plan("--endpoint", "http://127.0.0.1:9", f"--request-timeout={value}", env={})
+    assert result.returncode == 1
+    assert "--request-timeout: expected a" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_credential_beyond_latin_1_is_one_error_naming_the_variable(slow_emulator: Emulator) -> None:
+    """A token with a character HTTP cannot carry is one config error naming the variable, and no request."""
+    result = _plan("--endpoint", slow_emulator.url, env={"MODELARTS_AUTH_TOKEN": "tok\u2019en-secret-part"})
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "reconcile: error: MODELARTS_AUTH_TOKEN contains a character an HTTP header cannot carry "
+        "(a smart quote?); check how it was set"
+    ]
+    assert "secret-part" not in result.stderr + result.stdout
+    assert slow_emulator.requests_received == 0

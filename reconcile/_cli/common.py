@@ -16,6 +16,7 @@ from reconcile._core.errors import SpecError
 
 if TYPE_CHECKING:
     from reconcile._core.plan import Plan
+    from reconcile._modelarts.settings import ClientSettings
 
 __all__ = [
     "EXIT_CHANGES",
@@ -25,7 +26,9 @@ __all__ = [
     "add_live_options",
     "add_output_options",
     "diagnose",
+    "duration_seconds",
     "emit",
+    "live_settings",
     "path_text",
     "positive_int",
     "print_spec_problems",
@@ -107,7 +110,9 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_live_options(g: argparse._ArgumentGroup) -> None:
-    """The options of live observation (endpoint, region, project, parallelism, CA bundle)."""
+    """The options of live observation (endpoint, region, project, parallelism, CA bundle, deadline)."""
+    from reconcile._modelarts.defaults import DEFAULT_PARALLELISM, DEFAULT_REQUEST_TIMEOUT
+
     g.add_argument(
         "--endpoint",
         metavar="URL",
@@ -122,11 +127,50 @@ def add_live_options(g: argparse._ArgumentGroup) -> None:
     g.add_argument(
         "--parallelism",
         type=positive_int,
-        default=10,
+        default=DEFAULT_PARALLELISM,
         metavar="N",
-        help="requests in flight at once (default 10)",
+        help=f"requests in flight at once (default {DEFAULT_PARALLELISM})",
     )
     g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the endpoint's certificate")
+    g.add_argument(
+        "--request-timeout",
+        type=duration_seconds,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="DURATION",
+        help="longest one API call may take, retries included, e.g. 30s or 2m "
+        f"(default {DEFAULT_REQUEST_TIMEOUT:g}s)",
+    )
+
+
+def live_settings(args: argparse.Namespace, project_id: str | None) -> ClientSettings:
+    """The live connection settings of the parsed options, the spec's project id and the environment."""
+    from reconcile._modelarts.settings import ClientSettings
+
+    return ClientSettings.from_options(
+        env=os.environ,
+        endpoint=args.endpoint,
+        region=args.region,
+        project_id=args.project_id or project_id,
+        ca_bundle=args.ca_bundle,
+        request_timeout=args.request_timeout,
+        parallelism=args.parallelism,
+    )
+
+
+def duration_seconds(text: str) -> float:
+    """A positive duration in seconds: `30` (seconds), `30s`, `2m`, `1m30s`, `500ms`."""
+    from reconcile._core.normalize import parse_duration
+
+    stripped = text.strip()
+    try:
+        if len(stripped) > 32:
+            raise ValueError(stripped)
+        seconds = float(stripped) if stripped.isdigit() else parse_duration(stripped) / 1000
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 30s or 2m, got {text!r}") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive duration, got {text!r}")
+    return seconds
 
 
 def use_color(args: argparse.Namespace) -> bool:

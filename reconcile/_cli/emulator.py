@@ -24,7 +24,7 @@ def add(commands: argparse._SubParsersAction[Any], *, full: bool) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     if full:
-        from reconcile._emulator import server
+        from reconcile._emulator import cli
 
-        server.add_arguments(p)
-        p.set_defaults(func=server.run)
+        cli.add_arguments(p)
+        p.set_defaults(func=cli.run)

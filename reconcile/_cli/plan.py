@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from reconcile._cli.common import (
     add_output_options,
     diagnose,
     emit,
+    live_settings,
     path_text,
     print_spec_problems,
 )
@@ -71,10 +73,15 @@ def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation
         return observe_offline(targets(spec), index), index.unreadable
     from reconcile._observe import live
 
+    settings = live_settings(args, spec.project_id)
     wanted = targets(spec)
     progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
     try:
-        return live.observe_for_cli(args, spec, wanted, progress=progress), ()
+        return live.observe_with_settings(settings, wanted, progress=progress), ()
+    except KeyboardInterrupt:
+        # A second Ctrl-C while the interpreter winds the workers down would print their traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise
     finally:
         if progress is not None:
             progress.finish()

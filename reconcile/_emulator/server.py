@@ -1,7 +1,7 @@
 """A local ModelArts notebook API over real HTTP, for tests and demos (`reconcile emulator`).
 
-It serves the notebooks of a directory of saved API responses, read by the very loader
-`reconcile plan --observed` uses (`reconcile._observe.offline.load_observed`), under the real paths:
+It serves the notebooks of a `NotebookStore` (`reconcile._emulator.store`) under the real paths
+(`reconcile._modelarts.protocol`):
 
 - `GET /v1/{project_id}/notebooks/{id}`: the notebook's JSON. An unknown id answers HTTP 400
   `ModelArts.6309`, as the service does; ids listed in `plain_404_ids` answer a plain HTTP 404 instead.
@@ -15,222 +15,40 @@ Every response carries an `X-Request-Id`, and errors have ModelArts-shaped bodie
 requests must carry the expected `X-Auth-Token` or a valid AK/SK signature (checked with
 `reconcile._modelarts.auth`), else HTTP 401; with `project_id`, other projects answer HTTP 403.
 
-`Faults` injects trouble by request number (counted over all requests, from 1): latency, 429 with
-`Retry-After`, bursts of 5xx, connection resets, truncated, invalid, slow (dripped) or oversized
-bodies. The server is threaded (one thread per connection, HTTP/1.1 keep-alive), and latency is a
-per-request sleep, so concurrent clients are served concurrently.
-
-Use `Emulator` as a context manager in tests; `add_arguments` and `run` make the CLI subcommand, which
-also reads the credentials it accepts from `EMULATOR_TOKEN`, `EMULATOR_AK`, `EMULATOR_SK` and
-`EMULATOR_SECURITY_TOKEN` (`ENV_VARS`), so they need not be on the command line, visible in `ps`.
+`Faults` (`reconcile._emulator.settings`) injects trouble by request number. The server is threaded
+(one thread per connection, HTTP/1.1 keep-alive), and latency is a per-request sleep, so concurrent
+clients are served concurrently. Use `Emulator` as a context manager in tests; the command line is
+in `reconcile._emulator.cli`.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hmac
 import json
 import math
-import os
-import re
 import socket
+import ssl
 import struct
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Final, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import attrs
+from reconcile._emulator.settings import EmulatorAuth, Faults
+from reconcile._emulator.store import NotebookStore
+from reconcile._modelarts.auth import verify_signature
+from reconcile._modelarts.protocol import LIST_LIMITS, NOTEBOOK_PATH
 
-from reconcile._core.errors import ConfigError, ReconcileError
-from reconcile._core.secrets import REDACTED, Secret
-from reconcile._modelarts.auth import LIST_LIMITS, verify_signature
-from reconcile._observe.offline import load_observed
+__all__ = ["Emulator"]
 
-__all__ = [
-    "ENV_VARS",
-    "Emulator",
-    "EmulatorAuth",
-    "Faults",
-    "NotebookStore",
-    "Schedule",
-    "add_arguments",
-    "auth_from_args",
-    "faults_from_args",
-    "run",
-]
-
-#: The environment variables `run` reads credentials from, by option; an option given wins.
-ENV_VARS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "token": "EMULATOR_TOKEN",
-        "ak": "EMULATOR_AK",
-        "sk": "EMULATOR_SK",
-        "security_token": "EMULATOR_SECURITY_TOKEN",
-    }
-)
-_NOTEBOOK_PATH: Final = re.compile(r"^/v1/(?P<project>[^/]+)/notebooks(?:/(?P<id>[^/]+))?/?$")
 _NOT_FOUND_BODY: Final = {
     "error_code": "APIGW.0101",
     "error_msg": "The API does not exist or has not been published in the environment",
 }
-
-
-@attrs.frozen
-class Schedule:
-    """Which requests a fault hits, by request number (1-based, over every request served).
-
-    Attributes:
-        first: the first N requests.
-        every: and every Nth request (N, 2N, ...); 0 for none.
-    """
-
-    first: int = attrs.field(default=0, validator=attrs.validators.ge(0))
-    every: int = attrs.field(default=0, validator=attrs.validators.ge(0))
-
-    def hits(self, number: int) -> bool:
-        """Whether request `number` is hit."""
-        return number <= self.first or (self.every > 0 and number % self.every == 0)
-
-
-@attrs.frozen
-class Faults:
-    """Trouble to inject; the default injects none. Earlier faults in this list win.
-
-    Attributes:
-        latency_ms: delay before answering each request, in milliseconds.
-        reset: requests whose connection is reset (TCP RST) instead of answered.
-        throttle: requests answered HTTP 429 with `Retry-After: retry_after`.
-        retry_after: seconds in the `Retry-After` header of a 429.
-        unavailable: requests answered `unavailable_status` (a 5xx burst: `first=N`).
-        unavailable_status: the status of those answers (default 503).
-        truncate: successful answers cut off halfway (Content-Length promises the whole body).
-        invalid_json: successful answers whose body is cut in half (complete, but not JSON).
-        oversize: successful answers padded to at least `oversize_bytes` (still valid JSON).
-        oversize_bytes: size of a padded body.
-        slow_body: successful answers sent `drip_bytes` at a time, `drip_ms` apart.
-        drip_bytes: bytes per drip.
-        drip_ms: milliseconds between drips.
-    """
-
-    latency_ms: int = attrs.field(default=0, validator=attrs.validators.ge(0))
-    reset: Schedule = Schedule()
-    throttle: Schedule = Schedule()
-    retry_after: int = attrs.field(default=1, validator=attrs.validators.ge(0))
-    unavailable: Schedule = Schedule()
-    unavailable_status: int = attrs.field(
-        default=503, validator=[attrs.validators.ge(500), attrs.validators.le(599)]
-    )
-    truncate: Schedule = Schedule()
-    invalid_json: Schedule = Schedule()
-    oversize: Schedule = Schedule()
-    oversize_bytes: int = attrs.field(default=16 * 1024 * 1024, validator=attrs.validators.ge(0))
-    slow_body: Schedule = Schedule()
-    drip_bytes: int = attrs.field(default=64, validator=attrs.validators.ge(1))
-    drip_ms: int = attrs.field(default=50, validator=attrs.validators.ge(0))
-
-
-@attrs.frozen
-class EmulatorAuth:
-    """The credentials the emulator accepts; with none set, every request is accepted.
-
-    Attributes:
-        token: the expected `X-Auth-Token`.
-        ak: the access key of the AK/SK pair accepted.
-        sk: its secret key, used to verify signatures.
-        security_token: when set, AK/SK requests must also carry this `X-Security-Token`.
-    """
-
-    token: Secret | None = None
-    ak: str | None = None
-    sk: Secret | None = None
-    security_token: Secret | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if (self.ak is None) != (self.sk is None):
-            raise ConfigError("the emulator needs both an AK and an SK, or neither")
-
-    @property
-    def enabled(self) -> bool:
-        """Whether requests are checked at all."""
-        return self.token is not None or self.ak is not None
-
-
-@attrs.frozen
-class NotebookStore:
-    """The notebooks the emulator serves, in the order loaded.
-
-    Attributes:
-        documents: each notebook's parsed JSON, keyed by id.
-        bodies: each notebook's `GET` body: the file's bytes for a single-notebook file, else the
-            JSON of its list entry.
-    """
-
-    documents: Mapping[str, Mapping[str, Any]] = attrs.field(repr=False)
-    bodies: Mapping[str, bytes] = attrs.field(repr=False)
-
-    @classmethod
-    def from_documents(cls, documents: Iterable[Mapping[str, Any]]) -> NotebookStore:
-        """A store of these notebooks (each needs a string `id`, unique)."""
-        docs: dict[str, Mapping[str, Any]] = {}
-        bodies: dict[str, bytes] = {}
-        for doc in documents:
-            nid = doc.get("id")
-            if not isinstance(nid, str) or not nid:
-                raise ConfigError("emulator data: a notebook has no string id")
-            if nid in docs:
-                raise ConfigError(f"emulator data: notebook id {nid!r} appears twice")
-            docs[nid] = doc
-            bodies[nid] = json.dumps(doc).encode()
-        return cls(docs, bodies)
-
-    @classmethod
-    def from_dir(cls, path: str | Path) -> NotebookStore:
-        """Load saved API responses exactly as `reconcile plan --observed PATH` reads them.
-
-        PATH is a `*.json` file or a directory of them, read recursively in sorted order by
-        `reconcile._observe.offline.load_observed`; each file holds one `GET` body or one list response
-        (`{data: [...]}`). A notebook saved more than once with identical bodies is served once;
-        a body without an `id` is not served. Each notebook is served as the JSON of its saved
-        body.
-
-        Raises:
-            ConfigError: PATH is missing or holds no `*.json` file; a file is unreadable, not JSON
-                or of another shape (a top-level array is not an API response); or one id has
-                different bodies. The message is one line naming the file.
-        """
-        try:
-            index = load_observed(path)
-        except ReconcileError as exc:
-            raise ConfigError(f"emulator data: {exc}") from exc
-        except RecursionError as exc:  # the stdlib JSON parser recurses once per nesting level
-            raise ConfigError(f"emulator data: {path}: a file nests too deeply to be read") from exc
-        if index.unreadable:
-            more = len(index.unreadable) - 1
-            raise ConfigError(
-                f"emulator data: {index.unreadable[0]}" + (f" (and {more} more)" if more else "")
-            )
-        documents: list[Mapping[str, Any]] = []
-        for nid, saved in index.by_id.items():
-            first = saved[0]
-            for other in saved[1:]:
-                if other.body != first.body:
-                    raise ConfigError(
-                        f"emulator data: notebook {nid!r} is saved with different contents in "
-                        f"{first.source} and {other.source}"
-                    )
-            assert isinstance(first.body, Mapping)  # load_observed gives parsed bodies
-            documents.append(first.body)
-        try:
-            return cls.from_documents(documents)
-        except RecursionError as exc:
-            raise ConfigError(f"emulator data: {path}: a notebook nests too deeply to be served") from exc
 
 
 class Emulator:
@@ -245,6 +63,7 @@ class Emulator:
         plain_404_ids: notebook ids answered with a plain HTTP 404 instead of 400 ModelArts.6309.
         project_id: when set, requests for any other project answer HTTP 403.
         log: called with one line per request; None for silence.
+        tls: serve HTTPS with this server-side context (for tests of TLS and proxies).
     """
 
     def __init__(
@@ -258,6 +77,7 @@ class Emulator:
         plain_404_ids: Iterable[str] = (),
         project_id: str | None = None,
         log: Callable[[str], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.store = data if isinstance(data, NotebookStore) else NotebookStore.from_dir(data)
         self.host = host
@@ -267,6 +87,7 @@ class Emulator:
         self.plain_404_ids = frozenset(plain_404_ids)
         self.project_id = project_id
         self.log = log
+        self.tls = tls
         self._lock = threading.Lock()
         self._count = 0
         self._stopping = threading.Event()
@@ -280,7 +101,8 @@ class Emulator:
             raise RuntimeError("the emulator is not started")
         host, port = self._server.server_address[:2]
         text = host.decode() if isinstance(host, bytes) else host
-        return f"http://[{text}]:{port}" if ":" in text else f"http://{text}:{port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://[{text}]:{port}" if ":" in text else f"{scheme}://{text}:{port}"
 
     @property
     def requests_received(self) -> int:
@@ -298,6 +120,10 @@ class Emulator:
             raise RuntimeError("the emulator is already started")
         self._stopping.clear()
         self._server = _Server(self, (self.host, self.port))
+        if self.tls is not None:  # the handshake happens in each connection's thread
+            self._server.socket = self.tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="emulator", daemon=True
         )
@@ -347,8 +173,12 @@ class Emulator:
         if faults.reset.hits(number):
             _reset(handler)
             return
+        if faults.endless_headers.hits(number):
+            self._endless_headers(handler)
+            return
+        handler.echo = _echo_text(handler) if faults.echo.hits(number) else None
         split = urlsplit(handler.path)
-        match = _NOTEBOOK_PATH.match(split.path)
+        match = NOTEBOOK_PATH.match(split.path)
         if match is None:
             self._error(handler, 404, _NOT_FOUND_BODY)
             return
@@ -359,11 +189,10 @@ class Emulator:
             return
         query = parse_qsl(split.query, keep_blank_values=True)
         if not self._authenticated(handler, split.path, query, body):
-            self._error(
-                handler,
-                401,
-                {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information"},
-            )
+            message = "Incorrect IAM authentication information"
+            if handler.echo:
+                message += f" ({handler.echo})"
+            self._error(handler, 401, {"error_code": "APIGW.0301", "error_msg": message})
             return
         if self.project_id is not None and unquote(match["project"]) != self.project_id:
             self._error(
@@ -377,7 +206,11 @@ class Emulator:
                 handler,
                 429,
                 {"error_code": "APIGW.0308", "error_msg": "The throttling threshold has been reached"},
-                extra={"Retry-After": str(faults.retry_after)},
+                extra={
+                    "Retry-After": faults.retry_after_text
+                    if faults.retry_after_text is not None
+                    else str(faults.retry_after)
+                },
             )
             return
         if faults.unavailable.hits(number):
@@ -392,7 +225,7 @@ class Emulator:
             self._list(handler, number, dict(query))
         elif notebook_id in self.plain_404_ids:
             self._error(handler, 404, _NOT_FOUND_BODY)
-        elif notebook_id not in self.store.bodies:
+        elif (found := self.store.body(notebook_id)) is None:
             self._error(
                 handler,
                 400,
@@ -402,7 +235,7 @@ class Emulator:
                 },
             )
         else:
-            self._ok(handler, number, self.store.bodies[notebook_id])
+            self._ok(handler, number, found)
 
     def _list(self, handler: _Handler, number: int, query: Mapping[str, str]) -> None:
         try:
@@ -420,10 +253,17 @@ class Emulator:
                 },
             )
             return
-        needle = query.get("name", "").lower()
-        matching = [
-            doc for doc in self.store.documents.values() if needle in str(doc.get("name", "")).lower()
-        ]
+        matching = self.store.named(query.get("name", ""))
+        if self.faults.lying_total.hits(number):
+            page = {
+                "current": 0,
+                "data": matching[:limit],
+                "pages": 20_000,
+                "size": limit,
+                "total": 1_000_000,
+            }
+            self._ok(handler, number, json.dumps(page).encode())
+            return
         page = {
             "current": offset // limit,
             "data": matching[offset : offset + limit],
@@ -432,6 +272,20 @@ class Emulator:
             "total": len(matching),
         }
         self._ok(handler, number, json.dumps(page).encode())
+
+    def _endless_headers(self, handler: _Handler) -> None:
+        """A status line, then one header line every `drip_ms`, until the client or the emulator stops."""
+        handler.close_connection = True
+        pause = max(self.faults.drip_ms, 1) / 1000
+        try:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+            count = 0
+            while not self._stopping.wait(pause):
+                count += 1
+                handler.wfile.write(f"X-Still-Coming-{count}: yes\r\n".encode())
+                handler.wfile.flush()
+        except OSError:
+            pass
 
     def _authenticated(
         self, handler: _Handler, path: str, query: Sequence[tuple[str, str]], body: bytes
@@ -461,6 +315,11 @@ class Emulator:
 
     def _ok(self, handler: _Handler, number: int, body: bytes) -> None:
         faults = self.faults
+        if handler.echo:
+            body = _with_description(body, handler.echo)
+        if faults.reset_body.hits(number):
+            self._send(handler, 200, body, cut_at=len(body) // 2, reset=True)
+            return
         if faults.truncate.hits(number):
             self._send(handler, 200, body, cut_at=len(body) // 2)
             return
@@ -481,11 +340,12 @@ class Emulator:
         extra: Mapping[str, str] | None = None,
         cut_at: int | None = None,
         drip: bool = False,
+        reset: bool = False,
     ) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(body)))
-        handler.send_header("X-Request-Id", uuid.uuid4().hex)
+        handler.send_header("X-Request-Id", getattr(handler, "echo", None) or uuid.uuid4().hex)
         for name, value in (extra or {}).items():
             handler.send_header(name, value)
         if cut_at is not None:
@@ -495,6 +355,9 @@ class Emulator:
         try:
             if cut_at is not None:
                 handler.wfile.write(body[:cut_at])
+                if reset:
+                    handler.wfile.flush()
+                    _reset(handler)
             elif drip:
                 step, pause = self.faults.drip_bytes, self.faults.drip_ms / 1000
                 for start in range(0, len(body), step):
@@ -510,6 +373,28 @@ class Emulator:
             handler.close_connection = True
 
 
+def _echo_text(handler: _Handler) -> str:
+    """The request's credentials as a careless gateway would quote them back."""
+    authorization = handler.headers.get("Authorization", "")
+    signature = authorization.rpartition("Signature=")[2] if "Signature=" in authorization else ""
+    parts = {
+        "X-Auth-Token": handler.headers.get("X-Auth-Token", ""),
+        "X-Security-Token": handler.headers.get("X-Security-Token", ""),
+        "Authorization": authorization,
+        "signature": signature,
+    }
+    return "; ".join(f"{name}={value}" for name, value in parts.items() if value)
+
+
+def _with_description(body: bytes, text: str) -> bytes:
+    """A notebook body (or a list page) whose `description` (of every entry) is `text`."""
+    document = json.loads(body)
+    entries = document["data"] if isinstance(document.get("data"), list) else [document]
+    for entry in entries:
+        entry["description"] = text
+    return json.dumps(document).encode()
+
+
 def _reset(handler: _Handler) -> None:
     """Abort the connection with a TCP RST and no answer."""
     sock = handler.connection
@@ -520,6 +405,7 @@ def _reset(handler: _Handler) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so a pooled client reuses connections
+    echo: str | None = None  # the credentials to echo back in this answer, by the `echo` fault
     server_version = "modelarts-emulator"
     timeout = 60  # an idle keep-alive connection is dropped after this many seconds
     server: _Server
@@ -528,6 +414,11 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, add=True)
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (OSError, ValueError):
+                self.close_connection = True
 
     def finish(self) -> None:
         self.server.track(self.connection, add=False)
@@ -583,207 +474,3 @@ class _Server(ThreadingHTTPServer):
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-
-
-# -- command line --------------------------------------------------------------------------------
-
-_SCHEDULED: Final = (
-    ("reset", "reset the connection (TCP RST) of"),
-    ("throttle", "answer HTTP 429 with Retry-After to"),
-    ("unavailable", "answer --unavailable-status (503) to"),
-    ("truncate", "cut off halfway the successful answer to"),
-    ("invalid_json", "send a body that is not JSON for"),
-    ("oversize", "pad to --oversize-bytes the successful answer to"),
-    ("slow_body", "drip the body of the successful answer to"),
-)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the `reconcile emulator` options to `parser`."""
-    parser.add_argument(
-        "--data",
-        required=True,
-        metavar="PATH",
-        help="saved API responses, as for `plan --observed`: a *.json file or a directory of them "
-        "(read recursively), each a GET body or a list response",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument(
-        "--port", type=_port, default=0, help="port to bind, 0 to 65535 (default 0: any free port)"
-    )
-    parser.add_argument("--project-id", help="serve only this project; others answer HTTP 403")
-    safer = "(safer than the option: arguments show in `ps`)"
-    parser.add_argument(
-        "--token",
-        help=f"require this X-Auth-Token (or a valid AK/SK signature); or set ${ENV_VARS['token']} {safer}",
-    )
-    parser.add_argument(
-        "--ak", help=f"accept requests signed with this access key (with --sk); or set ${ENV_VARS['ak']}"
-    )
-    parser.add_argument("--sk", help=f"the secret key of --ak; or set ${ENV_VARS['sk']} {safer}")
-    parser.add_argument(
-        "--security-token",
-        help=f"with --ak: also require this X-Security-Token; or set ${ENV_VARS['security_token']} {safer}",
-    )
-    parser.add_argument(
-        "--plain-404",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="answer a plain HTTP 404 for this notebook id (repeatable); unknown ids get 400 ModelArts.6309",
-    )
-    parser.add_argument("--log-requests", action="store_true", help="print one line per request on stderr")
-    faults = parser.add_argument_group("faults (N counts requests from 1, over all requests)")
-    faults.add_argument(
-        "--latency-ms", type=_non_negative, default=0, metavar="MS", help="delay every answer"
-    )
-    for name, what in _SCHEDULED:
-        flag = name.replace("_", "-")
-        faults.add_argument(
-            f"--{flag}-first", type=_non_negative, default=0, metavar="N", help=f"{what} the first N requests"
-        )
-        faults.add_argument(
-            f"--{flag}-every", type=_non_negative, default=0, metavar="N", help=f"{what} every Nth request"
-        )
-    faults.add_argument(
-        "--retry-after", type=_non_negative, default=1, metavar="S", help="Retry-After of a 429 (default 1)"
-    )
-    faults.add_argument(
-        "--unavailable-status",
-        type=int,
-        default=503,
-        metavar="CODE",
-        help="status of the 5xx fault (default 503)",
-    )
-    faults.add_argument(
-        "--oversize-bytes",
-        type=_non_negative,
-        default=16 * 1024 * 1024,
-        metavar="N",
-        help="size of a padded body (default 16 MiB)",
-    )
-    faults.add_argument(
-        "--drip-bytes", type=int, default=64, metavar="N", help="bytes per drip of a slow body (default 64)"
-    )
-    faults.add_argument(
-        "--drip-ms", type=_non_negative, default=50, metavar="MS", help="pause between drips (default 50)"
-    )
-
-
-def faults_from_args(args: argparse.Namespace) -> Faults:
-    """The `Faults` the parsed command-line options ask for."""
-    schedules = {
-        name: Schedule(first=getattr(args, f"{name}_first"), every=getattr(args, f"{name}_every"))
-        for name, _ in _SCHEDULED
-    }
-    return Faults(
-        latency_ms=args.latency_ms,
-        retry_after=args.retry_after,
-        unavailable_status=args.unavailable_status,
-        oversize_bytes=args.oversize_bytes,
-        drip_bytes=args.drip_bytes,
-        drip_ms=args.drip_ms,
-        **schedules,
-    )
-
-
-def run(
-    args: argparse.Namespace,
-    *,
-    stdout: Any = None,
-    stderr: Any = None,
-    env: Mapping[str, str] | None = None,
-) -> int:
-    """Run `reconcile emulator`: print the URL on stdout, serve until Ctrl-C.
-
-    Credentials not given as options are read from `env` (default `os.environ`), by the names in
-    `ENV_VARS`; empty values count as unset.
-
-    Returns:
-        0 after Ctrl-C; 1, with a one-line message on stderr, when anything stops it from starting
-        (the data, the options, the credentials or the address).
-    """
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
-    environ = os.environ if env is None else env
-
-    def fail(text: str) -> int:
-        # No message we build quotes a secret, but the text of an unexpected error might.
-        for name in ("token", "sk", "security_token"):
-            value = _option(args, environ, name)
-            if value:
-                text = text.replace(value, REDACTED)
-        print(f"reconcile emulator: error: {' '.join(text.split())}", file=err)
-        return 1
-
-    try:
-        emulator = Emulator(
-            args.data,
-            host=args.host,
-            port=args.port,
-            auth=auth_from_args(args, environ),
-            faults=faults_from_args(args),
-            plain_404_ids=args.plain_404,
-            project_id=args.project_id,
-            log=(lambda line: print(line, file=err, flush=True)) if args.log_requests else None,
-        )
-    except (ReconcileError, ValueError) as exc:  # attrs validators raise ValueError
-        return fail(str(exc))
-    except Exception as exc:  # anything else is still one line, never a traceback
-        return fail(f"{type(exc).__name__}: {exc}")
-    try:
-        emulator.start()
-    except OSError as exc:
-        return fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-    except Exception as exc:  # e.g. OverflowError for a port out of range, given programmatically
-        return fail(f"cannot listen on {args.host}:{args.port}: {type(exc).__name__}: {exc}")
-    try:
-        print(emulator.url, file=out, flush=True)
-        count = len(emulator.store.bodies)
-        print(f"serving {count} notebook(s) from {args.data}; press Ctrl-C to stop", file=err, flush=True)
-        emulator.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
-    return 0
-
-
-def auth_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> EmulatorAuth:
-    """The credentials the options ask for; an option not given is read from its `ENV_VARS` variable.
-
-    Raises:
-        ConfigError: an AK without an SK, or an SK without an AK.
-    """
-    token, ak, sk, security_token = (
-        _option(args, env, name) for name in ("token", "ak", "sk", "security_token")
-    )
-    return EmulatorAuth(
-        token=Secret(token) if token else None,
-        ak=ak,
-        sk=Secret(sk) if sk else None,
-        security_token=Secret(security_token) if security_token else None,
-    )
-
-
-def _option(args: argparse.Namespace, env: Mapping[str, str], name: str) -> str | None:
-    """Option `name` if given, else its environment variable; empty values count as unset."""
-    given: str | None = getattr(args, name, None)
-    return given or env.get(ENV_VARS[name], "").strip() or None
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text}")
-    return value

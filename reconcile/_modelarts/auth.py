@@ -10,9 +10,10 @@ Two credential kinds, both frozen attrs classes that turn a request into the hea
 The signing steps are also public (`canonical_request`, `string_to_sign`, `signature`,
 `parse_authorization`) so the emulator can verify a signature with the very same code.
 
-Credentials are read from the environment by `credentials_from_env`; `endpoint_for_region` gives the
-ModelArts endpoint of a region. This module uses the standard library and attrs only, and no secret
-ever appears in a repr, an error message or a log line (secrets are held as `Secret`).
+Credentials are read from the environment in `reconcile._modelarts.settings`. This module uses the
+standard library and attrs only, and no secret ever appears in a repr, an error message or a log
+line (secrets are held as `Secret`). A credential that travels in a header must be Latin-1 without
+control characters: anything else is refused once, as a `ConfigError`, not once per request.
 """
 
 from __future__ import annotations
@@ -32,19 +33,15 @@ from reconcile._core.secrets import Secret
 
 __all__ = [
     "ALGORITHM",
-    "AUTH_TOKEN_VARS",
-    "LIST_LIMITS",
     "AkSkAuth",
     "Authenticator",
-    "EnvCredentials",
     "QueryValue",
     "SignedRequestParts",
     "TokenAuth",
     "canonical_query",
     "canonical_request",
     "canonical_uri",
-    "credentials_from_env",
-    "endpoint_for_region",
+    "header_value_problem",
     "parse_authorization",
     "signature",
     "string_to_sign",
@@ -59,11 +56,6 @@ SDK_DATE_FORMAT: Final = "%Y%m%dT%H%M%SZ"
 EMPTY_PAYLOAD_HASH: Final = hashlib.sha256(b"").hexdigest()
 #: The payload-hash header the SDK adds for content types other than JSON or BSON.
 CONTENT_SHA256_HEADER: Final = "X-Sdk-Content-Sha256"
-#: Environment variables holding an IAM token, in the order they are read.
-AUTH_TOKEN_VARS: Final = ("MODELARTS_AUTH_TOKEN", "HW_AUTH_TOKEN")
-#: Page sizes the list API accepts. Defined here, with the rest of the wire protocol both the client
-#: and the emulator speak, because the emulator must not import `client` (and so urllib3).
-LIST_LIMITS: Final = (10, 20, 50)
 
 #: A query parameter value, as the SDK accepts it (a list repeats the key once per value).
 QueryValue = str | int | bool | Sequence[str]
@@ -101,6 +93,11 @@ class TokenAuth:
     """
 
     token: Secret
+
+    def __attrs_post_init__(self) -> None:
+        problem = header_value_problem(self.token.reveal())
+        if problem:
+            raise ConfigError(f"the IAM token {problem}")
 
     def request_headers(
         self,
@@ -141,6 +138,10 @@ class AkSkAuth:
     def __attrs_post_init__(self) -> None:
         if not self.ak or not self.sk:  # as the SDK's Signer._verify_required
             raise ConfigError("an AK/SK pair needs both a non-empty AK and a non-empty SK")
+        for what, value in (("access key (AK)", self.ak), ("security token", self.security_token)):
+            problem = header_value_problem(value.reveal() if isinstance(value, Secret) else value)
+            if problem:
+                raise ConfigError(f"the {what} {problem}")
 
     def request_headers(
         self,
@@ -204,8 +205,9 @@ class AkSkAuth:
         return out
 
     def secrets(self) -> tuple[Secret, ...]:
-        """The SK and, for temporary credentials, the security token."""
-        return (self.sk,) if self.security_token is None else (self.sk, self.security_token)
+        """The AK (a server echoing it back is no business of any output), the SK, the security token."""
+        held = (Secret(self.ak), self.sk)
+        return held if self.security_token is None else (*held, self.security_token)
 
 
 @attrs.frozen
@@ -350,92 +352,21 @@ def verify_signature(
     return hmac.compare_digest(expected, claimed)
 
 
-@attrs.frozen
-class EnvCredentials:
-    """What the environment says about credentials and location.
+def header_value_problem(value: str | None) -> str | None:
+    """What makes `value` unfit for an HTTP header (a credential sent in one), or None when it is fit.
 
-    Attributes:
-        auth: the credentials found, or None.
-        project_id: the project id, or None.
-        region: the region name, or None.
+    HTTP sends header values as Latin-1: a control character (a line break) would split the header,
+    and a character beyond Latin-1 (a smart quote pasted from a document) cannot be sent at all.
     """
-
-    auth: TokenAuth | AkSkAuth | None
-    project_id: str | None = None
-    region: str | None = None
-
-
-def credentials_from_env(env: Mapping[str, str]) -> EnvCredentials:
-    """Read credentials, project id and region from environment variables.
-
-    Sources, first match wins (empty values count as unset):
-
-    - token: `MODELARTS_AUTH_TOKEN`, then `HW_AUTH_TOKEN`. A token is never set by accident, so it
-      wins over an AK/SK pair that may be in the environment for Terraform.
-    - AK/SK: `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK` (+ `HUAWEICLOUD_SDK_SECURITY_TOKEN`), the
-      official SDK's names; else Terraform's `HW_ACCESS_KEY` + `HW_SECRET_KEY` (+ `HW_SECURITY_TOKEN`).
-    - project id: `HUAWEICLOUD_SDK_PROJECT_ID`, then `HW_PROJECT_ID`.
-    - region: `HW_REGION_NAME` (its endpoint: `endpoint_for_region`).
-
-    Raises:
-        ConfigError: half an AK/SK pair (the message names the missing or empty variable, never a
-            value).
-    """
-
-    def get(name: str) -> str | None:
-        value = env.get(name, "").strip()
-        if any(ord(ch) < 0x20 or ch == "\x7f" for ch in value):
-            # It would be sent in a header: refuse it once here, naming the variable, not the value.
-            raise ConfigError(f"{name} contains a control character (a line break?); check how it was set")
-        return value or None
-
-    auth: TokenAuth | AkSkAuth | None = None
-    token = next((t for t in (get(v) for v in AUTH_TOKEN_VARS) if t), None)
-    if token is not None:
-        auth = TokenAuth(Secret(token))
-    else:
-        for ak_var, sk_var, st_var in (
-            ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
-            ("HW_ACCESS_KEY", "HW_SECRET_KEY", "HW_SECURITY_TOKEN"),
-        ):
-            ak, sk = get(ak_var), get(sk_var)
-            if ak is None and sk is None:
-                continue
-            if ak is None or sk is None:
-                missing = ak_var if ak is None else sk_var
-                present = sk_var if ak is None else ak_var
-                state = "is empty" if missing in env else "is not set"
-                raise ConfigError(f"{present} is set but {missing} {state}: set both, or neither")
-            security_token = get(st_var)
-            auth = AkSkAuth(ak, Secret(sk), Secret(security_token) if security_token else None)
-            break
-    region = get("HW_REGION_NAME")
-    project_id = get("HUAWEICLOUD_SDK_PROJECT_ID") or get("HW_PROJECT_ID")
-    return EnvCredentials(auth=auth, project_id=project_id, region=region)
-
-
-_REGION = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
-
-
-def endpoint_for_region(region: str, env: Mapping[str, str] | None = None) -> str:
-    """The ModelArts endpoint of a region, as the SDK's `ModelArtsRegion` gives it.
-
-    `https://modelarts.{region}.myhuaweicloud.com`, except `ap-southeast-1` (Hong Kong), which is
-    served under `myhuaweicloud.cn`. With `env`, the SDK's override variable
-    `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` (upper case, `_` for `-`; the first of a
-    comma-separated list) wins.
-
-    Raises:
-        ConfigError: `region` does not look like a region name (`cn-north-4`).
-    """
-    if not _REGION.match(region):
-        raise ConfigError(f"invalid region {region!r}: expected a region name such as cn-north-4")
-    override = (env or {}).get("HUAWEICLOUD_SDK_REGION_MODELARTS_" + region.upper().replace("-", "_"), "")
-    if override.split(",")[0].strip():
-        return override.split(",")[0].strip()
-    if region == "ap-southeast-1":
-        return "https://modelarts.ap-southeast-1.myhuaweicloud.cn"
-    return f"https://modelarts.{region}.myhuaweicloud.com"
+    if not value:
+        return None
+    if any(ord(ch) < 0x20 or ch == "\x7f" for ch in value):
+        return "contains a control character (a line break?); check how it was set"
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "contains a character an HTTP header cannot carry (a smart quote?); check how it was set"
+    return None
 
 
 def _quote(s: str) -> str:

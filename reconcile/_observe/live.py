@@ -6,17 +6,18 @@ an id is read with `GET .../notebooks/{id}`; a target with only a name is looked
 target gets an observation (`Found`, `Missing` or `Failed`): one notebook that cannot be read never
 stops the others, and neither does an unexpected error in a worker (it is `Failed` for its targets).
 
-`client_from_options` builds the `ModelArtsClient` from command-line options and the environment;
-`observe_for_cli` does both for `reconcile plan`.
+An interrupt (Ctrl-C) while observing cancels the queued requests, cuts off the ones in flight
+(`ModelArtsClient.close`) and is raised again at once, without waiting for them.
+
+`observe_with_settings` builds the client from a `ClientSettings` value (made from the command line
+and the environment by `reconcile._modelarts.settings`) and observes with it; this module reads no
+environment and no command line.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from datetime import datetime
 from typing import Any, Protocol
 
 from reconcile._core.errors import ConfigError, NotFoundError, ReconcileError
@@ -29,10 +30,10 @@ from reconcile._core.observation import (
     missing_by_id,
     resolve_by_name,
 )
-from reconcile._modelarts.auth import credentials_from_env, endpoint_for_region
-from reconcile._modelarts.client import ModelArtsClient, RetryPolicy, Timeouts
+from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.settings import DEFAULT_PARALLELISM, ClientSettings
 
-__all__ = ["NotebookSource", "Progress", "client_from_options", "observe_for_cli", "observe_live"]
+__all__ = ["NotebookSource", "Progress", "observe_live", "observe_with_settings"]
 
 #: Called once per target, in the calling thread, as soon as its observation is known.
 Progress = Callable[[Target, Observation], None]
@@ -57,11 +58,15 @@ class NotebookSource(Protocol):
         """Where `list_notebooks` reads from."""
         ...
 
+    def close(self) -> None:
+        """Cut off every request in flight (called when the observation is interrupted)."""
+        ...
+
 
 def observe_live(
     targets: Sequence[Target],
     client: NotebookSource,
-    parallelism: int = 10,
+    parallelism: int = DEFAULT_PARALLELISM,
     progress: Progress | None = None,
 ) -> dict[str, Observation]:
     """Observe every target through the API, with at most `parallelism` requests in flight.
@@ -70,7 +75,8 @@ def observe_live(
         targets: what to observe; a target's `notebook_id` is its identity when given, else its
             `notebook_name`.
         client: the API client.
-        parallelism: most requests in flight at once (default 10, like Terraform).
+        parallelism: most requests in flight at once (default `DEFAULT_PARALLELISM`, 10, as
+            Terraform).
         progress: called with each target and its observation as it completes.
 
     Returns:
@@ -81,6 +87,8 @@ def observe_live(
 
     Raises:
         ConfigError: `parallelism` is below 1.
+        KeyboardInterrupt: when interrupted: queued requests are cancelled and the client is
+            closed (cutting off those in flight) before it is raised again.
     """
     if parallelism < 1:
         raise ConfigError(f"parallelism must be at least 1, not {parallelism}")
@@ -102,7 +110,8 @@ def observe_live(
             if progress is not None:
                 progress(target, failure)
     if by_job:
-        with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="observe") as executor:
+        executor = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="observe")
+        try:
             futures: dict[Future[Observation], tuple[str, str]] = {
                 executor.submit(_guarded, client, kind, key): (kind, key) for kind, key in by_job
             }
@@ -112,6 +121,11 @@ def observe_live(
                     results[target.name] = observation
                     if progress is not None:
                         progress(target, observation)
+        except BaseException:  # Ctrl-C above all: stop now, not after every queued request
+            executor.shutdown(wait=False, cancel_futures=True)
+            client.close()
+            raise
+        executor.shutdown(wait=True)
     return {target.name: results[target.name] for target in targets}
 
 
@@ -144,103 +158,18 @@ def _observe_name(client: NotebookSource, name: str) -> Observation:
     return resolve_by_name(name, [Found(body=entry, source=source) for entry in entries])
 
 
-def client_from_options(
-    *,
-    endpoint: str | None = None,
-    region: str | None = None,
-    project_id: str | None = None,
-    env: Mapping[str, str],
-    ca_bundle: str | None = None,
-    connect_timeout: float | None = None,
-    read_timeout: float | None = None,
-    retry: RetryPolicy | None = None,
-    parallelism: int = 10,
-    clock: Callable[[], datetime] | None = None,
-) -> ModelArtsClient:
-    """Build the API client from command-line options, falling back on the environment.
+def observe_with_settings(
+    settings: ClientSettings,
+    targets: Sequence[Target],
+    progress: Progress | None = None,
+) -> dict[str, Observation]:
+    """Observe `targets` live with a client built from `settings` (closed afterwards).
 
     Args:
-        endpoint: `--endpoint`; wins over any region.
-        region: `--region`, else `HW_REGION_NAME`; gives the endpoint (`endpoint_for_region`,
-            or the SDK's `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` override).
-        project_id: `--project-id` (or the spec's), else `HUAWEICLOUD_SDK_PROJECT_ID`, else
-            `HW_PROJECT_ID`.
-        env: the environment (`os.environ`), read by `credentials_from_env`.
-        ca_bundle: PEM CA bundle for TLS verification.
-        connect_timeout: seconds; default `Timeouts().connect`.
-        read_timeout: seconds; default `Timeouts().read`.
-        retry: the retry policy; default `RetryPolicy()`.
-        parallelism: sizes the connection pool.
-        clock: current time for request signing; default the system clock.
-
-    Raises:
-        ConfigError: no endpoint or region, no project id, no credentials, or a bad value; the
-            message is one line and names the option or variables to set.
+        settings: where and how to connect (`ClientSettings.from_options` builds them from the
+            command line and the environment; this function reads neither).
+        targets: what to observe.
+        progress: called with each target and its observation as it completes.
     """
-    creds = credentials_from_env(env)
-    if endpoint is None:
-        chosen_region = region or creds.region
-        if chosen_region is None:
-            raise ConfigError("no endpoint: give --endpoint URL or --region REGION, or set HW_REGION_NAME")
-        endpoint = endpoint_for_region(chosen_region, env)
-    project = project_id or creds.project_id
-    if not project:
-        raise ConfigError(
-            "no project id: give --project-id, or set HUAWEICLOUD_SDK_PROJECT_ID (or HW_PROJECT_ID)"
-        )
-    if creds.auth is None:
-        raise ConfigError(
-            "no credentials: set MODELARTS_AUTH_TOKEN (an IAM token), or HUAWEICLOUD_SDK_AK and "
-            "HUAWEICLOUD_SDK_SK (or HW_ACCESS_KEY and HW_SECRET_KEY)"
-        )
-    defaults = Timeouts()
-    timeouts = Timeouts(
-        connect=defaults.connect if connect_timeout is None else connect_timeout,
-        read=defaults.read if read_timeout is None else read_timeout,
-    )
-    if timeouts.connect <= 0 or timeouts.read <= 0:
-        raise ConfigError("timeouts must be positive numbers of seconds")
-    extra: dict[str, Any] = {} if clock is None else {"clock": clock}
-    return ModelArtsClient(
-        endpoint,
-        project,
-        creds.auth,
-        timeouts=timeouts,
-        retry=retry if retry is not None else RetryPolicy(),
-        ca_bundle=ca_bundle,
-        pool_maxsize=max(parallelism, 1),
-        **extra,
-    )
-
-
-class _HasProjectId(Protocol):
-    @property
-    def project_id(self) -> str | None: ...
-
-
-def observe_for_cli(
-    args: argparse.Namespace,
-    spec: _HasProjectId,
-    targets: Sequence[Target],
-    env: Mapping[str, str] | None = None,
-    progress: Callable[[Target, Observation], None] | None = None,
-) -> dict[str, Observation]:
-    """Observe `targets` live for `reconcile plan`, configured by its options and the environment.
-
-    Reads `args.endpoint`, `args.region`, `args.project_id` (else the spec's `project_id`),
-    `args.ca_bundle` and `args.parallelism`; any missing attribute counts as unset.
-
-    Raises:
-        ConfigError: as `client_from_options`.
-    """
-    parallelism = getattr(args, "parallelism", None) or 10
-    client = client_from_options(
-        endpoint=getattr(args, "endpoint", None),
-        region=getattr(args, "region", None),
-        project_id=getattr(args, "project_id", None) or spec.project_id,
-        env=os.environ if env is None else env,
-        ca_bundle=getattr(args, "ca_bundle", None),
-        parallelism=parallelism,
-    )
-    with client:
-        return observe_live(targets, client, parallelism=parallelism, progress=progress)
+    with ModelArtsClient.from_settings(settings) as client:
+        return observe_live(targets, client, parallelism=settings.parallelism, progress=progress)

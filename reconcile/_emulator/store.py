@@ -1,0 +1,136 @@
+"""The notebooks the emulator serves: `NotebookStore`, behind a lock, so that it can change state.
+
+Reads take a consistent snapshot under the lock; `put` replaces (or adds) one notebook, which is
+what the write operations of apply will build on.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from reconcile._core.errors import ConfigError, ReconcileError
+from reconcile._observe.offline import load_observed
+
+__all__ = ["NotebookStore"]
+
+
+class NotebookStore:
+    """The notebooks the emulator serves, in the order loaded, behind a lock (thread-safe).
+
+    Build one with `from_documents` or `from_dir`. Each notebook is kept as its parsed JSON and as
+    the `GET` body served for it (the JSON of the document).
+    """
+
+    def __init__(self, documents: Iterable[Mapping[str, Any]] = ()) -> None:
+        """A store of these notebooks (each needs a string `id`, unique).
+
+        Raises:
+            ConfigError: a notebook without a string id, or an id twice.
+        """
+        self._lock = threading.Lock()
+        self._documents: dict[str, Mapping[str, Any]] = {}
+        self._bodies: dict[str, bytes] = {}
+        for doc in documents:
+            nid = _id_of(doc)
+            if nid in self._documents:
+                raise ConfigError(f"emulator data: notebook id {nid!r} appears twice")
+            self._documents[nid] = doc
+            self._bodies[nid] = json.dumps(doc).encode()
+
+    def __repr__(self) -> str:
+        return f"NotebookStore({len(self)} notebooks)"
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._documents)
+
+    @property
+    def documents(self) -> Mapping[str, Mapping[str, Any]]:
+        """A snapshot of each notebook's parsed JSON, keyed by id, in the order loaded."""
+        with self._lock:
+            return MappingProxyType(dict(self._documents))
+
+    @property
+    def bodies(self) -> Mapping[str, bytes]:
+        """A snapshot of each notebook's `GET` body, keyed by id."""
+        with self._lock:
+            return MappingProxyType(dict(self._bodies))
+
+    def body(self, notebook_id: str) -> bytes | None:
+        """The `GET` body of one notebook, or None when there is no such notebook."""
+        with self._lock:
+            return self._bodies.get(notebook_id)
+
+    def named(self, needle: str) -> list[Mapping[str, Any]]:
+        """The notebooks whose name contains `needle` (case-insensitive, as the service's filter)."""
+        lowered = needle.lower()
+        with self._lock:
+            docs = list(self._documents.values())
+        return [doc for doc in docs if lowered in str(doc.get("name", "")).lower()]
+
+    def put(self, document: Mapping[str, Any]) -> None:
+        """Replace the notebook with this document's id, or add it at the end."""
+        nid = _id_of(document)
+        body = json.dumps(document).encode()
+        with self._lock:
+            self._documents[nid] = document
+            self._bodies[nid] = body
+
+    @classmethod
+    def from_documents(cls, documents: Iterable[Mapping[str, Any]]) -> NotebookStore:
+        """A store of these notebooks (each needs a string `id`, unique)."""
+        return cls(documents)
+
+    @classmethod
+    def from_dir(cls, path: str | Path) -> NotebookStore:
+        """Load saved API responses exactly as `reconcile plan --observed PATH` reads them.
+
+        PATH is a `*.json` file or a directory of them, read recursively in sorted order by
+        `reconcile._observe.offline.load_observed`; each file holds one `GET` body or one list response
+        (`{data: [...]}`). A notebook saved more than once with identical bodies is served once;
+        a body without an `id` is not served. Each notebook is served as the JSON of its saved
+        body.
+
+        Raises:
+            ConfigError: PATH is missing or holds no `*.json` file; a file is unreadable, not JSON
+                or of another shape (a top-level array is not an API response); or one id has
+                different bodies. The message is one line naming the file.
+        """
+        try:
+            index = load_observed(path)
+        except ReconcileError as exc:
+            raise ConfigError(f"emulator data: {exc}") from exc
+        except RecursionError as exc:  # the stdlib JSON parser recurses once per nesting level
+            raise ConfigError(f"emulator data: {path}: a file nests too deeply to be read") from exc
+        if index.unreadable:
+            more = len(index.unreadable) - 1
+            raise ConfigError(
+                f"emulator data: {index.unreadable[0]}" + (f" (and {more} more)" if more else "")
+            )
+        documents: list[Mapping[str, Any]] = []
+        for nid, saved in index.by_id.items():
+            first = saved[0]
+            for other in saved[1:]:
+                if other.body != first.body:
+                    raise ConfigError(
+                        f"emulator data: notebook {nid!r} is saved with different contents in "
+                        f"{first.source} and {other.source}"
+                    )
+            assert isinstance(first.body, Mapping)  # load_observed gives parsed bodies
+            documents.append(first.body)
+        try:
+            return cls.from_documents(documents)
+        except RecursionError as exc:
+            raise ConfigError(f"emulator data: {path}: a notebook nests too deeply to be served") from exc
+
+
+def _id_of(document: Mapping[str, Any]) -> str:
+    nid = document.get("id")
+    if not isinstance(nid, str) or not nid:
+        raise ConfigError("emulator data: a notebook has no string id")
+    return nid
