@@ -387,7 +387,10 @@ class _Entry:
         tag = image.effective_tag
         if _text(image.name) and (tag is None or _text(tag)):
             return {"name": image.name, "tag": tag} if tag is not None else {"name": image.name}
-        swr_path = image.tagged_swr_path
+        # The path with its tag, as compared when the path written has a `:TAG` of its own; else the
+        # path alone (a tag holding `/` does not read as a tag: the comparison then takes the bare path).
+        tagged = image.tagged_swr_path
+        swr_path = tagged if tagged and ":" in tagged.rsplit("/", 1)[-1] else image.swr_path
         if _text(swr_path):
             return {"swr_path": swr_path}
         if _text(image.id):

@@ -28,6 +28,8 @@ FORMATS = ("yaml", "json", "toml")
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _TOML_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+#: Characters YAML 1.1 reads as line breaks besides CR and LF.
+_YAML_BREAKS = frozenset("\x85\u2028\u2029")
 #: Wide enough that PyYAML never folds a long string over lines.
 _YAML_WIDTH = 1 << 30
 
@@ -115,7 +117,15 @@ def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
 
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # PyYAML may write NEL, LS or PS raw inside a single-quoted or plain scalar, where a reader takes
+    # them for line breaks and folds them; double quotes escape them.
+    style = '"' if any(c in _YAML_BREAKS for c in data) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
 _Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(str, _represent_str)
 
 
 def _yaml_text(document: Mapping[str, Any]) -> str:
