@@ -377,6 +377,30 @@ def test_golden_output_in_every_format() -> None:
             assert token not in result.stdout + result.stderr
 
 
+def test_stdout_is_utf8_whatever_the_locale() -> None:
+    """With an ASCII-only stdout encoding, the spec on stdout is still the UTF-8 bytes of the golden file."""
+    result = subprocess.run(
+        [sys.executable, "-m", "reconcile", "generate", "--observed", OBSERVED, "--now", NOW],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "ascii"},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout == (HERE / "expected.yaml").read_bytes()
+    assert "Zoë".encode() in result.stdout
+
+
+def test_an_empty_spec_reads_back_in_every_format(tmp_path: Path) -> None:
+    """With nothing selected, each format still writes a valid spec with no notebooks."""
+    result = generate([])
+    for fmt in FORMATS:
+        path = tmp_path / f"empty.{fmt}"
+        path.write_text(write_spec(result.document, fmt, Header("nowhere", NOW)), encoding="utf-8")
+        assert load_spec([path]).entries == ()
+
+
 def test_round_trip_through_the_cli_plans_no_changes(tmp_path: Path) -> None:
     """generate --out on the shipped examples in each format; the loader reads each back and the plan
     over the same notebooks has no changes."""

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,7 +102,7 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=run)
 
 
-def generation_time(now: str | None, env: dict[str, str] | os._Environ[str]) -> str:
+def generation_time(now: str | None, env: Mapping[str, str]) -> str:
     """The header's time, RFC 3339 in UTC to the second: `--now`, else SOURCE_DATE_EPOCH, else the clock.
 
     Raises:
@@ -179,6 +180,18 @@ def _live(args: argparse.Namespace, specs: Spec | None) -> tuple[list[Found], li
     return [Found(body=entry, source=source) for entry in entries], [], source
 
 
+def _write_stdout(text: str) -> None:
+    """Write the spec to stdout as UTF-8 whatever the locale: a spec file is UTF-8 (as the loader
+    reads it), and an escaped or replaced character would change a name or a description."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # pragma: no cover - a text-only stream (a test harness)
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+
+
 def _report(notes: list[Note]) -> bool:
     """Print every note on stderr; whether any was an error."""
     from reconcile._planning.generate import Severity
@@ -237,8 +250,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         write_atomically(Path(args.out), text)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _write_stdout(text)
     errors = _report(notes)
     count = result.count
     where = f" to {args.out}" if args.out else ""
