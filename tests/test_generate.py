@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconcile._codec.convert import decode_notebook
@@ -593,6 +593,27 @@ def test_live_and_offline_generation_give_the_same_spec(servers: Servers, tmp_pa
         spec.write_text(live.stdout, encoding="utf-8")
         plan = run("plan", str(spec), *live_options, "--detailed-exitcode", env=token)
         assert plan.returncode == 0, plan.stdout + plan.stderr
+
+
+@settings(max_examples=15)
+@given(st.lists(st.tuples(notebook_json, st.uuids().map(str)), max_size=14, unique_by=lambda t: t[1]))
+def test_live_listing_and_saved_bodies_give_the_same_document(
+    fleet: list[tuple[dict[str, Any], str]],
+) -> None:
+    """Any notebooks listed from the emulator over loopback (in pages of 10) give the same document,
+    notes and bytes as the same bodies read offline."""
+    documents = [{**raw, "id": nid} for raw, nid in fleet]
+    with Servers() as servers:
+        client = servers.client(servers.emulator(documents))
+        listed = [Found(body=entry, source="list") for entry in client.list_notebooks(limit=10)]
+    saved = [Found(body=doc, source="list") for doc in documents]
+    live_notebooks, live_notes = collect(listed)
+    offline_notebooks, offline_notes = collect(saved)
+    assert live_notes == offline_notes == []
+    live, offline = generate(live_notebooks), generate(offline_notebooks)
+    assert live == offline
+    for fmt in FORMATS:
+        assert write_spec(live.document, fmt) == write_spec(offline.document, fmt)
 
 
 def test_live_errors_are_one_line(servers: Servers) -> None:
