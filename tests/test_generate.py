@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -308,13 +309,15 @@ def test_values_the_spec_cannot_state_are_left_out_with_a_warning() -> None:
 
 
 def test_a_field_that_holds_the_token_is_never_written() -> None:
-    """A name or description echoing the notebook token is left out, and the local name comes from the id."""
+    """A field echoing the notebook token (in any encoding) is left out, and the local name comes from the id."""
     token = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+    encoded = base64.b64encode(token.encode()).decode()
     nb = decode_notebook(
         {
             "id": "n-1",
             "name": f"box-{token}",
             "description": f"t={token}",
+            "pool": {"name": f"p-{encoded}"},
             "status": "RUNNING",
             "token": token,
         }
@@ -324,7 +327,7 @@ def test_a_field_that_holds_the_token_is_never_written() -> None:
     for fmt in FORMATS:
         assert token not in write_spec(result.document, fmt, Header("x", NOW))
     assert all(token not in str(n) for n in result.notes)
-    assert {n.message.split(" left out")[0] for n in result.notes} == {"name", "description"}
+    assert {n.message.split(" left out")[0] for n in result.notes} == {"name", "description", "pool"}
 
 
 def test_selection_by_id_glob_and_unmanaged() -> None:
@@ -446,6 +449,12 @@ def test_output_is_byte_identical_and_the_time_comes_from_now_or_source_date_epo
 _BAD_INPUT: list[tuple[list[str], dict[str, str], str]] = [
     (["--now", "yesterday"], {}, "--now 'yesterday': not an RFC 3339 time"),
     (["--now", "2026-12-01T12:00:00"], {}, "no time zone"),
+    (["--now", "0001-01-01T00:00:00+01:00"], {}, "out of range"),
+    (
+        [],
+        {"SOURCE_DATE_EPOCH": "99999999999999999999"},
+        "SOURCE_DATE_EPOCH='99999999999999999999': out of range",
+    ),
     ([], {"SOURCE_DATE_EPOCH": "soon"}, "SOURCE_DATE_EPOCH='soon': expected a whole number of seconds"),
     (["--unmanaged"], {}, "--unmanaged needs --spec"),
     (["--spec", "examples/cpu-notebook.yaml"], {}, "--spec goes with --unmanaged"),

@@ -128,7 +128,10 @@ def generation_time(now: str | None, env: Mapping[str, str]) -> str:
             raise ConfigError(f"SOURCE_DATE_EPOCH={text!r}: out of range") from None
     else:
         when = dt.datetime.now(tz=dt.UTC)
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ConfigError(f"--now {now!r}: out of range") from None
 
 
 def _format(args: argparse.Namespace) -> str:
