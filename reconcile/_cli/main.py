@@ -13,7 +13,7 @@ import io
 import sys
 from collections.abc import Sequence
 
-from reconcile._cli import emulator, plan, schema, show, validate
+from reconcile._cli import emulator, generate, plan, schema, show, validate
 from reconcile._cli.common import EXIT_ERROR, EXIT_INTERRUPTED, diagnose
 from reconcile._core.errors import ReconcileError
 from reconcile._version import __version__
@@ -63,6 +63,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     show.add(commands)
     emulator.add(commands, full=argv is None or "emulator" in argv)
     schema.add(commands)
+    generate.add(commands)
     return parser
 
 
