@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 
 from reconcile._codec.convert import decode_notebook
 from reconcile._core.enums import NotebookStatus
+from reconcile._core.lifecycle import FAILED_STATES
 from reconcile._core.model import Notebook
 from reconcile._core.observation import Found
 from reconcile._core.plan import Action
 from reconcile._observe.offline import load_observed, observe_offline
-from reconcile._planning.compare import FAILED_STATES
 from reconcile._planning.generate import (
     Selection,
     Severity,
@@ -38,7 +38,8 @@ from reconcile._planning.generate import (
     select,
 )
 from reconcile._planning.planner import build_plan, targets
-from reconcile._specfile.load import _LOCAL_NAME, load_spec, spec_from_data
+from reconcile._specfile import load_spec, spec_from_data
+from reconcile._specfile.rules import LOCAL_NAME as _LOCAL_NAME
 from reconcile._specfile.write import FORMATS, Header, comment_text, toml_text, write_spec
 from tests.conftest import ROOT
 from tests.emulator_fixture import PROJECT_ID, TOKEN, Servers

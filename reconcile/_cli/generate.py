@@ -166,18 +166,12 @@ def _offline(path: str) -> tuple[list[Found], list[str], str]:
 
 
 def _live(args: argparse.Namespace, specs: Spec | None) -> tuple[list[Found], list[str], str]:
+    from reconcile._cli.common import live_settings
     from reconcile._core.observation import Found
-    from reconcile._observe.live import client_from_options
+    from reconcile._modelarts.client import ModelArtsClient
 
-    client = client_from_options(
-        endpoint=args.endpoint,
-        region=args.region,
-        project_id=args.project_id or (specs.project_id if specs is not None else None),
-        env=os.environ,
-        ca_bundle=args.ca_bundle,
-        parallelism=args.parallelism,
-    )
-    with client:
+    settings = live_settings(args, specs.project_id if specs is not None else None)
+    with ModelArtsClient.from_settings(settings) as client:
         source = client.list_url()
         entries = client.list_notebooks()
     return [Found(body=entry, source=source) for entry in entries], [], source

@@ -11,8 +11,9 @@ Only what a spec states is managed: a field left out (None) is not compared.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
-from typing import NewType
+from typing import Final, NewType
 
 import attrs
 
@@ -48,6 +49,22 @@ Cidr = NewType("Cidr", str)
 #: of text to text (`tags: {team: vision, cost-center: "42"}`). A tuple keeps the spec hashable and
 #: its order deterministic; `dict(tags)` gives the mapping back.
 Tags = NewType("Tags", tuple[tuple[str, str], ...])
+
+#: Limits of a tag as the notebook tags API takes them: key length, value length, characters.
+MAX_TAG_KEY, MAX_TAG_VALUE = 128, 255
+TAG_TEXT: Final = re.compile(r"[\w .:=+\-@/]*")
+TAG_CHARS: Final = "letters, digits, spaces or _ . : = + - @ /"
+
+
+def valid_tag(key: str, value: str) -> bool:
+    """Whether a tag can be written in a spec: a non-blank key and a value within the API's limits."""
+    return (
+        bool(key.strip())
+        and len(key) <= MAX_TAG_KEY
+        and TAG_TEXT.fullmatch(key) is not None
+        and len(value) <= MAX_TAG_VALUE
+        and TAG_TEXT.fullmatch(value) is not None
+    )
 
 
 def _sorted_set(values: Iterable[str] | None) -> tuple[str, ...] | None:

@@ -27,8 +27,9 @@ from reconcile._core.enums import (
     VolumeCategory,
     VolumeOwnership,
 )
-from reconcile._core.model import Image, Notebook
+from reconcile._core.model import Image, Notebook, TmsTag
 from reconcile._core.secrets import Scrubber
+from reconcile._core.spec import valid_tag
 
 __all__ = ["Note", "Severity", "duration_text", "entry_for", "subject"]
 
@@ -182,7 +183,25 @@ class _Entry:
             entry["workspace_id"] = nb.workspace_id
         elif nb.workspace_id is not None:
             self.skip("workspace_id", "the service gave a blank workspace id")
+        if nb.tags is not None:
+            tags = self.tags(nb.tags)
+            if tags is not None:
+                entry["tags"] = tags
         return entry
+
+    def tags(self, tags: tuple[TmsTag, ...]) -> dict[str, str] | None:
+        """The tags as a key-to-value map sorted by key, or None (tags left unmanaged, with a note)
+        when one of them cannot be stated in a spec: leaving one out would read as drift."""
+        out: dict[str, str] = {}
+        for tag in tags:
+            if tag.key is None:
+                continue  # the comparison passes over a tag without a key, too
+            value = tag.value or ""
+            if not valid_tag(tag.key, value) or out.get(tag.key, value) != value:
+                self.skip("tags", f"the tag {tag.key!r} cannot be written in a spec (or has two values)")
+                return None
+            out[tag.key] = value
+        return dict(sorted(out.items()))
 
     def image(self, image: Image) -> dict[str, Any] | None:
         tag = image.effective_tag

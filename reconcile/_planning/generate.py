@@ -31,12 +31,12 @@ import attrs
 from reconcile._codec.convert import decode_notebook
 from reconcile._core.enums import NotebookStatus
 from reconcile._core.errors import DecodeError
+from reconcile._core.lifecycle import health_of
 from reconcile._core.model import Notebook
 from reconcile._core.observation import Found
 from reconcile._core.plan import Health
 from reconcile._core.secrets import Scrubber
 from reconcile._core.spec import SPEC_VERSION, Spec
-from reconcile._planning.compare import health_of
 from reconcile._planning.entry import Note, Severity, duration_text, entry_for, subject
 
 __all__ = [

@@ -53,6 +53,10 @@ def desired_values(nb: NotebookSpec) -> Flat:
         flat["tags"] = nb.tags
     if "image.id" in flat:
         flat["image.id"] = flat["image.id"].lower()  # a UUID: compared case-insensitively
+    if "image.swr_path" in flat:  # the same spelling the observed side is read in (`x:` is `x`)
+        flat["image.swr_path"] = normalize.join_image_reference(
+            *normalize.image_reference(flat["image.swr_path"])
+        )
     if "volume.mount_path" in flat:
         flat["volume.mount_path"] = normalize.path_text(flat["volume.mount_path"])
     if nb.endpoints is not None:

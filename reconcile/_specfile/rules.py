@@ -16,7 +16,7 @@ from typing import Any
 
 from reconcile._codec import describe_value
 from reconcile._core.catalogue import IGNORABLE_PATHS
-from reconcile._core.spec import NotebookSpec
+from reconcile._core.spec import MAX_TAG_KEY, MAX_TAG_VALUE, TAG_CHARS, TAG_TEXT, NotebookSpec
 from reconcile._specfile.document import Collector
 
 __all__ = [
@@ -34,9 +34,6 @@ LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LEASE_MIN_MS, _LEASE_MAX_MS = 3_600_000, 259_200_000
 _MAX_CAPACITY_GB = 4096
 #: Tag limits of Huawei Cloud's tag service (TMS): keys 1 to 128 characters, values up to 255.
-MAX_TAG_KEY, MAX_TAG_VALUE = 128, 255
-_TAG_TEXT = re.compile(r"[\w .:=+\-@/]*")
-_TAG_CHARS = "letters, digits, spaces or _ . : = + - @ /"
 
 Path_ = tuple[str | int, ...]
 
@@ -82,20 +79,20 @@ def check_tags(raw: Any, base: Path_, col: Collector) -> bool:
             col.add(at, f"tag key must be text, got {describe_value(key)} (quote it)")
             ok = False
             continue
-        if not key.strip() or len(key) > MAX_TAG_KEY or not _TAG_TEXT.fullmatch(key):
+        if not key.strip() or len(key) > MAX_TAG_KEY or not TAG_TEXT.fullmatch(key):
             col.add(
                 at,
-                f"invalid tag key (expected 1 to {MAX_TAG_KEY} {_TAG_CHARS})",
+                f"invalid tag key (expected 1 to {MAX_TAG_KEY} {TAG_CHARS})",
             )
             ok = False
         if type(value) is not str:
             hint = f' (quote it: "{value}")' if type(value) in (int, float, bool) else ""
             col.add(at, f"expected a text value, got {describe_value(value)}{hint}")
             ok = False
-        elif len(value) > MAX_TAG_VALUE or not _TAG_TEXT.fullmatch(value):
+        elif len(value) > MAX_TAG_VALUE or not TAG_TEXT.fullmatch(value):
             col.add(
                 at,
-                f"invalid tag value (expected up to {MAX_TAG_VALUE} {_TAG_CHARS})",
+                f"invalid tag value (expected up to {MAX_TAG_VALUE} {TAG_CHARS})",
             )
             ok = False
     return ok
