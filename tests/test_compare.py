@@ -21,6 +21,7 @@ from reconcile._core.spec import SpecEntry
 from reconcile._planning.compare import compare
 from reconcile._planning.projection import desired_values, observed_values
 from reconcile._render import FORMATS, render
+from reconcile._render.common import notes_of
 from reconcile._specfile.load import spec_from_data
 
 TOKEN = "5ec2e7-70ke-n000-0000-notebooktoken"
@@ -275,7 +276,7 @@ def test_volume_grow_is_in_place_and_shrink_replaces() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "method"), [("RUNNING", ApplyMethod.RESTART), ("STOPPED", ApplyMethod.IN_PLACE)]
+    ("status", "method"), [("RUNNING", ApplyMethod.RESTART), ("STOPPED", ApplyMethod.STOPPED_UPDATE)]
 )
 def test_flavor_change_needs_a_stop_only_when_running(status: str, method: ApplyMethod) -> None:
     """A flavor change on a RUNNING notebook is stop-update-start; on a STOPPED one a plain update."""
@@ -479,7 +480,7 @@ def test_a_notebook_about_to_run_is_updated_as_a_running_one(status: str) -> Non
     assert [d.method for d in rc.differences] == [ApplyMethod.RESTART]
     assert (
         f"the notebook is {status} and about to run: once RUNNING it will be stopped, updated and started again"
-        in rc.notes
+        in notes_of(rc)
     )
 
 
@@ -521,8 +522,8 @@ def test_tags_compare_as_a_set_of_pairs_and_update_in_place() -> None:
     )
     assert compare(entry_for({"id": "a", "tags": {"a": "1", "b": "2"}}), nb).actions == (Action.NO_OP,)
     rc = compare(entry_for({"id": "a", "tags": {"a": "1"}}), nb)
-    assert [(d.dotted_path, d.method) for d in rc.differences] == [("tags", ApplyMethod.IN_PLACE)]
-    assert rc.notes == () and (rc.after or {})["tags"] == [{"key": "a", "value": "1"}]
+    assert [(d.dotted_path, d.method) for d in rc.differences] == [("tags", ApplyMethod.TAGS)]
+    assert notes_of(rc) == () and (rc.after or {})["tags"] == [{"key": "a", "value": "1"}]
     untagged = decode_notebook({"id": "a"})
     assert compare(entry_for({"id": "a", "tags": {}}), untagged).actions == (Action.NO_OP,)
 

@@ -32,7 +32,9 @@ def plan_for(name: str) -> Plan:
     os.chdir(CASES / name)
     try:
         spec = load_spec(["spec.yaml"])
-        return build_plan(spec, observe_offline(targets(spec), load_observed("observed")))
+        return build_plan(
+            spec, observe_offline(targets(spec), load_observed("observed")), observed="observed"
+        )
     finally:
         os.chdir(here)
 

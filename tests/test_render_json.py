@@ -71,6 +71,8 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
         [
             "format_version",
             "terraform_version",
+            "reconcile_format_version",
+            "metadata",
             "planned_values",
             "resource_drift",
             "resource_changes",
@@ -100,6 +102,8 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
             "health",
             "status",
             "notes",
+            "steps",
+            "create_missing",
         ]
     )
     assert rc["address"] == "huaweicloud_modelarts_notebook.train-box"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from typing import TYPE_CHECKING, Any
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     except SpecError as exc:
         return print_spec_problems(exc)
     observations, unusable = observe(args, spec)
-    plan = build_plan(spec, observations)
+    plan = build_plan(spec, observations, **_provenance(args, spec))
     emit(args, plan)
     for error in plan.errors:
         diagnose(f"reconcile: error: {error.address}: {error.message}")
@@ -126,3 +127,29 @@ def run(args: argparse.Namespace) -> int:
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _provenance(args: argparse.Namespace, spec: Spec) -> dict[str, Any]:
+    """The plan metadata only the command line knows: where it observed, and when (if asked)."""
+    where: dict[str, Any] = {"project_id": args.project_id, "timestamp": _source_date()}
+    if args.observed:
+        where["observed"] = args.observed
+        return where
+    # The same resolution as the observation that just succeeded (flags, spec, environment).
+    settings = live_settings(args, spec.project_id)
+    where.update(project_id=settings.project_id, endpoint=settings.endpoint)
+    return where
+
+
+def _source_date() -> str | None:
+    """`SOURCE_DATE_EPOCH` as an RFC 3339 UTC timestamp, when it is set (reproducible builds)."""
+    text = os.environ.get("SOURCE_DATE_EPOCH")
+    if text is None:
+        return None
+    import datetime as dt
+
+    from reconcile._core.errors import ConfigError
+
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        raise ConfigError(f"SOURCE_DATE_EPOCH: expected a whole number of seconds, got {text[:40]!r}")
+    return dt.datetime.fromtimestamp(int(text), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -27,6 +27,7 @@ from reconcile._core.spec import SpecEntry
 from reconcile._planning.after import after as _after
 from reconcile._planning.after import json_value as _json
 from reconcile._planning.after import merge as _merge
+from reconcile._planning.decisions import decided
 from reconcile._planning.projection import Flat, desired_items, desired_values, observed_values
 from reconcile._planning.projection import plain as _value
 
@@ -72,14 +73,14 @@ def _method(path: str, observed: Any, desired: Any, ctx: _Context) -> ApplyMetho
         return ApplyMethod.IN_PLACE
     if change is Change.RESTART_UPDATE:
         # A running notebook is stopped for the update and started again, unless it is being stopped anyway.
-        return ApplyMethod.RESTART if ctx.running and ctx.stays_running else ApplyMethod.IN_PLACE
+        return ApplyMethod.RESTART if ctx.running and ctx.stays_running else ApplyMethod.STOPPED_UPDATE
     if change is Change.GROW_ONLY:
         grow = observed is None or (ctx.evs and isinstance(observed, int) and desired > observed)
         return ApplyMethod.GROW if grow else ApplyMethod.REPLACE
     if change is Change.LEASE:
         return ApplyMethod.LEASE
     if change is Change.TAGS:
-        return ApplyMethod.IN_PLACE
+        return ApplyMethod.TAGS
     if change is Change.STATUS:
         return ApplyMethod.START if desired == NotebookStatus.RUNNING.value else ApplyMethod.STOP
     return ApplyMethod.REPLACE
@@ -153,6 +154,7 @@ def _actions(
     return (Action.UPDATE,)
 
 
+@decided
 def compare(
     entry: SpecEntry, observed: Notebook | None, missing_reason: str = "the notebook does not exist"
 ) -> ResourceChange:
@@ -232,7 +234,7 @@ def compare(
     diffs.sort(key=lambda d: d.path)
     actions = _actions(
         diffs,
-        notes,
+        [],  # its sentences are derived from the steps (decisions) by the renderers
         stopped_throughout=status is NotebookStatus.STOPPED and not ctx.stays_running,
         about_to_run=status_text if about_to_run and diffs else None,
     )

@@ -6,16 +6,26 @@ responses give the same plan whichever way they were read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from reconcile._codec.convert import decode_notebook
 from reconcile._core.errors import DecodeError
 from reconcile._core.observation import Failed, Found, Missing, Observation, Target
-from reconcile._core.plan import ADDRESS_PREFIX, Plan, PlanError, ResourceChange
+from reconcile._core.plan import (
+    ADDRESS_PREFIX,
+    OFFLINE,
+    NotebookFingerprint,
+    Plan,
+    PlanError,
+    PlanMetadata,
+    ResourceChange,
+    SpecDigest,
+)
 from reconcile._core.spec import Spec
 from reconcile._planning.compare import compare
+from reconcile._planning.provenance import fingerprint_record, spec_digests
 
 __all__ = ["build_plan", "targets"]
 
@@ -28,15 +38,38 @@ def targets(spec: Spec) -> list[Target]:
     ]
 
 
-def build_plan(spec: Spec, observations: Mapping[str, Observation]) -> Plan:
-    """Plan every spec entry; an entry that cannot be observed or decoded becomes a PlanError."""
+def build_plan(
+    spec: Spec,
+    observations: Mapping[str, Observation],
+    *,
+    project_id: str | None = None,
+    endpoint: str | None = None,
+    observed: str | None = None,
+    spec_files: Sequence[SpecDigest] | None = None,
+    timestamp: str | None = None,
+) -> Plan:
+    """Plan every spec entry; an entry that cannot be observed or decoded becomes a PlanError.
+
+    The keyword arguments fill the plan's metadata (nothing else depends on them).
+
+    Args:
+        spec: the desired state.
+        observations: one observation per entry, by local name.
+        project_id: the project observed; default the spec's `project_id`.
+        endpoint: the endpoint URL observed; `OFFLINE` when `observed` is given.
+        observed: for an offline plan, the saved-responses path as given (`--observed`).
+        spec_files: the digests of the spec files; default read again from `spec.files`.
+        timestamp: when the plan was made (RFC 3339); default none, so equal inputs give equal plans.
+    """
     changes: list[ResourceChange] = []
     errors: list[PlanError] = []
+    seen: list[NotebookFingerprint] = []
     managed: dict[str, str] = {}  # observed notebook id -> the address that manages it
     for entry in spec.entries:
         observation = observations.get(entry.name, Failed("not observed"))
         if isinstance(observation, Missing):
             changes.append(attrs.evolve(compare(entry, None, observation.reason), location=entry.location))
+            seen.append(fingerprint_record(entry.name, None))
         elif isinstance(observation, Failed):
             errors.append(PlanError(entry.name, observation.message, entry.notebook.id, entry.location))
         else:
@@ -55,4 +88,13 @@ def build_plan(spec: Spec, observations: Mapping[str, Observation]) -> Plan:
                 errors.append(PlanError(entry.name, message, entry.notebook.id, entry.location))
                 continue
             changes.append(attrs.evolve(compare(entry, notebook), location=entry.location))
-    return Plan(resource_changes=changes, errors=errors)
+            seen.append(fingerprint_record(entry.name, notebook))
+    metadata = PlanMetadata(
+        project_id=project_id if project_id is not None else spec.project_id,
+        endpoint=OFFLINE if observed is not None else endpoint,
+        observed=observed,
+        spec_files=spec_digests(spec.files) if spec_files is None else spec_files,
+        notebooks=seen,
+        timestamp=timestamp,
+    )
+    return Plan(resource_changes=changes, errors=errors, metadata=metadata)

@@ -1,8 +1,8 @@
 """Vocabulary shared by the renderers: action and method wording, secrets, value formatting.
 
 Every renderer reads a `Plan` and nothing else; what they must say alike (how an `ApplyMethod` is
-described, which top-level keys are secret, how a JSON value prints on one line) lives here so the
-text, Markdown and JUnit outputs never disagree.
+described, the sentences derived from a change's steps, which top-level keys are secret, how a JSON
+value prints on one line) lives here so the text, Markdown and JUnit outputs never disagree.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any, Final
 
 import attrs
 
-from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange
+from reconcile._core.lifecycle import STARTING_STATES
+from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange, Step
 from reconcile._core.secrets import REDACTED
 
 __all__ = [
@@ -25,9 +26,11 @@ __all__ = [
     "clean_text",
     "compact_json",
     "is_noteworthy",
+    "notes_of",
     "redacted",
     "secret_keys",
     "sensitive_fields",
+    "step_notes",
     "terminal_safe",
     "without_sensitive",
 ]
@@ -41,9 +44,11 @@ SENSITIVE_KEYS: Final = frozenset({"token"})
 #: The comment the text renderer appends to a changed attribute, by how the change is applied.
 METHOD_COMMENT: Final[Mapping[ApplyMethod, str | None]] = {
     ApplyMethod.IN_PLACE: None,  # the `~` already says "in place"
+    ApplyMethod.STOPPED_UPDATE: None,  # in place too: the notebook is (or ends) STOPPED anyway
     ApplyMethod.RESTART: "requires stop and restart",
     ApplyMethod.GROW: "grows in place",
     ApplyMethod.LEASE: "through the lease API",
+    ApplyMethod.TAGS: None,  # in place, through the tags API
     ApplyMethod.START: "starts the notebook",
     ApplyMethod.STOP: "stops the notebook",
     ApplyMethod.REPLACE: "forces replacement",
@@ -53,9 +58,11 @@ METHOD_COMMENT: Final[Mapping[ApplyMethod, str | None]] = {
 #: How a change is applied, in a few words (Markdown's "how applied" column, JUnit messages).
 METHOD_LABEL: Final[Mapping[ApplyMethod, str]] = {
     ApplyMethod.IN_PLACE: "update in place",
+    ApplyMethod.STOPPED_UPDATE: "update in place",
     ApplyMethod.RESTART: "stop, update, start",
     ApplyMethod.GROW: "grow in place",
     ApplyMethod.LEASE: "lease update",
+    ApplyMethod.TAGS: "update in place",
     ApplyMethod.START: "start",
     ApplyMethod.STOP: "stop",
     ApplyMethod.REPLACE: "forces replacement",
@@ -128,7 +135,47 @@ def without_sensitive(values: Mapping[str, Any], secrets: frozenset[str]) -> dic
 
 def is_noteworthy(rc: ResourceChange) -> bool:
     """Whether a resource change is worth showing: it changes something, is not healthy, or has notes."""
-    return rc.is_change or rc.health is not Health.HEALTHY or bool(rc.notes)
+    return rc.is_change or rc.health is not Health.HEALTHY or bool(notes_of(rc))
+
+
+#: Said when a running notebook is stopped for an update and started again.
+_RESTART_NOTE: Final = "the notebook is RUNNING: it will be stopped, updated and started again"
+#: Said when a stopped notebook is started for a PUT (name, description, storage) and stopped again.
+_START_FOR_UPDATE_NOTE: Final = (
+    "name, description and storage change only while RUNNING: "
+    "the notebook will be started for the update and stopped again"
+)
+
+
+def step_notes(rc: ResourceChange) -> tuple[str, ...]:
+    """The sentences that explain how `rc` is applied, derived from its steps and differences.
+
+    A replacement names the paths that force it; a running notebook stopped for an update and
+    started again says so; so does a stopped one started for a PUT and stopped again.
+    """
+    steps = rc.steps
+    if Step.DELETE in steps:
+        forcing = ", ".join(d.dotted_path for d in rc.differences if d.forces_replacement)
+        return (f"replacement forced by {forcing}",)
+    notes: list[str] = []
+    if Step.AWAIT_SETTLED in steps:
+        # On its way to RUNNING: said as of a running notebook; STOPPING: planned, not explained.
+        if rc.status in STARTING_STATES:
+            restart = any(d.method is ApplyMethod.RESTART for d in rc.differences)
+            then = "stopped, updated and started again" if restart else "updated"
+            notes.append(f"the notebook is {rc.status} and about to run: once RUNNING it will be {then}")
+        return tuple(notes)
+    if Step.STOP_FOR_UPDATE in steps:
+        notes.append(_RESTART_NOTE)
+    if Step.START_FOR_UPDATE in steps and Step.UPDATE_WHILE_RUNNING in steps:
+        notes.append(_START_FOR_UPDATE_NOTE)
+    return tuple(notes)
+
+
+def notes_of(rc: ResourceChange) -> tuple[str, ...]:
+    """Every sentence shown for `rc`: what was observed (`rc.notes`), then how it is applied."""
+    derived = step_notes(rc)
+    return rc.notes + derived if derived else rc.notes
 
 
 def redacted(difference: Difference, secrets: frozenset[str] = SENSITIVE_KEYS) -> Difference:

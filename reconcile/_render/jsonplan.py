@@ -6,6 +6,9 @@ change it silently::
 
     {
       "format_version": "1.2", "terraform_version": "1.9.0",
+      "reconcile_format_version": "2.0",
+      "metadata": {"tool_version", "project_id", "endpoint", "observed", "spec_files": {FILE: DIGEST},
+                   "notebooks": {NAME: {"fingerprint", "status", "update_at"}}, ["timestamp"]},
       "planned_values": {"root_module": {"resources": [{"address", "mode", "type", "name",
                          "provider_name", "schema_version", "values", "sensitive_values"}]}},
       "resource_drift": [{"address", "mode", "type", "name", "provider_name", "change"}],
@@ -15,7 +18,7 @@ change it silently::
          "change": {"actions", "before", "after", "before_sensitive", "after_sensitive",
                     "after_unknown", "replace_paths"},
          "differences": [{"path", "observed", "desired", "action", "forces_replacement"}],
-         "ignored", "health", "status", "notes"}
+         "ignored", "health", "status", "notes", "steps", "create_missing"}
       ],
       "prior_state": {"format_version": "1.0", "terraform_version",
                       "values": {"root_module": {"resources": [...as in planned_values]}}},
@@ -31,6 +34,11 @@ The whole document is one line of UTF-8, as `terraform show -json` writes it. Th
 Terraform's `TYPE.NAME` (`huaweicloud_modelarts_notebook.train-box`); the reader also accepts the
 `modelarts_notebook.NAME` addresses of plans written by 0.1.0, and ignores the Terraform sections
 (they are derived from `resource_changes` and `errors`).
+
+Versions: `format_version` is Terraform's (the shape); `reconcile_format_version` (`MAJOR.MINOR`) is
+ours, for everything we add. The reader reads every minor version of its major and refuses any
+other major with one line. `notes` holds every sentence shown for the change; the reader keeps the
+ones about what was observed and derives the rest again from `steps`.
 
 Secrets: `ResourceChange.sensitive` (the secret fields the observed notebook has, `token`) is
 written as Terraform's `before_sensitive`/`after_sensitive` (`{"token": true}`; `false` where there
@@ -54,16 +62,28 @@ from reconcile._core.location import Location
 from reconcile._core.plan import (
     ADDRESS_PREFIX,
     FORMAT_VERSION,
+    RECONCILE_FORMAT_VERSION,
     RESOURCE_TYPE,
     Action,
     ApplyMethod,
     Difference,
     Health,
+    NotebookFingerprint,
     Plan,
     PlanError,
+    PlanMetadata,
     ResourceChange,
+    SpecDigest,
+    Step,
 )
-from reconcile._render.common import redacted, secret_keys, sensitive_fields, without_sensitive
+from reconcile._render.common import (
+    notes_of,
+    redacted,
+    secret_keys,
+    sensitive_fields,
+    step_notes,
+    without_sensitive,
+)
 
 __all__ = [
     "COMPUTED_KEYS",
@@ -142,6 +162,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     summary = plan.summary
     return {
         "format_version": FORMAT_VERSION,
+        **_provenance_keys(plan),
         "resource_changes": [_with_terraform_keys(rc, _resource_change(rc)) for rc in plan.resource_changes],
         "summary": {
             "add": summary.add,
@@ -201,7 +222,8 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
         "ignored": list(rc.ignored),
         "health": rc.health.value,
         "status": rc.status,
-        "notes": list(rc.notes),
+        "notes": list(notes_of(rc)),
+        **_decision_keys(rc),
     }
 
 
@@ -372,6 +394,30 @@ def _configuration(views: list[_Views], errors: tuple[PlanError, ...]) -> dict[s
     }
 
 
+def _provenance_keys(plan: Plan) -> dict[str, Any]:
+    """Our format version and the metadata block (where the plan came from)."""
+    meta = plan.metadata
+    block: dict[str, Any] = {
+        "tool_version": meta.tool_version,
+        "project_id": meta.project_id,
+        "endpoint": meta.endpoint,
+        "observed": meta.observed,
+        "spec_files": {d.file: d.sha256 for d in meta.spec_files},
+        "notebooks": {
+            f.name: {"fingerprint": f.fingerprint, "status": f.status, "update_at": f.update_at}
+            for f in meta.notebooks
+        },
+    }
+    if meta.timestamp is not None:
+        block["timestamp"] = meta.timestamp
+    return {"reconcile_format_version": RECONCILE_FORMAT_VERSION, "metadata": block}
+
+
+def _decision_keys(rc: ResourceChange) -> dict[str, Any]:
+    """What applying the change takes: its steps, and the create inputs it lacks."""
+    return {"steps": [step.value for step in rc.steps], "create_missing": list(rc.create_missing)}
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 _JSON_TYPES: Final = {
@@ -438,6 +484,7 @@ class _Reader:
         """The whole document."""
         if not isinstance(doc, dict):
             self.fail("", f"expected a JSON object at the top level, got {_describe(doc)}")
+        self.reconcile_version(doc)
         version = self.field(doc, "format_version", str, "")
         if version != FORMAT_VERSION:
             self.fail(
@@ -453,7 +500,8 @@ class _Reader:
         errors = [
             self.error(item, f"errors[{i}]") for i, item in enumerate(self.field(doc, "errors", list, ""))
         ]
-        return Plan(resource_changes=changes, errors=errors)
+        metadata = self.metadata(self.field(doc, "metadata", dict, ""), "metadata")
+        return Plan(resource_changes=changes, errors=errors, metadata=metadata)
 
     def resource_change(self, item: Any, path: str) -> ResourceChange:
         """One entry of `resource_changes`."""
@@ -481,7 +529,7 @@ class _Reader:
             self.difference(d, f"{path}.differences[{i}]")
             for i, d in enumerate(self.field(obj, "differences", list, path))
         )
-        return ResourceChange(
+        rc = ResourceChange(
             name=name,
             notebook_id=self.field(obj, "notebook_id", (str, type(None)), path),
             actions=actions,
@@ -495,6 +543,7 @@ class _Reader:
             after=after,
             location=self.location(obj, address, path),
         )
+        return self.decisions(obj, rc, path)
 
     def location(self, obj: Mapping[str, Any], address: str, path: str) -> Location | None:
         """The optional `location` of an entry (plans before 0.2 have none)."""
@@ -545,6 +594,67 @@ class _Reader:
             desired=obj["desired"],
             method=method,
         )
+
+    def reconcile_version(self, doc: Mapping[str, Any]) -> None:
+        """Refuse, in one line, a plan whose `reconcile_format_version` major is not ours."""
+        ours = int(RECONCILE_FORMAT_VERSION.split(".")[0])
+        text = doc.get("reconcile_format_version", "1.0")  # 1.x plans did not say
+        major, _, minor = text.partition(".") if isinstance(text, str) else ("", "", "")
+        if not (major.isdigit() and minor.isdigit() and major.isascii() and minor.isascii()):
+            self.fail("reconcile_format_version", f'expected "MAJOR.MINOR", got {_describe(text)}')
+        if int(major) > ours:
+            raise PlanFormatError(
+                f"{self.source}: plan format {text} is newer than this reconcile reads ({ours}.x); "
+                "upgrade reconcile"
+            )
+        if int(major) < ours:
+            raise PlanFormatError(
+                f"{self.source}: plan format {text} is older than this reconcile reads ({ours}.x); "
+                "make the plan again"
+            )
+
+    def metadata(self, obj: Mapping[str, Any], path: str) -> PlanMetadata:
+        """The `metadata` block."""
+        optional = (str, type(None))
+        files = self.field(obj, "spec_files", dict, path)
+        digests = [
+            SpecDigest(file, self.typed(digest, optional, f"{path}.spec_files.{file}"))
+            for file, digest in files.items()
+        ]
+        seen = []
+        for name, record in self.field(obj, "notebooks", dict, path).items():
+            where = f"{path}.notebooks.{name}"
+            self.typed(record, dict, where)
+            seen.append(
+                NotebookFingerprint(
+                    name,
+                    self.field(record, "fingerprint", str, where),
+                    self.field(record, "status", optional, where),
+                    self.field(record, "update_at", (int, type(None)), where),
+                )
+            )
+        timestamp = self.typed(obj.get("timestamp"), optional, f"{path}.timestamp")
+        return PlanMetadata(
+            tool_version=self.field(obj, "tool_version", str, path),
+            project_id=self.field(obj, "project_id", optional, path),
+            endpoint=self.field(obj, "endpoint", optional, path),
+            observed=self.field(obj, "observed", optional, path),
+            spec_files=digests,
+            notebooks=seen,
+            timestamp=timestamp,
+        )
+
+    def decisions(self, obj: Mapping[str, Any], rc: ResourceChange, path: str) -> ResourceChange:
+        """`rc` with the steps and missing create inputs of its entry; the notes the steps give
+        are dropped from `notes` (the renderers derive them again)."""
+        raw = self.field(obj, "steps", list, path)
+        steps = tuple(self.enum(s, Step, f"{path}.steps[{i}]") for i, s in enumerate(raw))
+        missing = self.strings(self.field(obj, "create_missing", list, path), f"{path}.create_missing")
+        rc = attrs.evolve(rc, steps=steps, create_missing=missing)
+        derived = step_notes(rc)
+        if derived and rc.notes[len(rc.notes) - len(derived) :] == derived:
+            rc = attrs.evolve(rc, notes=rc.notes[: len(rc.notes) - len(derived)])
+        return rc
 
     def error(self, item: Any, path: str) -> PlanError:
         """One entry of `errors`."""

@@ -30,6 +30,7 @@ from reconcile._render.common import (
     action_label,
     clean_text,
     compact_json,
+    notes_of,
     redacted,
     secret_keys,
 )
@@ -72,7 +73,7 @@ def _case(name: str, location: Location | None) -> ET.Element:
 def _change_case(rc: ResourceChange) -> ET.Element:
     """The test case of one planned notebook: a failure when anything would change."""
     case = _case(rc.name, rc.location)
-    notes = [clean_text(n) for n in rc.notes]
+    notes = [clean_text(n) for n in notes_of(rc)]
     if rc.is_change:
         lines = [
             f"{clean_text(d.dotted_path)}: {compact_json(d.observed)} -> {compact_json(d.desired)} "

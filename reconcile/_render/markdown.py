@@ -34,6 +34,7 @@ from reconcile._render.common import (
     clean_text,
     compact_json,
     is_noteworthy,
+    notes_of,
     redacted,
     secret_keys,
 )
@@ -187,8 +188,8 @@ def _section(rc: ResourceChange) -> str:
     if rc.notebook_id is not None:
         facts.append(f"id: {code(_cut(rc.notebook_id))}")
     lines += [", ".join(facts), ""]
-    if rc.notes:
-        lines += [f"- {code(_cut(note))}" for note in rc.notes]
+    if notes := notes_of(rc):
+        lines += [f"- {code(_cut(note))}" for note in notes]
         lines.append("")
     if rc.differences:
         lines += ["| path | observed | desired | how applied |", "|---|---|---|---|"]

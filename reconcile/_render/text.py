@@ -35,7 +35,14 @@ from typing import Any, Final
 import attrs
 
 from reconcile._core.plan import RESOURCE_TYPE, Action, ApplyMethod, Difference, Health, Plan, ResourceChange
-from reconcile._render.common import METHOD_COMMENT, clean_text, is_noteworthy, secret_keys, sensitive_fields
+from reconcile._render.common import (
+    METHOD_COMMENT,
+    clean_text,
+    is_noteworthy,
+    notes_of,
+    secret_keys,
+    sensitive_fields,
+)
 
 __all__ = ["render"]
 
@@ -158,7 +165,7 @@ def _resource(rc: ResourceChange, pal: _Palette) -> list[str]:
         if status
         else "the service sent no status",
     }.get(rc.health)
-    for note in ([health_note] if health_note else []) + list(rc.notes):
+    for note in ([health_note] if health_note else []) + list(notes_of(rc)):
         lines.append(f"  # ({clean_text(note)})")
     if not rc.is_change:
         return lines
