@@ -8,6 +8,7 @@ notebook (or that rule on it); every other result is still produced.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -82,8 +83,31 @@ def rule_infos(policy: Policy) -> tuple[RuleInfo, ...]:
     return tuple(sorted(infos, key=lambda r: r.id))
 
 
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _spec_field(entry: SpecEntry, field: str) -> str:
+    """A plan path (`endpoints.SSH.allowed_access_ips`) as the spec writes it (`endpoints[0]....`)."""
+    parts = field.split(".")
+    if len(parts) >= 2 and parts[0] == "endpoints" and not parts[1].startswith("["):
+        for index, ep in enumerate(entry.notebook.endpoints or ()):
+            if str(ep.dev_service) == parts[1]:
+                return ".".join([f"endpoints[{index}]", *parts[2:]])
+    return field
+
+
+def _align_endpoints(entry: SpecEntry, live: dict[str, Any]) -> None:
+    """Number the observed endpoints as the spec does (by service), so fields and waivers line up."""
+    spec_index = {str(ep.dev_service): i for i, ep in enumerate(entry.notebook.endpoints or ())}
+    for ep in live.get("endpoints", ()):
+        ep["index"] = spec_index.get(ep.get("dev_service", ""), ep["index"])
+
+
 def _location(entry: SpecEntry, field: str) -> Location:
     fields: Mapping[str, Location] = getattr(entry, "field_locations", None) or {}
+    field = _spec_field(entry, field)
     if field:
         parts = field.split(".")
         for end in range(len(parts), 0, -1):  # the field, or the nearest enclosing one declared
@@ -156,7 +180,7 @@ class _Run:
             self.add(entry, "MA012", Subject.OBSERVED, Status.PASS, severity, "matches the spec", "", nb_id)
             return
         for d in rc.differences:
-            message = f"{d.dotted_path} differs from the spec"
+            message = f"{d.dotted_path}: observed {_short(d.observed)}, the spec says {_short(d.desired)}"
             self.add(entry, "MA012", Subject.OBSERVED, Status.FAIL, severity, message, d.dotted_path, nb_id)
 
     def add(  # noqa: PLR0917 - one finding's fields, always given in this order
@@ -215,6 +239,7 @@ def evaluate(
         notebook = observed.notebooks.get(entry.name)
         if notebook is not None:
             live = observed_document(notebook)
+            _align_endpoints(entry, live)
             run.builtin(entry, Subject.OBSERVED, live, notebook.id)
             run.custom(entry, Subject.OBSERVED, live, notebook.id)
             if policy.setting("MA013").enabled:
