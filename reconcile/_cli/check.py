@@ -10,8 +10,11 @@ import argparse
 import datetime as dt
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+import attrs
 
 from reconcile._cli.common import (
     EXIT_CHANGES,
@@ -23,14 +26,26 @@ from reconcile._cli.common import (
     print_spec_problems,
 )
 from reconcile._core.errors import ConfigError, SpecError
+from reconcile._core.report import WaiverState
+from reconcile._core.spec import Spec
 
 if TYPE_CHECKING:
+    from reconcile._core.observation import Observation
+    from reconcile._core.plan import Plan
     from reconcile._core.report import Report, Severity
-    from reconcile._core.spec import Spec
     from reconcile._policy.settings import Policy
     from reconcile._policy.waivers import Waivers
 
-__all__ = ["add", "add_now_option", "add_policy_option", "evaluation_time", "load_rules", "run"]
+__all__ = [
+    "add",
+    "add_now_option",
+    "add_plan_options",
+    "add_policy_option",
+    "evaluation_time",
+    "load_rules",
+    "plan_with_waivers",
+    "run",
+]
 
 SEVERITIES: Final = ("info", "low", "medium", "high", "critical")
 
@@ -226,18 +241,23 @@ def evaluate_specs(
     waivers: Waivers | None,
     now: dt.datetime,
     fail_on: Severity,
-) -> Report:
-    """Evaluate the spec, observing it first unless `--spec-only`."""
+) -> tuple[Report, tuple[str, ...]]:
+    """Evaluate the spec, observing it first unless `--spec-only`.
+
+    Returns:
+        The report, and the observed inputs that could not be used (files under `--observed`).
+    """
     from reconcile._policy.engine import evaluate, observed_state
 
     observed = None
+    unusable: tuple[str, ...] = ()
     if not getattr(args, "spec_only", True):
         from reconcile._cli.plan import observe
         from reconcile._planning.planner import build_plan
 
-        observations = observe(args, spec)
+        observations, unusable = observe(args, spec)
         observed = observed_state(build_plan(spec, observations), observations)
-    return evaluate(spec, policy, waivers, now=now, observed=observed, fail_on=fail_on)
+    return evaluate(spec, policy, waivers, now=now, observed=observed, fail_on=fail_on), unusable
 
 
 def run(args: argparse.Namespace) -> int:
@@ -256,9 +276,71 @@ def run(args: argparse.Namespace) -> int:
     problems += more
     if problems or spec is None:
         return print_spec_problems(SpecError([p for exc in problems for p in exc.problems]))
-    report = evaluate_specs(
+    report, unusable = evaluate_specs(
         args, spec, policy=policy, waivers=waivers, now=now, fail_on=Severity(args.fail_on)
     )
     write_report(args, report)
     diagnose_report(report)
-    return exit_status(report, strict_waivers=args.strict_waivers)
+    for problem in unusable:  # a file under --observed that could not be read: an error, as in plan
+        diagnose(f"reconcile: error: observed input: {problem}")
+    status = exit_status(report, strict_waivers=args.strict_waivers)
+    return EXIT_ERROR if unusable else status
+
+
+def add_plan_options(p: argparse.ArgumentParser) -> None:
+    """`plan --waivers FILE`, `--policy FILE` and `--now` (acknowledged drift)."""
+    g = p.add_argument_group("acknowledged drift")
+    g.add_argument(
+        "--waivers",
+        metavar="FILE",
+        type=path_text,
+        help="waiver file: differences matched by a valid `drift:` waiver are shown as acknowledged, "
+        "left out of the counts, the exit status and what apply would change",
+    )
+    add_policy_option(g)
+    add_now_option(g)
+
+
+def plan_with_waivers(
+    args: argparse.Namespace, spec: Spec, observations: Mapping[str, Observation]
+) -> Plan | int:
+    """The plan of `reconcile plan`, with the drift `--waivers` acknowledges taken out of it.
+
+    Acknowledged paths are planned as if the spec ignored them (so actions, notes and `after` are
+    worked out by the planner itself), and each gets a note with the waiver's reason, owner and expiry.
+    Returns the exit status instead when the policy or waiver file has problems.
+    """
+    from reconcile._planning.planner import build_plan
+    from reconcile._policy.engine import acknowledged_drift
+
+    plan = build_plan(spec, observations)
+    if not getattr(args, "waivers", None) and not getattr(args, "policy", None):
+        return plan
+    now = evaluation_time(args)
+    policy, waivers, problems = load_rules(args, now)
+    if problems:
+        return print_spec_problems(SpecError([p for exc in problems for p in exc.problems]))
+    if waivers is None:
+        return plan
+    warn = policy.waivers.warn_days
+    acknowledged = {rc.name: acknowledged_drift(rc, waivers, now, warn) for rc in plan.resource_changes}
+    acknowledged = {name: found for name, found in acknowledged.items() if found}
+    if not acknowledged:
+        return plan
+    entries = []
+    for entry in spec.entries:
+        paths = tuple(path for path, _, _ in acknowledged.get(entry.name, ()))
+        notebook = attrs.evolve(entry.notebook, ignore_changes=(*entry.notebook.ignore_changes, *paths))
+        entries.append(attrs.evolve(entry, notebook=notebook) if paths else entry)
+    replanned = build_plan(
+        Spec(entries=tuple(entries), project_id=spec.project_id, files=spec.files), observations
+    )
+    changes = []
+    for rc in replanned.resource_changes:
+        notes = tuple(
+            f"acknowledged drift: {path} (waived by {w.owner} until {w.expires.isoformat()}"
+            f"{', expires soon' if state is WaiverState.EXPIRING else ''}: {w.reason})"
+            for path, w, state in acknowledged.get(rc.name, ())
+        )
+        changes.append(attrs.evolve(rc, notes=(*rc.notes, *notes)) if notes else rc)
+    return attrs.evolve(replanned, resource_changes=changes)

@@ -55,6 +55,9 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     )
     live = p.add_argument_group("live observation (without --observed)")
     add_live_options(live)
+    from reconcile._cli.check import add_plan_options
+
+    add_plan_options(p)
     p.set_defaults(func=run)
 
 
@@ -107,7 +110,7 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     """Load, observe, plan, render; the exit status follows `terraform plan -detailed-exitcode`."""
-    from reconcile._planning.planner import build_plan
+    from reconcile._cli.check import plan_with_waivers
     from reconcile._specfile.load import load_spec
 
     try:
@@ -115,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
     except SpecError as exc:
         return print_spec_problems(exc)
     observations, unusable = observe(args, spec)
-    plan = build_plan(spec, observations)
+    plan = plan_with_waivers(args, spec, observations)
+    if isinstance(plan, int):
+        return plan
     emit(args, plan)
     for error in plan.errors:
         diagnose(f"reconcile: error: {error.address}: {error.message}")

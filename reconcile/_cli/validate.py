@@ -70,7 +70,7 @@ def _check(args: argparse.Namespace, spec: Spec) -> int:
     policy, _, problems = check.load_rules(args, now)
     if problems:
         return print_spec_problems(SpecError([p for exc in problems for p in exc.problems]))
-    report = check.evaluate_specs(
+    report, _ = check.evaluate_specs(
         args, spec, policy=policy, waivers=None, now=now, fail_on=Severity(args.fail_on)
     )
     sys.stdout.write(render_report(report, "text"))
