@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,20 @@ def test_example_policy_and_waivers_validate_against_their_schemas() -> None:
     for w in waivers["waivers"]:
         w["expires"] = str(w["expires"])  # YAML reads an unquoted date as a date
     jsonschema.validate(waivers, load_schema("waivers"))
+
+
+def test_compliance_ci_example_runs_real_commands(tmp_path: Path) -> None:
+    """Every `reconcile check` in the compliance CI example parses and runs against the examples offline."""
+    from tests.test_cli import _ci_commands
+
+    commands = _ci_commands(ROOT / "examples" / "ci" / "github-compliance.yml")
+    assert any("--spec-only" in c for c in commands) and any("sarif" in c for c in commands)
+    for command in commands:
+        words = [w for w in shlex.split(command) if w != "notebooks/*.yaml"]
+        words = [str(ROOT / w) if w.startswith("examples/") else w for w in words[1:]]
+        words[1:1] = [str(ROOT / SPEC)]
+        if "--spec-only" not in words:
+            words += ["--observed", str(ROOT / "examples" / "observed")]
+        result = run(*words, "--now", NOW, cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)  # the example spec trips rules
+        assert "Traceback" not in result.stderr

@@ -169,3 +169,15 @@ def test_every_rule_has_docs_and_controls() -> None:
             "CIS Controls v8",
             "NIST SP 800-53 Rev. 5",
         }
+
+
+def test_docs_describe_every_rule_and_control() -> None:
+    """docs/rules.md has a section per rule naming its severity and every control it maps to."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule in BUILTIN.values():
+        section = text.split(f"### {rule.id}\n", 1)[1].split("\n### ", 1)[0]
+        assert f"default severity **{rule.severity.value}**" in section
+        for c in rule.controls:
+            assert f"**{c.id}** {c.title}" in section and (("*judgement*" in section) or not c.judgement)
