@@ -33,7 +33,9 @@ def _celpy() -> Any:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    # celpy's evaluation errors carry (message, exception type, extra): the message is what helps
+    first = exc.args[0] if exc.args and isinstance(exc.args[0], str) and len(exc.args) > 1 else str(exc)
+    text = " ".join(first.split())
     return text[:300] + ("..." if len(text) > 300 else "")
 
 

@@ -67,7 +67,7 @@ def render(report: Report) -> str:
         elif worst in (Status.WAIVED, Status.NOT_APPLICABLE):
             counts["skipped"] += 1
             label = "waived" if worst is Status.WAIVED else "not applicable"
-            notes = "; ".join(waiver_note(f) or f.message for f in bad)
+            notes = "; ".join(dict.fromkeys(waiver_note(f) or f.message for f in bad))
             ET.SubElement(case, "skipped", {"message": clean_text(f"{label}: {notes}")})
         cases.append(case)
     for name, message in report.errors:
