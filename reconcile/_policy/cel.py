@@ -54,7 +54,12 @@ def compile_expression(expression: str) -> Compiled:
         raise CelError(_one_line(exc)) from None
 
 
-def evaluate(program: Compiled, document: dict[str, Any]) -> bool:
+def activation(document: dict[str, Any]) -> Any:
+    """The CEL variables for one notebook document: convert once, evaluate every rule on it."""
+    return {"notebook": _celpy().json_to_cel(document)}
+
+
+def evaluate(program: Compiled, document: dict[str, Any], variables: Any = None) -> bool:
     """Evaluate a compiled expression on one notebook document.
 
     Raises:
@@ -63,7 +68,7 @@ def evaluate(program: Compiled, document: dict[str, Any]) -> bool:
     """
     celpy = _celpy()
     try:
-        result = program.evaluate({"notebook": celpy.json_to_cel(document)})
+        result = program.evaluate(variables if variables is not None else activation(document))
     except Exception as exc:
         raise CelError(_one_line(exc)) from None
     if isinstance(result, Exception):

@@ -18,6 +18,7 @@ The notebook `token` is never part of it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any
 
@@ -49,6 +50,7 @@ def swr_org(swr_path: str | None) -> str | None:
     return parts[0] if len(parts) == 2 else None
 
 
+@functools.lru_cache(maxsize=4096)  # fleets repeat the same few allow-lists
 def _canonical(ip: str) -> str:
     try:
         return str(ipaddress.ip_network(ip.strip(), strict=False))

@@ -105,17 +105,38 @@ def _align_endpoints(entry: SpecEntry, live: dict[str, Any]) -> None:
         ep["index"] = spec_index.get(ep.get("dev_service", ""), ep["index"])
 
 
+class _Where:
+    """Where the spec declares a field of one entry: the field, the nearest enclosing one, or the entry."""
+
+    __slots__ = ("_cache", "_entry", "_fields")
+
+    def __init__(self, entry: SpecEntry) -> None:
+        self._entry = entry
+        self._fields: Mapping[str, Location] = getattr(entry, "field_locations", None) or {}
+        declared: Location | None = getattr(entry, "location", None)
+        self._cache: dict[str, Location] = {
+            "": declared or Location(entry.file, None, f"notebooks.{entry.name}")
+        }
+
+    def __call__(self, field: str) -> Location:
+        found = self._cache.get(field)
+        if found is None:
+            found = self._cache[field] = self._find(field)
+        return found
+
+    def _find(self, field: str) -> Location:
+        if self._fields:
+            parts = _spec_field(self._entry, field).split(".")
+            for end in range(len(parts), 0, -1):  # the field, or the nearest enclosing one declared
+                hit = self._fields.get(".".join(parts[:end]))
+                if hit is not None:
+                    return hit
+        return self._cache[""]
+
+
 def _location(entry: SpecEntry, field: str) -> Location:
-    fields: Mapping[str, Location] = getattr(entry, "field_locations", None) or {}
-    field = _spec_field(entry, field)
-    if field:
-        parts = field.split(".")
-        for end in range(len(parts), 0, -1):  # the field, or the nearest enclosing one declared
-            found = fields.get(".".join(parts[:end]))
-            if found is not None:
-                return found
-    declared: Location | None = getattr(entry, "location", None)
-    return declared or Location(entry.file, None, f"notebooks.{entry.name}")
+    """Where the spec declares `field` of `entry` (see `_Where`)."""
+    return _Where(entry)(field)
 
 
 class _Run:
@@ -127,31 +148,64 @@ class _Run:
         self.findings: list[Finding] = []
         self.errors: list[tuple[str, str]] = []
         self.programs: dict[str, Any] = {}
+        # worked out once per run, not once per notebook: the enabled checks with their settings
+        self.checks = {
+            subject: [
+                (rule.id, rule.check, policy.severity(rule.id), policy.params(rule.id))
+                for rule in builtin.BUILTIN.values()
+                if rule.check is not None and subject in rule.subjects and policy.setting(rule.id).enabled
+            ]
+            for subject in Subject
+        }
+        self.contexts = {subject: builtin.check_context(subject, now) for subject in Subject}
+        self._where: tuple[SpecEntry | None, _Where | None] = (None, None)
         if policy.custom:
             from reconcile._policy import cel
 
             for rule in policy.custom:
                 self.programs[rule.id] = cel.compile_expression(rule.expression)  # checked on load
 
+    def where(self, entry: SpecEntry) -> _Where:
+        """The location finder of `entry` (kept while the run stays on the same entry)."""
+        last, finder = self._where
+        if last is not entry or finder is None:
+            finder = _Where(entry)
+            self._where = (entry, finder)
+        return finder
+
     def builtin(self, entry: SpecEntry, subject: Subject, doc: Mapping[str, Any], nb_id: str | None) -> None:
-        ctx = builtin.check_context(subject, self.now)
-        for rule in builtin.BUILTIN.values():
-            if rule.check is None or subject not in rule.subjects or not self.policy.setting(rule.id).enabled:
-                continue
-            severity = self.policy.severity(rule.id)
-            for out in rule.check(doc, self.policy.params(rule.id), ctx):
-                self.add(entry, rule.id, subject, out.status, severity, out.message, out.field, nb_id)
+        ctx = self.contexts[subject]
+        where = self.where(entry)
+        append = self.findings.append
+        name = entry.name
+        for rule_id, check, severity, params in self.checks[subject]:
+            for out in check(doc, params, ctx):
+                append(
+                    Finding(
+                        rule_id,
+                        name,
+                        nb_id,
+                        subject,
+                        out.status,
+                        severity,
+                        out.message,
+                        out.field,
+                        where(out.field),
+                    )
+                )
 
     def custom(self, entry: SpecEntry, subject: Subject, doc: dict[str, Any], nb_id: str | None) -> None:
         if not self.policy.custom:
             return
         from reconcile._policy import cel
 
+        variables = None
         for rule in self.policy.custom:
             if subject not in rule.subjects:
                 continue
             try:
-                ok = cel.evaluate(self.programs[rule.id], doc)
+                variables = variables if variables is not None else cel.activation(doc)
+                ok = cel.evaluate(self.programs[rule.id], doc, variables)
             except cel.CelError as exc:
                 self.add(
                     entry,
