@@ -108,8 +108,8 @@ def test_junit_cases_per_notebook_and_rule(tmp_path: Path) -> None:
     assert len(keys) == len(set(keys))
     assert all(c.get("file", "").startswith("examples/") for c in cases)
     by_key = {(c.get("classname"), c.get("name", "").split()[0]): c for c in cases}
-    assert by_key["modelarts_notebook.vision-gpu-02", "MA001"].find("failure") is not None
-    assert by_key["modelarts_notebook.shared-demo", "MA013"].find("skipped") is not None
+    assert by_key["huaweicloud_modelarts_notebook.vision-gpu-02", "MA001"].find("failure") is not None
+    assert by_key["huaweicloud_modelarts_notebook.shared-demo", "MA013"].find("skipped") is not None
     assert int(suite.get("failures", "0")) == sum(c.find("failure") is not None for c in cases)
     waived = render_report(_hostile_report(tmp_path), "junit")
     skipped = ET.fromstring(waived.encode()).find(".//testcase[@name='MA004 Auto-stop disabled']/skipped")

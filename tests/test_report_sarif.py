@@ -60,7 +60,7 @@ def test_results_have_locations_fingerprints_and_suppressions() -> None:
     for r in results:
         loc = r["locations"][0]
         assert loc["physicalLocation"]["artifactLocation"]["uri"].endswith("notebooks.yaml")
-        assert loc["logicalLocations"][0]["fullyQualifiedName"].startswith("modelarts_notebook.")
+        assert loc["logicalLocations"][0]["fullyQualifiedName"].startswith("huaweicloud_modelarts_notebook.")
         assert len(r["partialFingerprints"][FINGERPRINT_KEY]) == 32
     waived = [r for r in results if r["properties"]["status"] == "waived"]
     assert [r["ruleId"] for r in waived] == ["MA004"]

@@ -167,7 +167,7 @@ class Finding:
 
     Attributes:
         rule: the rule id.
-        name: the spec entry's local name (the plan address is `modelarts_notebook.NAME`).
+        name: the spec entry's local name (the plan address is `huaweicloud_modelarts_notebook.NAME`).
         notebook_id: the notebook id (observed, or from the spec), when known.
         subject: desired or observed.
         status: pass, fail, waived, not_applicable or error.

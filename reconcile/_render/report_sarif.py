@@ -5,7 +5,7 @@
 - one `result` per failure (and per waived failure, with `suppressions` carrying the waiver's
   justification, unless left out); passes and not-applicable results are not alerts;
 - every result has a physical location (the spec file, and the line of the field or of the entry when
-  known) and a logical location naming the notebook (`modelarts_notebook.NAME`, and its id);
+  known) and a logical location naming the notebook (`huaweicloud_modelarts_notebook.NAME`, and its id);
 - `partialFingerprints` hash rule, notebook id and field only, so edits elsewhere in the spec (lines
   moving) do not reopen alerts; `automationDetails.id` is per project, so runs of different projects
   are kept apart;
