@@ -154,7 +154,6 @@ def render(report: Report) -> str:
         f'<div class="card">errors<b>{s.errors}</b></div>',
         "</div>",
         *_controls(report),
-        *_notebooks(report),
         "<h2>Waivers</h2>",
     ]
     if report.waivers:
@@ -171,6 +170,7 @@ def render(report: Report) -> str:
         out.append("</table>")
     else:
         out.append("<p>No waivers.</p>")
+    out += _notebooks(report)
     out.append(
         "<h2>Rules</h2><table><tr><th>rule</th><th>title</th><th>severity</th><th>why</th><th>remediation</th></tr>"
     )
