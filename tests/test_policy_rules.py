@@ -134,6 +134,14 @@ def test_ma009_tags() -> None:
     assert _run("MA009", {"tags": {}})[0][0] is Status.NOT_APPLICABLE
 
 
+def test_ma009_reads_spec_tags() -> None:
+    """The spec's `tags` map is what MA009 judges on the desired state."""
+    tagged = desired_document(_spec(tags={"owner": "alice", "cc": "42"}))
+    assert tagged["tags"] == {"cc": "42", "owner": "alice"}
+    assert _run("MA009", tagged, required_tags=("owner",))[0][0] is Status.PASS
+    assert _run("MA009", tagged, required_tags=("owner", "data-class"))[0][0] is Status.FAIL
+
+
 def test_ma010_ma011_on_observed_notebooks() -> None:
     """MA010 fails a failed status with its reason; MA011 a notebook STOPPED longer than max_stopped_days."""
     failed = observed_document(
