@@ -12,7 +12,7 @@ from __future__ import annotations
 __all__ = ["BENCHMARKS", "main"]
 
 #: The benchmark names, in the order they run and print.
-BENCHMARKS = ("decode", "compare", "fleet_floor", "fleet_offline", "fleet_live", "startup")
+BENCHMARKS = ("decode", "compare", "fleet_floor", "fleet_offline", "fleet_live", "startup", "policy")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("decode", "compare", "fleet_floor", "fleet_offline", "fleet_live", "startup")
+BENCHMARKS = ("decode", "compare", "fleet_floor", "fleet_offline", "fleet_live", "startup", "policy")
 
 
 @pytest.fixture(scope="module")

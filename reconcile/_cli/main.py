@@ -13,7 +13,7 @@ import io
 import sys
 from collections.abc import Sequence
 
-from reconcile._cli import emulator, generate, plan, schema, show, validate
+from reconcile._cli import check, emulator, generate, plan, schema, show, validate
 from reconcile._cli.common import EXIT_ERROR, EXIT_INTERRUPTED, diagnose
 from reconcile._core.errors import ReconcileError
 from reconcile._version import __version__
@@ -60,6 +60,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     validate.add(commands)
     plan.add(commands)
+    check.add(commands)
     show.add(commands)
     emulator.add(commands, full=argv is None or "emulator" in argv)
     schema.add(commands)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import signal
 import sys
@@ -56,6 +57,9 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     )
     live = p.add_argument_group("live observation (without --observed)")
     add_live_options(live)
+    from reconcile._cli.check import add_plan_options
+
+    add_plan_options(p)
     p.set_defaults(func=run)
 
 
@@ -108,7 +112,7 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     """Load, observe, plan, render; the exit status follows `terraform plan -detailed-exitcode`."""
-    from reconcile._planning.planner import build_plan
+    from reconcile._cli.check import plan_with_waivers
     from reconcile._specfile.load import load_spec
 
     try:
@@ -116,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
     except SpecError as exc:
         return print_spec_problems(exc)
     observations, unusable = observe(args, spec)
-    plan = build_plan(spec, observations, **_provenance(args, spec))
+    plan = plan_with_waivers(args, spec, observations, **_provenance(args, spec))
+    if isinstance(plan, int):
+        return plan
     emit(args, plan)
     for error in plan.errors:
         diagnose(f"reconcile: error: {error.address}: {error.message}")
@@ -131,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _provenance(args: argparse.Namespace, spec: Spec) -> dict[str, Any]:
     """The plan metadata only the command line knows: where it observed, and when (if asked)."""
-    where: dict[str, Any] = {"project_id": args.project_id, "timestamp": _source_date()}
+    where: dict[str, Any] = {"project_id": args.project_id, "timestamp": _timestamp(args)}
     if args.observed:
         where["observed"] = args.observed
         return where
@@ -141,13 +147,19 @@ def _provenance(args: argparse.Namespace, spec: Spec) -> dict[str, Any]:
     return where
 
 
+def _timestamp(args: argparse.Namespace) -> str | None:
+    """The plan's timestamp: `--now` when given, else `SOURCE_DATE_EPOCH`; never the wall clock."""
+    now = getattr(args, "now", None)
+    if now is not None:
+        return str(now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return _source_date()
+
+
 def _source_date() -> str | None:
     """`SOURCE_DATE_EPOCH` as an RFC 3339 UTC timestamp, when it is set (reproducible builds)."""
     text = os.environ.get("SOURCE_DATE_EPOCH")
     if text is None:
         return None
-    import datetime as dt
-
     from reconcile._core.errors import ConfigError
 
     if not text.isascii() or not text.isdigit() or len(text) > 12:

@@ -16,13 +16,14 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     """Add the `schema` command."""
     p = commands.add_parser(
         "schema",
-        help="print a shipped JSON Schema (spec, notebook or plan)",
+        help="print a shipped JSON Schema (spec, notebook, plan, policy, waivers, report)",
         description="Print one of the JSON Schemas shipped with modelarts-reconcile on stdout.",
     )
     p.add_argument(
         "name",
         choices=sorted(SCHEMA_NAMES),
-        help="spec: the desired-state file; notebook: the API response; plan: the JSON plan",
+        help="spec: the desired-state file; notebook: the API response; plan: the JSON plan; "
+        "policy, waivers: the check input files; report: the JSON compliance report",
     )
     p.set_defaults(func=run)
 

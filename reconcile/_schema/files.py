@@ -19,6 +19,9 @@ SCHEMA_NAMES: dict[str, str] = {
     "notebook": "notebook.schema.json",
     "spec": "notebook-spec.schema.json",
     "plan": "plan.schema.json",
+    "policy": "policy.schema.json",
+    "waivers": "waivers.schema.json",
+    "report": "report.schema.json",
 }
 
 

@@ -1,0 +1,347 @@
+"""`reconcile check SPEC...`: evaluate the compliance rules and write a report.
+
+Also the pieces `plan` and `validate` share with it: `--now` (with `SOURCE_DATE_EPOCH`), `--policy`
+and `--waivers` loading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from reconcile._cli.common import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    add_live_options,
+    diagnose,
+    path_text,
+    print_spec_problems,
+)
+from reconcile._core.errors import ConfigError, SpecError
+from reconcile._core.report import WaiverState
+from reconcile._core.spec import Spec
+
+if TYPE_CHECKING:
+    from reconcile._core.observation import Observation
+    from reconcile._core.plan import Plan
+    from reconcile._core.report import Report, Severity
+    from reconcile._policy.settings import Policy
+    from reconcile._policy.waivers import Waivers
+
+__all__ = [
+    "add",
+    "add_now_option",
+    "add_plan_options",
+    "add_policy_option",
+    "evaluation_time",
+    "load_rules",
+    "plan_with_waivers",
+    "run",
+]
+
+SEVERITIES: Final = ("info", "low", "medium", "high", "critical")
+
+_EPILOG = """\
+exit status: 0 no unwaived failure at or above --fail-on; 1 an error (a bad spec, policy or
+waiver file, a notebook that could not be observed or a rule that failed to run: everything else is
+still evaluated and reported; with --strict-waivers also an unused waiver); 2 unwaived failures at or
+above --fail-on (default low). Errors win over failures.
+
+examples:
+  reconcile check examples/policy/*.yaml --spec-only --policy examples/policy/policy.yaml
+  reconcile check fleet.yaml --observed saved/ --waivers waivers.yaml --format sarif --out r.sarif
+"""
+
+
+def rfc3339(text: str) -> dt.datetime:
+    """An argparse type: an RFC 3339 time with an offset (`2026-12-01T09:00:00Z`), as aware UTC."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an RFC 3339 time such as 2026-12-01T09:00:00Z, got {text!r}"
+        ) from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"expected a time with an offset (Z or +01:00), got {text!r}")
+    return value.astimezone(dt.UTC)
+
+
+def add_now_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--now TIMESTAMP`."""
+    p.add_argument(
+        "--now",
+        type=rfc3339,
+        metavar="TIMESTAMP",
+        help="evaluation time for waiver expiry and age rules, RFC 3339 (default: SOURCE_DATE_EPOCH "
+        "when set, else the current time)",
+    )
+
+
+def add_policy_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--policy FILE` (repeatable)."""
+    p.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        type=path_text,
+        metavar="FILE",
+        help="policy file (YAML/JSON/TOML): rule settings and custom CEL rules; repeatable",
+    )
+
+
+def evaluation_time(args: argparse.Namespace, env: dict[str, str] | None = None) -> dt.datetime:
+    """`--now`, else `SOURCE_DATE_EPOCH`, else the current time (UTC, whole seconds)."""
+    if getattr(args, "now", None) is not None:
+        value: dt.datetime = args.now
+        return value
+    epoch = (os.environ if env is None else env).get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch.strip()), tz=dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(f"SOURCE_DATE_EPOCH: expected seconds since the epoch, got {epoch!r}") from None
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def load_rules(args: argparse.Namespace, now: dt.datetime) -> tuple[Policy, Waivers | None, list[SpecError]]:
+    """The policy files and the waiver file of `args`; every problem of both, together."""
+    from reconcile._policy.rules import BUILTIN
+    from reconcile._policy.settings import Policy
+    from reconcile._specfile.policy import load_policies
+    from reconcile._specfile.waivers import load_waivers
+
+    problems: list[SpecError] = []
+    policy = Policy()
+    if args.policy:
+        try:
+            policy = load_policies(args.policy)
+        except SpecError as exc:
+            problems.append(exc)
+    waivers = None
+    if getattr(args, "waivers", None):
+        rules = {*BUILTIN, *(c.id for c in policy.custom)}
+        try:
+            waivers = load_waivers(args.waivers, rules=rules, now=now, limits=policy.waivers)
+        except SpecError as exc:
+            problems.append(exc)
+    return policy, waivers, problems
+
+
+def add(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add the `check` command."""
+    from reconcile._render.report_common import REPORT_FORMATS
+
+    p = commands.add_parser(
+        "check",
+        help="evaluate compliance rules on the spec (and the live notebooks) and report",
+        description="Evaluate the built-in rules MA001-MA013 and the policy's custom CEL rules on each\n"
+        "notebook's desired state (the spec) and, unless --spec-only, its observed state; apply\n"
+        "waivers; write a report (text, json, sarif, junit, markdown or html).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files (.yaml, .yml, .json, .toml); merged")
+    p.add_argument(
+        "--spec-only",
+        action="store_true",
+        help="evaluate the desired state only: no observation, no credentials (the pre-deploy gate)",
+    )
+    p.add_argument(
+        "--observed",
+        metavar="PATH",
+        type=path_text,
+        help="offline: a JSON file or a directory of saved GET or list responses",
+    )
+    add_policy_option(p)
+    p.add_argument("--waivers", metavar="FILE", type=path_text, help="waiver file (YAML/JSON/TOML)")
+    p.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default="low",
+        help="the lowest severity whose unwaived failures give exit status 2 (default low)",
+    )
+    add_now_option(p)
+    p.add_argument("--strict-waivers", action="store_true", help="an unused waiver is an error (exit 1)")
+    p.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format (default text)")
+    p.add_argument(
+        "--out", metavar="FILE", type=path_text, help="write to FILE (atomically) instead of stdout"
+    )
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no ANSI colours (also when NO_COLOR is set or the output is not a terminal)",
+    )
+    p.add_argument(
+        "--omit-waived",
+        action="store_true",
+        help="SARIF: leave waived results out instead of including them with suppressions",
+    )
+    live = p.add_argument_group("live observation (without --observed or --spec-only)")
+    add_live_options(live)
+    p.set_defaults(func=run)
+
+
+def _use_color(args: argparse.Namespace) -> bool:
+    if args.no_color or os.environ.get("NO_COLOR") or args.format != "text" or args.out:
+        return False
+    return sys.stdout.isatty()
+
+
+def write_report(args: argparse.Namespace, report: Report) -> None:
+    """Render the report as `--format` says, to `--out` (atomically) or stdout."""
+    from reconcile._cli.output import write_atomically
+    from reconcile._render.report_common import render_report
+
+    text = render_report(report, args.format, color=_use_color(args), suppressed=not args.omit_waived)
+    if args.out:
+        write_atomically(Path(args.out), text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def exit_status(report: Report, *, strict_waivers: bool = False) -> int:
+    """1 on errors (and unused waivers when strict), else 2 on blocking failures, else 0."""
+    if report.has_errors or (strict_waivers and report.unused_waivers):
+        return EXIT_ERROR
+    return EXIT_CHANGES if report.blocking else EXIT_OK
+
+
+def diagnose_report(report: Report) -> None:
+    """Errors, unused and expiring waivers on stderr, one line each."""
+    from reconcile._core.report import Status, WaiverState
+    from reconcile._render.report_common import address
+
+    for name, message in report.errors:
+        diagnose(f"reconcile: error: {address(name)}: {message}")
+    for f in report.findings:
+        if f.status is Status.ERROR:
+            diagnose(f"reconcile: error: {address(f.name)}: {f.rule} ({f.subject.value}): {f.message}")
+    for w in report.unused_waivers:
+        where = f"{w.location}: " if w.location else ""
+        diagnose(f"reconcile: warning: {where}waiver {w.key} on {w.target} matches nothing (unused)")
+    for w in report.waivers:
+        if w.state is WaiverState.EXPIRING and w.used:
+            diagnose(f"reconcile: warning: waiver {w.key} on {w.target} expires on {w.expires}")
+
+
+def evaluate_specs(
+    args: argparse.Namespace,
+    spec: Spec,
+    *,
+    policy: Policy,
+    waivers: Waivers | None,
+    now: dt.datetime,
+    fail_on: Severity,
+) -> tuple[Report, tuple[str, ...]]:
+    """Evaluate the spec, observing it first unless `--spec-only`.
+
+    Returns:
+        The report, and the observed inputs that could not be used (files under `--observed`).
+    """
+    from reconcile._policy.engine import evaluate, observed_state
+
+    observed = None
+    unusable: tuple[str, ...] = ()
+    if not getattr(args, "spec_only", True):
+        from reconcile._cli.plan import observe
+        from reconcile._planning.planner import build_plan
+
+        observations, unusable = observe(args, spec)
+        observed = observed_state(build_plan(spec, observations), observations)
+    return evaluate(spec, policy, waivers, now=now, observed=observed, fail_on=fail_on), unusable
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the spec, policy and waivers, evaluate, write the report; the exit status as documented."""
+    from reconcile._core.report import Severity
+    from reconcile._specfile.load import load_spec
+
+    now = evaluation_time(args)
+    problems: list[SpecError] = []
+    spec = None
+    try:
+        spec = load_spec(args.specs)
+    except SpecError as exc:
+        problems.append(exc)
+    policy, waivers, more = load_rules(args, now)
+    problems += more
+    if problems or spec is None:
+        return print_spec_problems(SpecError([p for exc in problems for p in exc.problems]))
+    report, unusable = evaluate_specs(
+        args, spec, policy=policy, waivers=waivers, now=now, fail_on=Severity(args.fail_on)
+    )
+    write_report(args, report)
+    diagnose_report(report)
+    for problem in unusable:  # a file under --observed that could not be read: an error, as in plan
+        diagnose(f"reconcile: error: observed input: {problem}")
+    status = exit_status(report, strict_waivers=args.strict_waivers)
+    return EXIT_ERROR if unusable else status
+
+
+def add_plan_options(p: argparse.ArgumentParser) -> None:
+    """`plan --waivers FILE`, `--policy FILE` and `--now` (acknowledged drift)."""
+    g = p.add_argument_group("acknowledged drift")
+    g.add_argument(
+        "--waivers",
+        metavar="FILE",
+        type=path_text,
+        help="waiver file: differences matched by a valid `drift:` waiver are shown as acknowledged, "
+        "left out of the counts, the exit status and what apply would change",
+    )
+    add_policy_option(g)
+    add_now_option(g)
+
+
+def plan_with_waivers(
+    args: argparse.Namespace, spec: Spec, observations: Mapping[str, Observation], **provenance: Any
+) -> Plan | int:
+    """The plan of `reconcile plan`, with the drift `--waivers` acknowledges taken out of it.
+
+    Acknowledged paths are planned as if the spec ignored them (so actions, notes and `after` are
+    worked out by the planner itself), and each gets a note with the waiver's reason, owner and expiry.
+    Returns the exit status instead when the policy or waiver file has problems. `provenance` is
+    what `build_plan` records in the plan's metadata (project, endpoint, observed path, timestamp).
+    """
+    from reconcile._planning.planner import build_plan
+    from reconcile._policy.engine import acknowledged_drift
+
+    plan = build_plan(spec, observations, **provenance)
+    if not getattr(args, "waivers", None) and not getattr(args, "policy", None):
+        return plan
+    now = evaluation_time(args)
+    policy, waivers, problems = load_rules(args, now)
+    if problems:
+        return print_spec_problems(SpecError([p for exc in problems for p in exc.problems]))
+    if waivers is None:
+        return plan
+    warn = policy.waivers.warn_days
+    acknowledged = {rc.name: acknowledged_drift(rc, waivers, now, warn) for rc in plan.resource_changes}
+    acknowledged = {name: found for name, found in acknowledged.items() if found}
+    if not acknowledged:
+        return plan
+    entries = []
+    for entry in spec.entries:
+        paths = tuple(path for path, _, _ in acknowledged.get(entry.name, ()))
+        notebook = attrs.evolve(entry.notebook, ignore_changes=(*entry.notebook.ignore_changes, *paths))
+        entries.append(attrs.evolve(entry, notebook=notebook) if paths else entry)
+    replanned = build_plan(
+        Spec(entries=tuple(entries), project_id=spec.project_id, files=spec.files), observations, **provenance
+    )
+    changes = []
+    for rc in replanned.resource_changes:
+        notes = tuple(
+            f"acknowledged drift: {path} (waived by {w.owner} until {w.expires.isoformat()}"
+            f"{', expires soon' if state is WaiverState.EXPIRING else ''}: {w.reason})"
+            for path, w, state in acknowledged.get(rc.name, ())
+        )
+        changes.append(attrs.evolve(rc, notes=(*rc.notes, *notes)) if notes else rc)
+    return attrs.evolve(replanned, resource_changes=changes)

@@ -1,0 +1,164 @@
+"""The normalised notebook document every rule reads, built from a spec entry or a live notebook.
+
+Built-in rules and custom CEL rules read the same plain mapping, so a rule is written once and runs
+on both states. Its fields (a field the state does not give is absent, never null):
+
+- `id`, `name`, `flavor`, `description`, `workspace_id`, `feature`, `status` (text);
+- `image`: `id`, `name`, `tag`, `swr_path`, `namespace` (the SWR organisation: the observed
+  `namespace`, or for a spec the first path segment after the registry host of `swr_path`);
+- `volume`: `category`, `capacity` (GB), `ownership`, `mount_path`;
+- `endpoints`: a list of `dev_service`, `allowed_access_ips` (canonical CIDRs; absent = no allow-list),
+  `ssh_keys`, `index` (its position in the spec or the response);
+- `lease`: `enable`, `duration` (ms), `type`;
+- `pool`: `id`, `name`; `tags`: a map of key to value;
+- observed only: `fail_reason`, `update_at` and `create_at` (ms since the epoch, UTC).
+
+The notebook `token` is never part of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from typing import Any
+
+from reconcile._core.model import Notebook
+from reconcile._core.spec import NotebookSpec
+
+__all__ = ["desired_document", "observed_document", "swr_org"]
+
+
+def _put(doc: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        doc[key] = value
+
+
+def _text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def swr_org(swr_path: str | None) -> str | None:
+    """The SWR organisation of an image address: `swr.cn-north-4.myhuaweicloud.com/ORG/name:tag` -> ORG.
+
+    An address without a registry host (`ORG/name:tag`) gives its first segment.
+    """
+    if not swr_path:
+        return None
+    parts = [p for p in swr_path.strip().split("/") if p]
+    if len(parts) >= 3 or (len(parts) == 2 and "." in parts[0]):
+        return parts[1] if len(parts) >= 3 else None
+    return parts[0] if len(parts) == 2 else None
+
+
+@functools.lru_cache(maxsize=4096)  # fleets repeat the same few allow-lists
+def _canonical(ip: str) -> str:
+    try:
+        return str(ipaddress.ip_network(ip.strip(), strict=False))
+    except ValueError:
+        return ip
+
+
+def desired_document(nb: NotebookSpec, tags: Any = None) -> dict[str, Any]:
+    """The document of a spec entry: only what the spec states."""
+    doc: dict[str, Any] = {}
+    for key in ("id", "name", "flavor", "description", "workspace_id"):
+        _put(doc, key, getattr(nb, key))
+    _put(doc, "feature", _text(nb.feature))
+    _put(doc, "status", _text(nb.status))
+    if nb.image is not None:
+        image: dict[str, Any] = {}
+        for key in ("id", "name", "tag", "swr_path"):
+            _put(image, key, getattr(nb.image, key))
+        _put(image, "namespace", swr_org(nb.image.swr_path))
+        doc["image"] = image
+    if nb.volume is not None:
+        volume: dict[str, Any] = {}
+        _put(volume, "category", _text(nb.volume.category))
+        _put(volume, "capacity", nb.volume.capacity)
+        _put(volume, "ownership", _text(nb.volume.ownership))
+        _put(volume, "mount_path", nb.volume.mount_path)
+        doc["volume"] = volume
+    if nb.endpoints is not None:
+        eps = []
+        for index, ep in enumerate(nb.endpoints):
+            e: dict[str, Any] = {"index": index, "dev_service": str(ep.dev_service)}
+            if ep.allowed_access_ips is not None:
+                e["allowed_access_ips"] = list(ep.allowed_access_ips)
+            if ep.ssh_keys is not None:
+                e["ssh_keys"] = list(ep.ssh_keys)
+            eps.append(e)
+        doc["endpoints"] = eps
+    if nb.lease is not None:
+        lease: dict[str, Any] = {}
+        _put(lease, "enable", nb.lease.enable)
+        _put(lease, "duration", nb.lease.duration)
+        _put(lease, "type", _text(nb.lease.type))
+        doc["lease"] = lease
+    if nb.pool is not None:
+        pool: dict[str, Any] = {}
+        _put(pool, "id", nb.pool.id)
+        _put(pool, "name", nb.pool.name)
+        doc["pool"] = pool
+    spec_tags = getattr(nb, "tags", None) if tags is None else tags
+    if spec_tags is not None:
+        doc["tags"] = {
+            str(k): str(v) for k, v in (spec_tags.items() if isinstance(spec_tags, dict) else spec_tags)
+        }
+    return doc
+
+
+def observed_document(nb: Notebook) -> dict[str, Any]:
+    """The document of a live notebook: what the service returned (never the token)."""
+    doc: dict[str, Any] = {}
+    for key in (
+        "id",
+        "name",
+        "flavor",
+        "description",
+        "workspace_id",
+        "fail_reason",
+        "create_at",
+        "update_at",
+    ):
+        _put(doc, key, getattr(nb, key))
+    _put(doc, "feature", _text(nb.feature))
+    _put(doc, "status", _text(nb.status))
+    if nb.image is not None:
+        image: dict[str, Any] = {}
+        for key in ("id", "name", "swr_path"):
+            _put(image, key, getattr(nb.image, key))
+        _put(image, "tag", nb.image.effective_tag)
+        _put(image, "namespace", nb.image.namespace or swr_org(nb.image.swr_path))
+        doc["image"] = image
+    if nb.volume is not None:
+        volume: dict[str, Any] = {}
+        _put(volume, "category", _text(nb.volume.category))
+        _put(volume, "capacity", nb.volume.capacity)
+        _put(volume, "ownership", _text(nb.volume.ownership))
+        _put(volume, "mount_path", nb.volume.mount_path)
+        doc["volume"] = volume
+    if nb.endpoints is not None:
+        eps = []
+        for index, ep in enumerate(nb.endpoints):
+            e: dict[str, Any] = {"index": index}
+            _put(e, "dev_service", _text(ep.dev_service))
+            if ep.allowed_access_ips:  # the service reads an empty list as "everyone", like absent
+                e["allowed_access_ips"] = sorted({_canonical(ip) for ip in ep.allowed_access_ips})
+            if ep.ssh_keys is not None:
+                e["ssh_keys"] = sorted(set(ep.ssh_keys))
+            eps.append(e)
+        doc["endpoints"] = eps
+    if nb.lease is not None:
+        lease: dict[str, Any] = {}
+        _put(lease, "enable", nb.lease.enable)
+        _put(lease, "duration", nb.lease.duration)
+        _put(lease, "type", _text(nb.lease.type))
+        doc["lease"] = lease
+    if nb.pool is not None:
+        pool: dict[str, Any] = {}
+        _put(pool, "id", nb.pool.id)
+        _put(pool, "name", nb.pool.name)
+        doc["pool"] = pool
+    if nb.tags is not None:
+        doc["tags"] = {t.key: t.value or "" for t in nb.tags if t.key is not None}
+    return doc
