@@ -100,3 +100,32 @@ def test_sigterm_handler_is_restored_after_writing(tmp_path: Path) -> None:
     write_atomically(tmp_path / "x.txt", "x\n")
     assert signal.getsignal(signal.SIGTERM) == before
     assert (tmp_path / "x.txt").read_text() == "x\n"
+
+
+def test_show_refuses_a_plan_over_the_size_cap(tmp_path: Path) -> None:
+    """`reconcile show` refuses a file larger than its cap before reading it, in one line."""
+    from reconcile._cli.show import MAX_PLAN_BYTES
+
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:  # sparse: costs no disk
+        handle.truncate(MAX_PLAN_BYTES + 1)
+    result = run("show", str(huge))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and str(huge) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_show_refuses_a_deeply_nested_plan(tmp_path: Path) -> None:
+    """A crafted plan nested 100,000 deep is one clear error, not a RecursionError."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    result = run("show", str(deep))
+    assert result.returncode == 1
+    assert "nested too deeply" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_show_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
+    """`reconcile show` on a FIFO with no writer returns at once with one line."""
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    result = run("show", str(fifo))
+    assert result.returncode == 1 and "not a regular file" in result.stderr

@@ -122,36 +122,12 @@ def _create(entry: SpecEntry, reason: str) -> ResourceChange:
     )
 
 
-def _actions(
-    diffs: list[Difference], notes: list[str], *, stopped_throughout: bool, about_to_run: str | None = None
-) -> tuple[Action, ...]:
-    """Terraform's actions for these differences; the notes that explain them are appended.
-
-    `about_to_run` is the status of a notebook on its way to RUNNING (INIT, CREATING, STARTING).
-    """
-    methods = {d.method for d in diffs}
-    if ApplyMethod.REPLACE in methods:
-        forcing = ", ".join(d.dotted_path for d in diffs if d.forces_replacement)
-        notes.append(f"replacement forced by {forcing}")
+def _actions(diffs: list[Difference]) -> tuple[Action, ...]:
+    """Terraform's actions for these differences (the sentences that explain them are derived from
+    the plan's steps by the renderers: `reconcile._planning.decisions`)."""
+    if any(d.method is ApplyMethod.REPLACE for d in diffs):
         return (Action.DELETE, Action.CREATE)
-    if not diffs:
-        return (Action.NO_OP,)
-    if about_to_run is not None:
-        then = "stopped, updated and started again" if ApplyMethod.RESTART in methods else "updated"
-        notes.append(f"the notebook is {about_to_run} and about to run: once RUNNING it will be {then}")
-    elif ApplyMethod.RESTART in methods:
-        notes.append("the notebook is RUNNING: it will be stopped, updated and started again")
-    needs_running = any(
-        d.method is ApplyMethod.GROW
-        or (d.method is ApplyMethod.IN_PLACE and rule_for(d.dotted_path).change is Change.RUNNING_UPDATE)
-        for d in diffs
-    )
-    if needs_running and stopped_throughout:
-        notes.append(
-            "name, description and storage change only while RUNNING: "
-            "the notebook will be started for the update and stopped again"
-        )
-    return (Action.UPDATE,)
+    return (Action.UPDATE,) if diffs else (Action.NO_OP,)
 
 
 @decided
@@ -232,12 +208,7 @@ def compare(
             "reports a documented one"
         )
     diffs.sort(key=lambda d: d.path)
-    actions = _actions(
-        diffs,
-        [],  # its sentences are derived from the steps (decisions) by the renderers
-        stopped_throughout=status is NotebookStatus.STOPPED and not ctx.stays_running,
-        about_to_run=status_text if about_to_run and diffs else None,
-    )
+    actions = _actions(diffs)
     return ResourceChange(
         name=entry.name,
         notebook_id=observed.id or spec.id,
