@@ -1,8 +1,8 @@
 """The field catalogue: every spec path that can be managed, how it is compared, how a change is applied.
 
-One table (`CATALOGUE`) in code, matching DESIGN.md section 3. The facts come from the Terraform
+One table (`CATALOGUE`) in code (docs/design.md, "The ModelArts API facts"). The facts come from the Terraform
 provider's `huaweicloud_modelarts_notebook` resource, which is tested against the real service
-(`modelarts-api.md` section 5): name and description are PUT while RUNNING; flavor, image and the
+(the provider's documented behaviour): name and description are PUT while RUNNING; flavor, image and the
 SSH allow-list need stop, PUT, start; storage grows in place; key pairs, pool, workspace, feature and
 the volume's category, ownership and mount path force replacement. Tags are set through the
 notebook tags API (`.../notebooks/{id}/tags`), in place, whatever the notebook's state.

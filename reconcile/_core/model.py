@@ -2,8 +2,8 @@
 
 One class per table of the API page (Notebook = Table 2, JobProgress = 3, EndpointsRes = 4, Image = 5,
 Lease = 6, Pool = 7, VolumeRes = 8) with every documented field, plus the fields the service is known
-to return beyond the page (`modelarts-api.md` section 2). Every field is optional: the service omits
-fields freely and sends JSON null for others. Lists are tuples, so every instance is hashable.
+to return beyond the page (docs/design.md, "The ModelArts API facts"). Every field is optional: the
+service omits fields freely and sends JSON null for others. Lists are tuples, so every instance is hashable.
 
 Where the service uses two spellings, the model keeps one field and the decoder reads both:
 `ssh_keys` / `key_pair_names`, `dev_service` / `service`, `step_description` / `description`

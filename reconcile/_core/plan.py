@@ -71,7 +71,7 @@ class Action(enum.StrEnum):
 
 
 class ApplyMethod(enum.StrEnum):
-    """How the API would apply one difference (see the field catalogue in DESIGN.md section 3)."""
+    """How the API would apply one difference (the field catalogue: docs/design.md)."""
 
     IN_PLACE = "update-in-place"  # PUT while RUNNING (name, description)
     RESTART = "stop-update-start"  # stop, PUT, start (flavor, image, allowed_access_ips)

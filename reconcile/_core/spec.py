@@ -1,4 +1,4 @@
-"""The desired state: frozen attrs classes of spec format version 1 (DESIGN.md section 2).
+"""The desired state: frozen attrs classes of spec format version 1 (docs/design.md, "Contracts").
 
 These classes hold values already normalised: durations in milliseconds, IP lists as sorted sets of
 canonical CIDRs, key lists as sorted sets, enum text in canonical upper case. Reading files and

@@ -2,8 +2,8 @@
 
 The paths (`notebooks_path`, `notebook_path`, `NOTEBOOK_PATH` to match them), the page sizes the
 list API accepts (`LIST_LIMITS`), the error codes that mean "no such notebook" (`NOT_FOUND_CODES`)
-and the bounds a client puts on a listing. The API itself is described in ../shared/api (section 1:
-show and list; section 5: the write operations apply will use). The emulator imports this module,
+and the bounds a client puts on a listing. The facts are listed in docs/design.md
+("The ModelArts API facts"). The emulator imports this module,
 never the client (and so never urllib3).
 """
 

@@ -2,7 +2,7 @@
 
 Derived from the change alone (its actions, its differences and how each is applied, the observed
 status and health) plus, for a create, the observed status of a notebook being deleted. The rules
-(the "order and waiting" table of the apply issue; DESIGN.md section 3):
+(docs/design.md, "The apply order"):
 
 - name, description and volume growth are PUT while RUNNING; flavor, image and the SSH allow-list
   are PUT while STOPPED; the lease is PATCHed while RUNNING, after the last start (a start resets it).
