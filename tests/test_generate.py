@@ -676,3 +676,11 @@ def test_readme_worked_example_is_what_the_command_prints() -> None:
     for line in shown.group(1).splitlines():
         if line.strip() and not line.lstrip().startswith("..."):
             assert line in result.stdout.splitlines(), line
+
+
+def test_the_cli_offers_exactly_the_formats_the_writer_writes() -> None:
+    """`reconcile generate --format` lists the writer's formats, spelled in the CLI for a fast start."""
+    from reconcile._cli import generate
+    from reconcile._specfile import write
+
+    assert generate.FORMATS == write.FORMATS

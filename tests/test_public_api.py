@@ -148,3 +148,27 @@ def test_a_user_goes_from_spec_files_to_a_rendered_plan_with_public_names_only()
     assert plan == reconcile.plan_offline(specs, ROOT / "examples" / "observed")
     again = reconcile.read_plan(reconcile.render(plan, "json").encode())
     assert [rc.address for rc in again.resource_changes] == [rc.address for rc in plan.resource_changes]
+
+
+@pytest.mark.parametrize("command", ["plan", "check", "generate", "validate", "show"])
+def test_building_the_cli_parser_loads_no_heavy_dependency(command: str) -> None:
+    """`reconcile COMMAND --help` imports none of PyYAML, cattrs, urllib3, deepdiff or CEL (start-up)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from reconcile._cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        main([{command!r}, '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print([m for m in ('yaml', 'cattrs', 'urllib3', 'deepdiff', 'celpy') if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.stdout.strip() == "[]"

@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
 from reconcile._cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -26,13 +24,12 @@ from reconcile._cli.common import (
     print_spec_problems,
 )
 from reconcile._core.errors import ConfigError, SpecError
-from reconcile._core.report import WaiverState
-from reconcile._core.spec import Spec
 
 if TYPE_CHECKING:
     from reconcile._core.observation import Observation
     from reconcile._core.plan import Plan
     from reconcile._core.report import Report, Severity
+    from reconcile._core.spec import Spec
     from reconcile._policy.settings import Policy
     from reconcile._policy.waivers import Waivers
 
@@ -311,6 +308,10 @@ def plan_with_waivers(
     Returns the exit status instead when the policy or waiver file has problems. `provenance` is
     what `build_plan` records in the plan's metadata (project, endpoint, observed path, timestamp).
     """
+    import attrs
+
+    from reconcile._core.report import WaiverState
+    from reconcile._core.spec import Spec
     from reconcile._planning.planner import build_plan
     from reconcile._policy.engine import acknowledged_drift
 

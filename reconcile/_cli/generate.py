@@ -42,10 +42,13 @@ notebook; a body that cannot be decoded: the spec for the other notebooks is sti
 """
 
 
+#: The spec formats `--format` offers: those `reconcile._specfile.write` writes (a test keeps them
+#: equal), spelled here so that building the parser does not import the writers and PyYAML.
+FORMATS = ("yaml", "json", "toml")
+
+
 def add(commands: argparse._SubParsersAction[Any]) -> None:
     """Add the `generate` command."""
-    from reconcile._specfile.write import FORMATS
-
     p = commands.add_parser(
         "generate",
         help="write a spec from the notebooks that exist (adopt them)",
