@@ -22,6 +22,7 @@ import attrs
 import pytest
 
 from reconcile._core.errors import ApiError, AuthError, ConfigError, NotFoundError, TransportError
+from reconcile._core.observation import Found
 from reconcile._core.secrets import Secret
 from reconcile._emulator.settings import EmulatorAuth, Faults, Schedule
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
@@ -36,6 +37,8 @@ from reconcile._modelarts.transport import (
     Timeouts,
     check_endpoint,
 )
+from reconcile._planning.planner import build_plan
+from reconcile._specfile import spec_from_data
 from tests.emulator_fixture import (
     AK,
     DEEPLY_NESTED,
@@ -271,7 +274,7 @@ def test_slow_body_within_the_read_timeout_arrives_whole(servers: Servers) -> No
 
 def test_deeply_nested_list_page_is_a_transport_error() -> None:
     """A list page nesting 5,000 arrays in an unknown field is a TransportError, not a RecursionError."""
-    with pytest.raises(TransportError, match="offset 0: the response nests too deeply"):
+    with pytest.raises(TransportError, match="offset 0: JSON nested too deeply"):
         canned_client(CannedPool(200, DEEPLY_NESTED)).list_notebooks()
 
 
@@ -873,11 +876,30 @@ def test_a_listing_follows_the_clients_retry_policy(servers: Servers) -> None:
     assert emulator.requests_received == 1
 
 
-def test_a_list_total_beyond_the_int_limit_is_a_transport_error() -> None:
-    """A list page whose `total` has 5,000 digits is a TransportError for that listing, not a crash."""
+def test_a_list_total_beyond_the_int_limit_reads_as_no_total() -> None:
+    """A list page whose `total` has 5,000 digits is read as a page without a total, not a crash."""
     body = b'{"data": [], "total": ' + b"9" * 5000 + b"}"
-    with pytest.raises(TransportError, match="offset 0: invalid JSON"):
-        canned_client(CannedPool(200, body)).list_notebooks()
+    assert canned_client(CannedPool(200, body)).list_notebooks() == []
+
+
+def test_a_huge_number_in_one_list_entry_costs_only_that_notebook(tmp_path: Path) -> None:
+    """One entry with a 5,000-digit number is undecodable; the page's other notebooks are still planned."""
+    good = {"id": "a", "name": "alpha", "status": "RUNNING", "flavor": "f"}
+    body = (
+        b'{"total": 2, "data": [' + json.dumps(good).encode() + b', {"id": "b", "name": "beta", '
+        b'"status": "RUNNING", "lease": {"duration": ' + b"9" * 5000 + b"}}]}"
+    )
+    entries = canned_client(CannedPool(200, body)).list_notebooks()
+    assert [e["id"] for e in entries] == ["a", "b"]
+    spec = spec_from_data({"version": 1, "notebooks": {"alpha": {"name": "alpha"}, "beta": {"name": "beta"}}})
+    observations = {
+        "alpha": Found(body=entries[0], source="list"),
+        "beta": Found(body=entries[1], source="list"),
+    }
+    plan = build_plan(spec, observations)
+    assert [rc.name for rc in plan.resource_changes] == ["alpha"]
+    (error,) = plan.errors
+    assert error.name == "beta" and "5000 digits" in error.message
 
 
 def test_a_dripping_body_over_tls_is_cut_off_at_the_deadline(servers: Servers) -> None:

@@ -26,6 +26,7 @@ import attrs
 import urllib3
 
 from reconcile._core.errors import ConfigError, TransportError
+from reconcile._files import JsonProblem, parse_json
 from reconcile._modelarts.auth import Authenticator, QueryValue
 from reconcile._modelarts.pool import Proxy, make_pool
 from reconcile._modelarts.protocol import (
@@ -248,13 +249,15 @@ def _entry_key(entry: dict[str, Any]) -> str:
 
 
 def _parse_list_page(body: bytes, where: str) -> tuple[list[dict[str, Any]], int | None]:
-    """The `data` entries and `total` of one list page."""
+    """The `data` entries and `total` of one list page.
+
+    A number too long for Python (over 4,300 digits) costs only the entry that holds it: the entry
+    is kept, marked, and refused when its notebook is decoded; the other entries are planned.
+    """
     try:
-        page = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TransportError(" ".join(f"{where}: invalid JSON ({exc})".split())[:600]) from exc
-    except RecursionError as exc:  # the stdlib parser recurses once per nested array or object
-        raise TransportError(f"{where}: the response nests too deeply to be read") from exc
+        page = parse_json(body)
+    except JsonProblem as exc:
+        raise TransportError(" ".join(f"{where}: {exc.reason}".split())[:600]) from exc
     data = page.get("data") if isinstance(page, dict) else None
     if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
         raise TransportError(
