@@ -167,7 +167,7 @@ def test_a_deeply_nested_list_page_is_failed_for_that_name() -> None:
     client = canned_client(CannedPool(200, DEEPLY_NESTED))
     result = observe_live([Target("t", notebook_name="nb")], client)
     assert isinstance(result["t"], Failed)
-    assert "nests too deeply" in result["t"].message
+    assert "nested too deeply" in result["t"].message
 
 
 def test_a_target_without_id_or_name_is_failed(servers: Servers) -> None:
