@@ -20,9 +20,11 @@ from reconcile._cli.common import (
     EXIT_OK,
     add_live_options,
     diagnose,
+    parse_now,
     path_text,
     print_spec_problems,
 )
+from reconcile._cli.common import evaluation_time as common_evaluation_time
 from reconcile._core.errors import ConfigError, SpecError
 
 if TYPE_CHECKING:
@@ -61,14 +63,9 @@ examples:
 def rfc3339(text: str) -> dt.datetime:
     """An argparse type: an RFC 3339 time with an offset (`2026-12-01T09:00:00Z`), as aware UTC."""
     try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an RFC 3339 time such as 2026-12-01T09:00:00Z, got {text!r}"
-        ) from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"expected a time with an offset (Z or +01:00), got {text!r}")
-    return value.astimezone(dt.UTC)
+        return parse_now(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_now_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -96,16 +93,7 @@ def add_policy_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> N
 
 def evaluation_time(args: argparse.Namespace, env: dict[str, str] | None = None) -> dt.datetime:
     """`--now`, else `SOURCE_DATE_EPOCH`, else the current time (UTC, whole seconds)."""
-    if getattr(args, "now", None) is not None:
-        value: dt.datetime = args.now
-        return value
-    epoch = (os.environ if env is None else env).get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch.strip()), tz=dt.UTC)
-        except (ValueError, OverflowError, OSError):
-            raise ConfigError(f"SOURCE_DATE_EPOCH: expected seconds since the epoch, got {epoch!r}") from None
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return common_evaluation_time(getattr(args, "now", None), env)
 
 
 def load_rules(args: argparse.Namespace, now: dt.datetime) -> tuple[Policy, Waivers | None, list[SpecError]]:

@@ -7,8 +7,10 @@ characters so that text from a spec, a file name or the service cannot drive the
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -191,3 +193,59 @@ def emit(args: argparse.Namespace, plan: Plan) -> None:
     else:
         sys.stdout.write(document)
         sys.stdout.flush()
+
+
+def parse_now(text: str, *, option: str = "--now") -> dt.datetime:
+    """An RFC 3339 time with an offset (`2026-12-01T09:00:00Z`), as aware UTC to the second.
+
+    Raises:
+        ConfigError: not RFC 3339, no offset, or outside what a date can hold once in UTC.
+    """
+    from reconcile._core.errors import ConfigError
+
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            f"{option} {text!r}: not an RFC 3339 time (expected e.g. 2026-12-01T09:00:00Z)"
+        ) from None
+    if value.tzinfo is None:
+        raise ConfigError(f"{option} {text!r}: no time zone (add Z or an offset such as +08:00)")
+    try:
+        return value.astimezone(dt.UTC).replace(microsecond=0)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ConfigError(f"{option} {text!r}: out of range (years 1 to 9999 in UTC)") from None
+
+
+def source_date_epoch(env: Mapping[str, str] | None = None) -> dt.datetime | None:
+    """`SOURCE_DATE_EPOCH` as aware UTC, or None when it is not set (reproducible builds' convention).
+
+    Raises:
+        ConfigError: set, but not a whole number of seconds (digits only) a date can hold.
+    """
+    from reconcile._core.errors import ConfigError
+
+    text = (os.environ if env is None else env).get("SOURCE_DATE_EPOCH")
+    if text is None:
+        return None
+    digits = text.strip()
+    if not digits.isascii() or not digits.isdigit():
+        raise ConfigError(f"SOURCE_DATE_EPOCH={text[:40]!r}: expected a whole number of seconds")
+    try:
+        if len(digits) > 12:
+            raise OverflowError(digits)
+        return dt.datetime.fromtimestamp(int(digits), tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ConfigError(f"SOURCE_DATE_EPOCH={text[:40]!r}: out of range (years 1970 to 9999)") from None
+
+
+def evaluation_time(now: dt.datetime | None, env: Mapping[str, str] | None = None) -> dt.datetime:
+    """`--now` (already parsed), else `SOURCE_DATE_EPOCH`, else the clock; aware UTC to the second."""
+    if now is not None:
+        return now
+    return source_date_epoch(env) or dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def rfc3339_text(when: dt.datetime) -> str:
+    """`2026-12-01T09:00:00Z`: how every output writes a time."""
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

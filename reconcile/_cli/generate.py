@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 from collections.abc import Mapping
@@ -109,32 +108,12 @@ def generation_time(now: str | None, env: Mapping[str, str]) -> str:
     """The header's time, RFC 3339 in UTC to the second: `--now`, else SOURCE_DATE_EPOCH, else the clock.
 
     Raises:
-        ConfigError: `--now` is not an RFC 3339 time with an offset, or SOURCE_DATE_EPOCH is not a
-            whole number of seconds.
+        ConfigError: `--now` is not an RFC 3339 time with an offset (in range), or SOURCE_DATE_EPOCH
+            is not a whole number of seconds.
     """
-    if now is not None:
-        try:
-            when = dt.datetime.fromisoformat(now.strip())
-        except ValueError:
-            raise ConfigError(
-                f"--now {now!r}: not an RFC 3339 time (expected e.g. 2026-12-01T12:00:00Z)"
-            ) from None
-        if when.tzinfo is None:
-            raise ConfigError(f"--now {now!r}: no time zone (add Z or an offset such as +08:00)")
-    elif "SOURCE_DATE_EPOCH" in env:
-        text = env["SOURCE_DATE_EPOCH"]
-        if not text.strip().isdigit():
-            raise ConfigError(f"SOURCE_DATE_EPOCH={text!r}: expected a whole number of seconds")
-        try:
-            when = dt.datetime.fromtimestamp(int(text), tz=dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            raise ConfigError(f"SOURCE_DATE_EPOCH={text!r}: out of range") from None
-    else:
-        when = dt.datetime.now(tz=dt.UTC)
-    try:
-        return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
-        raise ConfigError(f"--now {now!r}: out of range") from None
+    from reconcile._cli.common import evaluation_time, parse_now, rfc3339_text
+
+    return rfc3339_text(evaluation_time(None if now is None else parse_now(now), env))
 
 
 def _format(args: argparse.Namespace) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import signal
 import sys
 from typing import TYPE_CHECKING, Any
@@ -20,6 +18,8 @@ from reconcile._cli.common import (
     live_settings,
     path_text,
     print_spec_problems,
+    rfc3339_text,
+    source_date_epoch,
 )
 from reconcile._core.errors import SpecError
 
@@ -149,19 +149,5 @@ def _provenance(args: argparse.Namespace, spec: Spec) -> dict[str, Any]:
 
 def _timestamp(args: argparse.Namespace) -> str | None:
     """The plan's timestamp: `--now` when given, else `SOURCE_DATE_EPOCH`; never the wall clock."""
-    now = getattr(args, "now", None)
-    if now is not None:
-        return str(now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    return _source_date()
-
-
-def _source_date() -> str | None:
-    """`SOURCE_DATE_EPOCH` as an RFC 3339 UTC timestamp, when it is set (reproducible builds)."""
-    text = os.environ.get("SOURCE_DATE_EPOCH")
-    if text is None:
-        return None
-    from reconcile._core.errors import ConfigError
-
-    if not text.isascii() or not text.isdigit() or len(text) > 12:
-        raise ConfigError(f"SOURCE_DATE_EPOCH: expected a whole number of seconds, got {text[:40]!r}")
-    return dt.datetime.fromtimestamp(int(text), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = getattr(args, "now", None) or source_date_epoch()
+    return None if now is None else rfc3339_text(now)
