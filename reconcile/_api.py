@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 # The one default (shared with the command line); this module loads nothing else, so it stays cheap.
@@ -18,6 +17,9 @@ if TYPE_CHECKING:
     from reconcile._core.observation import Observation
     from reconcile._core.plan import Plan
     from reconcile._core.spec import Spec
+
+#: The largest saved plan `read_plan` (and `reconcile show`) reads: about 150,000 notebooks.
+MAX_PLAN_BYTES = 512 * 1024 * 1024
 
 __all__ = [
     "DEFAULT_PARALLELISM",
@@ -131,13 +133,21 @@ def render(plan: Plan, fmt: str = "text", *, color: bool = False) -> str:
 def read_plan(source: str | os.PathLike[str] | bytes) -> Plan:
     """Read a JSON plan back, from a file path or from the JSON bytes themselves.
 
+    A path is read as `reconcile show` reads it: a regular file only (never a FIFO or a device), of
+    at most 512 MiB.
+
     Raises:
-        PlanFormatError: the file is not a JSON plan this version can read.
-        OSError: the file cannot be read.
+        PlanFormatError: the file cannot be read, or is not a JSON plan this version can read.
     """
+    from reconcile._core.errors import PlanFormatError
+    from reconcile._files import FileRefused, read_bytes
     from reconcile._render import read_plan as read
 
     if isinstance(source, bytes):
         return read(source, "<bytes>")
-    path = Path(source)
-    return read(path.read_bytes(), str(path))
+    file = os.fspath(source)
+    try:
+        data = read_bytes(file, what="a JSON plan file", limit=MAX_PLAN_BYTES)
+    except FileRefused as exc:
+        raise PlanFormatError(str(exc)) from None
+    return read(data, file)

@@ -43,7 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     "_render": {"_core", "_files"},
     "_emulator": {"_core", "_codec", "_modelarts", "_observe", "_files"},
     # the command line, and the public facade with its one-call helpers, may use every library layer
-    "_cli": LIBRARY,
+    "_cli": LIBRARY | {"_api"},
     "_api": LIBRARY,
     "__init__": LIBRARY | {"_api"},
     "__main__": {"_cli"},

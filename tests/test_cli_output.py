@@ -104,7 +104,7 @@ def test_sigterm_handler_is_restored_after_writing(tmp_path: Path) -> None:
 
 def test_show_refuses_a_plan_over_the_size_cap(tmp_path: Path) -> None:
     """`reconcile show` refuses a file larger than its cap before reading it, in one line."""
-    from reconcile._cli.show import MAX_PLAN_BYTES
+    from reconcile._api import MAX_PLAN_BYTES
 
     huge = tmp_path / "huge.json"
     with huge.open("wb") as handle:  # sparse: costs no disk

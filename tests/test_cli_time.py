@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.test_cli import run
@@ -36,3 +38,24 @@ def test_a_bad_source_date_epoch_is_the_same_error_for_every_command(command: st
     assert result.stderr.strip().endswith(
         ("expected a whole number of seconds", "out of range (years 1970 to 9999)")
     ), result.stderr
+
+
+def test_a_waiver_expiring_on_the_last_representable_day_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    """`expires: 9999-12-31` is judged against max_lifetime (too far ahead), not an OverflowError."""
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text(
+        "version: 1\nwaivers:\n  - rule: MA004\n    notebook: ds-sandbox\n    reason: r\n"
+        "    owner: o@example.com\n    expires: 9999-12-31\n"
+    )
+    result = run("check", SPEC, "--spec-only", "--waivers", str(waivers), "--now", "2026-12-01T00:00:00Z")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{waivers}:7: waivers[0].expires: 9999-12-31 is more than max_lifetime" in result.stderr
+
+
+def test_a_policy_lifetime_beyond_ten_years_is_a_located_problem(tmp_path: Path) -> None:
+    """`max_lifetime: 1000000000d` is refused with its file, line and the accepted range."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nwaivers: {max_lifetime: 1000000000d, warn_days: 14}\n")
+    result = run("check", SPEC, "--spec-only", "--policy", str(policy))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{policy}:2: waivers.max_lifetime: expected days from 1 to 3653" in result.stderr

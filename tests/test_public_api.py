@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +173,13 @@ def test_building_the_cli_parser_loads_no_heavy_dependency(command: str) -> None
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_read_plan_refuses_a_fifo_and_a_missing_file_at_once(tmp_path: Path) -> None:
+    """`reconcile.read_plan(path)` reads as `show` does: a FIFO or a missing file is a PlanFormatError."""
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    with pytest.raises(reconcile.PlanFormatError, match="not a regular file"):
+        reconcile.read_plan(fifo)
+    with pytest.raises(reconcile.PlanFormatError, match="no such file"):
+        reconcile.read_plan(tmp_path / "absent.json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -22,7 +23,8 @@ _json_values = st.recursive(
 
 @given(st.from_regex(r"[A-Za-z0-9_.~-]{1,40}", fullmatch=True))
 def test_plain_secrets_come_back_only_as_themselves_or_base64(secret: str) -> None:
-    """A secret of URL-safe characters is unchanged by URL, JSON and HTML encoding: itself or base64."""
+    """A secret of URL-safe characters is unchanged by URL, JSON and HTML encoding: itself or base64
+    (whole, or the part that encodes it inside longer base64 data)."""
     for encoded in (
         quote(secret, safe=""),
         quote_plus(secret),
@@ -32,7 +34,10 @@ def test_plain_secrets_come_back_only_as_themselves_or_base64(secret: str) -> No
         assert encoded == secret
     raw = secret.encode()
     b64 = {base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")}
-    assert encoded_forms(secret) == {secret} | b64 | {f.replace("/", "\\/") for f in b64}
+    whole = {secret} | b64 | {f.replace("/", "\\/") for f in b64}
+    forms = encoded_forms(secret)
+    assert whole <= forms
+    assert all(re.fullmatch(r"[A-Za-z0-9+/_\-\\]+", form) for form in forms - whole)
 
 
 def test_a_lone_surrogate_in_a_token_is_scrubbed_without_an_error() -> None:
@@ -97,3 +102,27 @@ def test_short_secrets_are_found_anywhere_but_redacted_only_standing_alone() -> 
     assert scrubber.found_anywhere(value)
     assert scrubber.value(value) == {"k": ["table", f"an {REDACTED} here"]}
     assert scrubber.value({"k": "table"}) == {"k": "table"}
+
+
+@given(
+    secret=st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=8, max_size=40
+    ),
+    before=st.binary(max_size=7),
+    after=st.binary(max_size=7),
+    urlsafe=st.booleans(),
+)
+def test_a_secret_inside_longer_base64_data_is_found_and_redacted(
+    secret: str, before: bytes, after: bytes, urlsafe: bool
+) -> None:
+    """`base64("Bearer " + token)`: the token is found at any byte offset, in both alphabets."""
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    blob = encode(before + secret.encode() + after).decode("ascii")
+    scrubber = Scrubber.of(secret)
+    assert scrubber.found_in(blob)
+    assert scrubber.found_anywhere({"tags": [{"value": blob}]})
+    redacted = scrubber.text(blob)
+    assert REDACTED in redacted
+    for form in encoded_forms(secret):
+        if len(form) >= 8:
+            assert form.lower() not in redacted.lower()

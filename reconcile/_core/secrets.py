@@ -93,12 +93,12 @@ def encoded_forms(value: str) -> frozenset[str]:
     raw = value.encode("utf-8", "surrogatepass")
     b64 = base64.b64encode(raw).decode("ascii").rstrip("=")
     b64url = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    inside = _base64_inside(raw)
     if _PLAIN.fullmatch(value):
         # The fast path of the common case: every text encoding below leaves the value unchanged,
         # and only standard base64 can hold a `/` for JSON to escape.
-        if "/" in b64:
-            return frozenset((value, b64, b64url, b64.replace("/", "\\/")))
-        return frozenset((value, b64, b64url))
+        plain = {value, b64, b64url, *inside}
+        return frozenset(plain | {form.replace("/", "\\/") for form in plain if "/" in form})
     forms = {
         value,
         quote(value, safe="", errors="surrogatepass"),
@@ -112,9 +112,26 @@ def encoded_forms(value: str) -> frozenset[str]:
         html.escape(value),
         b64,
         b64url,
+        *inside,
     }
     forms |= {form.replace("/", "\\/") for form in forms}  # JSON may escape `/` as `\/`
     return frozenset(form for form in forms if form)
+
+
+def _base64_inside(raw: bytes) -> tuple[str, ...]:
+    """The base64 characters that encode `raw` wherever it sits inside longer base64-encoded data.
+
+    Base64 maps 3 bytes to 4 characters, so `raw` at an offset of 0, 1 or 2 bytes (mod 3) gives three
+    different encodings; the characters whose 6 bits come from `raw` alone are the same whatever
+    precedes or follows it (`Bearer <token>`, encoded whole, holds one of these). Both alphabets.
+    """
+    found: list[str] = []
+    for pad in range(3):
+        encoded = base64.b64encode(b"\0" * pad + raw).decode("ascii")
+        core = encoded[-(-8 * pad // 6) : (8 * (pad + len(raw))) // 6]
+        if len(core) >= SHORT_SECRET:
+            found += [core, core.replace("+", "-").replace("/", "_")]
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=256)

@@ -85,7 +85,12 @@ class Waiver:
 
 
 def expiry_end(expires: dt.date) -> dt.datetime:
-    """The first instant a waiver is no longer valid: the day after `expires`, 00:00 UTC."""
+    """The first instant a waiver is no longer valid: the day after `expires`, 00:00 UTC.
+
+    A waiver that expires on the last day a date can hold (9999-12-31) ends at the last instant of it.
+    """
+    if expires >= dt.date.max:
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
     return dt.datetime.combine(expires + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 

@@ -226,19 +226,27 @@ def _limits(raw: Any, col: Collector) -> WaiverLimits:
     for key, value in raw.items():
         if key == "max_lifetime":
             days = parse_days(value)
-            if days is None or days < 1:
-                col.add(("waivers", key), f"expected days of at least 1 (180 or 180d), got {value!r}")
+            if days is None or days < 1 or days > MAX_WAIVER_DAYS:
+                col.add(
+                    ("waivers", key),
+                    f"expected days from 1 to {MAX_WAIVER_DAYS} (180 or 180d), got {value!r}",
+                )
             else:
                 lifetime = days
         elif key == "warn_days":
             days = parse_days(value)
-            if days is None or days < 0:
-                col.add(("waivers", key), f"expected days of at least 0, got {value!r}")
+            if days is None or days < 0 or days > MAX_WAIVER_DAYS:
+                col.add(("waivers", key), f"expected days from 0 to {MAX_WAIVER_DAYS}, got {value!r}")
             else:
                 warn = days
         else:
             col.add(("waivers", str(key)), "unknown key (expected max_lifetime or warn_days)")
     return WaiverLimits(dt.timedelta(days=lifetime), warn)
+
+
+#: The longest waiver lifetime or warning a policy may set: ten years (a date can hold no more than
+#: 9999-12-31, and no audit accepts a waiver for longer).
+MAX_WAIVER_DAYS = 3653
 
 
 def policy_from_document(doc: Document) -> tuple[Policy | None, list[SpecProblem]]:
