@@ -121,3 +121,12 @@ def test_scenarios_cover_every_rule_in_every_state() -> None:
     custom = _statuses("custom-cel")
     assert {Status.PASS, Status.FAIL} <= custom["ORG002"] and Status.FAIL in custom["ORG001"]
     assert Status.ERROR in custom["ORG003"]  # an observed notebook without a lease
+
+
+@pytest.mark.parametrize("case", SCENARIOS)
+def test_golden_check_junit_passes_the_jenkins_xunit_schema(case: str) -> None:
+    """Every golden `check --format junit` report validates against the vendored junit-10.xsd."""
+    from tests.test_render_junit import _xsd_errors
+
+    xml = (CASES / case / "expected-report.junit.xml").read_text(encoding="utf-8")
+    assert _xsd_errors(xml) == []

@@ -189,3 +189,13 @@ def test_docs_describe_every_rule_and_control() -> None:
         assert f"default severity **{rule.severity.value}**" in section
         for c in rule.controls:
             assert f"**{c.id}** {c.title}" in section and (("*judgement*" in section) or not c.judgement)
+
+
+def test_ipv4_spelled_as_ipv6_is_judged_as_the_ipv4_network_it_maps() -> None:
+    """`::ffff:0.0.0.0/96` is all of IPv4 (MA001 fails); `::ffff:10.0.0.0/104` is 10.0.0.0/8 (MA002 fails)."""
+    assert _run("MA001", _ssh(["::ffff:0.0.0.0/96"])) == [(Status.FAIL, "endpoints[0].allowed_access_ips")]
+    assert _run("MA001", _ssh(["::/80"]))[0][0] is Status.FAIL  # holds the whole mapped range
+    assert _run("MA002", _ssh(["::ffff:0.0.0.0/96"]))[0][0] is Status.NOT_APPLICABLE  # MA001's
+    assert _run("MA002", _ssh(["::ffff:10.0.0.0/104"]))[0][0] is Status.FAIL
+    assert _run("MA002", _ssh(["::ffff:10.1.2.0/120"]))[0][0] is Status.PASS
+    assert _run("MA002", _ssh(["::ffff:10.1.2.0/120"]), allowed_cidrs=("10.1.0.0/16",))[0][0] is Status.PASS

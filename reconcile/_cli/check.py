@@ -55,7 +55,7 @@ still evaluated and reported; with --strict-waivers also an unused waiver); 2 un
 above --fail-on (default low). Errors win over failures.
 
 examples:
-  reconcile check examples/policy/*.yaml --spec-only --policy examples/policy/policy.yaml
+  reconcile check examples/policy/notebooks.yaml --spec-only --policy examples/policy/policy.yaml
   reconcile check fleet.yaml --observed saved/ --waivers waivers.yaml --format sarif --out r.sarif
 """
 

@@ -124,7 +124,7 @@ def _ma001(doc: Mapping[str, Any], params: Mapping[str, Any], ctx: Context) -> l
         ips = ep.get("allowed_access_ips")
         if not ips:
             out.append(Outcome(Status.FAIL, "SSH endpoint has no allow-list: reachable from anywhere", field))
-        elif wide := sorted(EVERYWHERE.intersection(ips)):
+        elif wide := sorted(ip for ip in ips if ip in EVERYWHERE or _open_to_all(ip)):
             out.append(Outcome(Status.FAIL, f"SSH allow-list contains {', '.join(wide)}", field))
         else:
             out.append(Outcome(Status.PASS, "SSH allow-list is restricted", field))
@@ -139,6 +139,29 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return None
 
 
+#: IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`): a network here stands for the IPv4 network it maps.
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+
+
+def _judged(
+    net: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """The network as a rule judges it: an IPv6 network over IPv4-mapped space as the IPv4 one it
+    reaches (`::ffff:0.0.0.0/96` is all of IPv4, `::ffff:10.0.0.0/104` is 10.0.0.0/8)."""
+    if net.version != 6 or not net.overlaps(_MAPPED):
+        return net
+    if net.prefixlen <= _MAPPED.prefixlen:
+        return ipaddress.IPv4Network("0.0.0.0/0")
+    mapped = int(net.network_address) & 0xFFFFFFFF
+    return ipaddress.IPv4Network((mapped, net.prefixlen - _MAPPED.prefixlen))
+
+
+def _open_to_all(ip: str) -> bool:
+    """An entry that admits every address of a family: `/0`, or all of IPv4 spelled as IPv6."""
+    net = _network(ip)
+    return net is not None and _judged(net).prefixlen == 0
+
+
 def _ma002(doc: Mapping[str, Any], params: Mapping[str, Any], ctx: Context) -> list[Outcome]:
     eps = [e for e in _ssh(doc) if e.get("allowed_access_ips")]
     if not eps:
@@ -147,12 +170,14 @@ def _ma002(doc: Mapping[str, Any], params: Mapping[str, Any], ctx: Context) -> l
     out = []
     for ep in eps:
         bad = []
-        judged = [ip for ip in ep["allowed_access_ips"] if ip not in EVERYWHERE]  # /0 is MA001's
+        # /0 (in any spelling) is MA001's
+        judged = [ip for ip in ep["allowed_access_ips"] if ip not in EVERYWHERE and not _open_to_all(ip)]
         for ip in judged:
-            net = _network(ip)
-            if net is None:
+            written = _network(ip)
+            if written is None:
                 bad.append(f"{ip} (not an IP network)")
                 continue
+            net = _judged(written)
             limit = params["max_prefix"] if net.version == 4 else params["max_prefix_v6"]
             if net.prefixlen < limit:
                 bad.append(f"{ip} (broader than /{limit})")
