@@ -153,3 +153,40 @@ def test_journal_lists_every_step_and_no_secret(servers: Servers) -> None:
     assert lines[2]["request"] == {"method": "PUT", "body": {"flavor": "modelarts.vm.cpu.8u"}}
     text = stream.getvalue()
     assert all(secret not in text for secret in (*SECRET_VALUES, doc["token"]))
+
+
+def test_per_notebook_deadline_stops_a_notebook_that_never_settles(servers: Servers) -> None:
+    """A notebook still STOPPING at its deadline fails with a timeout; its remaining steps are not done."""
+    doc = notebook_doc(0, "RUNNING")
+    emulator = servers.emulator([doc], transition_ms=5000)
+    client = servers.client(emulator)
+    data = spec_data({"box": spec_entry(doc, flavor="modelarts.vm.cpu.8u")})
+    result = apply_plan(live_plan(data, client), client, timing=Timing(timeout=0.3, poll_initial=0.01))
+    (only,) = result.results
+    assert only.error is not None and "timed out waiting for the notebook" in only.error
+    assert only.not_done == (S.STOP_FOR_UPDATE, S.UPDATE_WHILE_STOPPED, S.START_AFTER_UPDATE)
+
+
+def test_a_409_while_transitioning_fails_that_notebook_and_a_rerun_converges(servers: Servers) -> None:
+    """A write answered 409 (not retried) fails its notebook with the service's words; applying again converges."""
+    doc = notebook_doc(0, "STOPPED")
+    emulator = servers.emulator([doc], transition_ms=20, faults=Faults(conflict=Schedule(first=1)))
+    client = servers.client(emulator)
+    data = spec_data({"box": spec_entry(doc, description="x", status="RUNNING")})
+    first = apply_plan(live_plan(data, client), client, timing=FAST)
+    assert first.results[0].error is not None and "ModelArts.6307" in first.results[0].error
+    assert apply_plan(live_plan(data, client), client, timing=FAST).complete
+    assert not live_plan(data, client).has_changes
+
+
+def test_a_replacement_is_reported_not_done(servers: Servers) -> None:
+    """This version does not delete notebooks: a replacement fails at its delete step, changing nothing."""
+    doc = notebook_doc(0, "RUNNING")
+    emulator = servers.emulator([doc], transition_ms=20)
+    client = servers.client(emulator)
+    data = spec_data({"box": spec_entry(doc, volume={"category": "OBS"})})
+    plan = live_plan(data, client)
+    assert plan.resource_changes[0].steps[0] is S.DELETE
+    result = apply_plan(plan, client, timing=FAST)
+    assert result.results[0].done == () and "not supported" in (result.results[0].error or "")
+    assert emulator.store.documents[doc["id"]]["volume"]["category"] == "EVS"
