@@ -190,3 +190,25 @@ def test_a_replacement_is_reported_not_done(servers: Servers) -> None:
     result = apply_plan(plan, client, timing=FAST)
     assert result.results[0].done == () and "not supported" in (result.results[0].error or "")
     assert emulator.store.documents[doc["id"]]["volume"]["category"] == "EVS"
+
+
+def test_a_failed_update_puts_back_the_status_it_stopped_the_notebook_from(servers: Servers) -> None:
+    """When the update after a stop-for-update fails, the notebook is started again, not left stopped."""
+    doc = notebook_doc(0, "RUNNING")
+    # write 1 (stop) goes through, write 2 (the PUT) is answered 409, write 3 (the restoring start) goes
+    emulator = servers.emulator([doc], transition_ms=20, faults=Faults(conflict=Schedule(every=2)))
+    client = servers.client(emulator)
+    data = spec_data({"box": spec_entry(doc, flavor="modelarts.vm.cpu.8u")})
+    (result,) = apply_plan(live_plan(data, client), client, timing=FAST).results
+    assert result.done == (S.STOP_FOR_UPDATE, S.START_AFTER_UPDATE)
+    assert result.not_done == (S.UPDATE_WHILE_STOPPED,)
+    assert result.error is not None and result.error.startswith("update-while-stopped:")
+    final = emulator.store.documents[doc["id"]]
+    assert (final["status"], final["flavor"], final["lease"]["enable"]) == (
+        "RUNNING",
+        "modelarts.vm.cpu.2u",
+        True,
+    )
+    emulator.faults = Faults()
+    assert apply_plan(live_plan(data, client), client, timing=FAST).complete
+    assert not live_plan(data, client).has_changes

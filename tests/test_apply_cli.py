@@ -161,7 +161,7 @@ def test_journal_is_written_and_secret_free(emulator: Emulator, tmp_path: Path) 
 def test_confirmation_prompt_on_a_terminal(
     emulator: Emulator, tmp_path: Path, answer: str, applied: bool
 ) -> None:
-    """On a terminal apply asks Terraform's question and goes on only on `yes`."""
+    """On a terminal apply asks Terraform's question, goes on only on `yes`, and shows its progress."""
     spec = _spec(tmp_path, description="typed")
     argv = [
         sys.executable,
@@ -181,6 +181,7 @@ def test_confirmation_prompt_on_a_terminal(
     assert (status == 0) is applied
     assert ("Apply complete! Resources: 0 added, 1 changed, 0 destroyed." in output) is applied
     assert ("Apply cancelled." in output) is not applied
+    assert ("applying notebooks: 1/1" in output) is applied  # the progress line, on a terminal only
     assert (_doc(emulator)["description"] == "typed") is applied
 
 

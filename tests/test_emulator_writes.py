@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from reconcile._core.errors import ApiError
+from reconcile._core.errors import ApiError, TransportError
 from reconcile._emulator.cli import add_arguments, faults_from_args
 from reconcile._emulator.server import Emulator
 from reconcile._emulator.settings import Faults, Schedule
 from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.transport import Timeouts
 from tests.emulator_fixture import Servers, notebook
 
 
@@ -223,3 +224,29 @@ def test_command_line_reads_write_faults_and_transition_time() -> None:
     assert faults.conflict == Schedule(every=3)
     assert faults.hang_ms == 5
     assert args.transition_ms == 7
+
+
+def test_an_update_that_timed_out_after_commit_is_retried_safely(servers: Servers) -> None:
+    """A PUT committed but never answered is sent again (same effect when repeated) and succeeds."""
+    faults = Faults(timeout_after_commit=Schedule(first=1), hang_ms=3000)
+    emulator, _, nid = _setup(servers, "RUNNING", faults=faults)
+    client = servers.client(emulator, timeouts=Timeouts(connect=2.0, read=0.3, total=5.0))
+    assert json.loads(client.update_notebook(nid, {"description": "once"}))["description"] == "once"
+    assert emulator.requests_received == 2
+
+
+def test_a_create_that_timed_out_after_commit_is_not_repeated(servers: Servers) -> None:
+    """A create committed but never answered is reported, never sent again: one notebook exists."""
+    faults = Faults(timeout_after_commit=Schedule(first=1), hang_ms=3000)
+    emulator, _, _ = _setup(servers, "RUNNING", faults=faults)
+    client = servers.client(emulator, timeouts=Timeouts(connect=2.0, read=0.3, total=5.0))
+    body = {
+        "name": "fresh",
+        "flavor": "f",
+        "image_id": "i",
+        "volume": {"category": "EVS", "ownership": "MANAGED"},
+    }
+    with pytest.raises(TransportError):
+        client.create_notebook(body)
+    assert emulator.requests_received == 1
+    assert len(emulator.store) == 2

@@ -11,6 +11,10 @@ Starts never switch auto-stop off: a start sends the lease the notebook should e
 spec's, for a notebook whose lease the plan changes; else the observed duration and type), and a
 notebook whose auto-stop is off stays off (`duration=-1`, as the service reads it).
 
+When a step fails after a `*-for-update` step moved the notebook, the matching `*-after-update`
+step is still run to put its status back (not on an interrupt), so a failed apply does not leave
+a notebook stopped that the next plan would keep stopped.
+
 `stop` (a `threading.Event`, set on Ctrl-C) lets the step in flight finish, then starts nothing
 new: the steps not taken are reported as not done. Writes are retried only as the client's
 policies allow (idempotent writes on connection errors, 429 and 503; a create only when it never
@@ -180,9 +184,37 @@ class _Run:
             except ReconcileError as exc:
                 message = " ".join(str(exc).split())
                 self._record(step, "failed", message=message)
-                return self._result(done, steps[index:], f"{step.value}: {message}")
+                not_done = list(steps[index:])
+                restored = self._restore(done, not_done)
+                if restored is not None:
+                    done.append(restored)
+                    not_done.remove(restored)
+                return self._result(done, tuple(not_done), f"{step.value}: {message}")
             done.append(step)
         return self._verify(done)
+
+    def _restore(self, done: list[Step], not_done: list[Step]) -> Step | None:
+        """After a failure, put back the status a `*-for-update` step changed (never on an interrupt).
+
+        A notebook stopped for an update that then failed is started again (and one started for an
+        update is stopped again), so a failed apply does not leave it in a status the next plan
+        would keep. Returns the restoring step when it succeeded.
+        """
+        pairs = (
+            (Step.STOP_FOR_UPDATE, Step.START_AFTER_UPDATE),
+            (Step.START_FOR_UPDATE, Step.STOP_AFTER_UPDATE),
+        )
+        for moved, undo in pairs:
+            if moved in done and undo in not_done[1:] and not self.stop.is_set():
+                try:
+                    self._step(undo)
+                except ReconcileError as exc:
+                    self._record(
+                        undo, "failed", message="restoring the status: " + " ".join(str(exc).split())
+                    )
+                    return None
+                return undo
+        return None
 
     def _result(self, done: list[Step], not_done: tuple[Step, ...], error: str | None) -> NotebookResult:
         return NotebookResult(

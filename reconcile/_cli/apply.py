@@ -274,15 +274,42 @@ def _execute(args: argparse.Namespace, plan: Plan, settings: ClientSettings) -> 
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, interrupted)
             stack.callback(signal.signal, signal.SIGINT, previous)
-        result = apply_plan(
-            plan,
-            client,
-            parallelism=args.parallelism,
-            timing=Timing(timeout=args.timeout),
-            journal=journal,
-            stop=stop,
-        )
+        total = sum(1 for rc in plan.resource_changes if rc.is_change and rc.steps)
+        progress = _Progress(total) if sys.stderr.isatty() else None
+        try:
+            result = apply_plan(
+                plan,
+                client,
+                parallelism=args.parallelism,
+                timing=Timing(timeout=args.timeout),
+                journal=journal,
+                stop=stop,
+                progress=progress,
+            )
+        finally:
+            if progress is not None:
+                progress.finish()
     return _report(plan, result)
+
+
+class _Progress:
+    """A one-line counter of notebooks applied on stderr (only on a terminal), like plan's."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, *_: object) -> None:
+        with self._lock:
+            self.done += 1
+            sys.stderr.write(f"\rapplying notebooks: {self.done}/{self.total}")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.done:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _report(plan: Plan, result: ApplyResult) -> int:
