@@ -36,3 +36,33 @@ def run_on_terminal(
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace")
+
+
+def run_on_terminal_answering(
+    argv: Sequence[str], env: Mapping[str, str], cwd: str, *, prompt: str, answer: str, timeout: float = 60
+) -> tuple[int, str]:
+    """As `run_on_terminal`, typing `answer` and Enter once `prompt` has been printed."""
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        os.chdir(cwd)
+        os.execve(argv[0], list(argv), dict(env))
+    chunks: list[bytes] = []
+    answered = False
+    while True:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            os.kill(pid, 9)
+            break
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+        if not answered and prompt.encode() in b"".join(chunks):
+            os.write(fd, answer.encode() + b"\r")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace")

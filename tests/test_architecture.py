@@ -26,6 +26,7 @@ LIBRARY: set[str] = {
     "_observe",
     "_render",
     "_emulator",
+    "_apply",
 }
 
 #: Each layer and the layers of ours it may import (`_version` is allowed everywhere).
@@ -42,6 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     "_observe": {"_core", "_codec", "_modelarts", "_files"},
     "_render": {"_core", "_files"},
     "_emulator": {"_core", "_codec", "_modelarts", "_observe", "_files"},
+    "_apply": {"_core", "_codec", "_modelarts", "_observe", "_planning", "_files"},
     # the command line, and the public facade with its one-call helpers, may use every library layer
     "_cli": LIBRARY | {"_api"},
     "_api": LIBRARY,

@@ -13,7 +13,7 @@ import io
 import sys
 from collections.abc import Sequence
 
-from reconcile._cli import check, emulator, generate, plan, schema, show, validate
+from reconcile._cli import apply, check, emulator, generate, plan, schema, show, validate
 from reconcile._cli.common import EXIT_ERROR, EXIT_INTERRUPTED, diagnose
 from reconcile._core.errors import ReconcileError
 from reconcile._version import __version__
@@ -31,6 +31,7 @@ examples:
   reconcile plan examples/*.yaml --observed examples/observed
   reconcile plan fleet.yaml --format json --out plan.json --detailed-exitcode
   reconcile show plan.json --format markdown
+  reconcile apply --plan plan.json --auto-approve
   reconcile schema spec > notebook-spec.schema.json
 
 exit status (plan): 0 success, 1 error; with --detailed-exitcode: 0 no changes, 1 error, 2 changes
@@ -60,6 +61,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     validate.add(commands)
     plan.add(commands)
+    apply.add(commands)
     check.add(commands)
     show.add(commands)
     emulator.add(commands, full=argv is None or "emulator" in argv)

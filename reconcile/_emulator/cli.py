@@ -32,6 +32,12 @@ _SCHEDULED: Final = (
     ("lying_total", "serve the first page with a total of a million, whatever the offset, to"),
     ("echo", "echo the request's credentials, Authorization header and signature back to"),
 )
+#: Faults on writes, counted over write requests only (create, update, start, stop, lease).
+_WRITE_SCHEDULED: Final = (
+    ("fail_after_commit", "commit, then answer HTTP 500 to"),
+    ("timeout_after_commit", "commit, then never answer (for --hang-ms) to"),
+    ("conflict", "answer HTTP 409 (transitioning), changing nothing, to"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +87,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         faults.add_argument(
             f"--{flag}-every", type=_non_negative, default=0, metavar="N", help=f"{what} every Nth request"
         )
+    for name, what in _WRITE_SCHEDULED:
+        flag = name.replace("_", "-")
+        faults.add_argument(
+            f"--{flag}-first", type=_non_negative, default=0, metavar="N", help=f"{what} the first N writes"
+        )
+        faults.add_argument(
+            f"--{flag}-every", type=_non_negative, default=0, metavar="N", help=f"{what} every Nth write"
+        )
+    faults.add_argument(
+        "--hang-ms",
+        type=_non_negative,
+        default=10_000,
+        metavar="MS",
+        help="how long a --timeout-after-commit answer is held (default 10000)",
+    )
+    parser.add_argument(
+        "--transition-ms",
+        type=_non_negative,
+        default=50,
+        metavar="MS",
+        help="how long STARTING, STOPPING and CREATING last (default 50)",
+    )
     faults.add_argument(
         "--retry-after", type=_non_negative, default=1, metavar="S", help="Retry-After of a 429 (default 1)"
     )
@@ -115,7 +143,7 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
     """The `Faults` the parsed command-line options ask for."""
     schedules = {
         name: Schedule(first=getattr(args, f"{name}_first"), every=getattr(args, f"{name}_every"))
-        for name, _ in _SCHEDULED
+        for name, _ in (*_SCHEDULED, *_WRITE_SCHEDULED)
     }
     return Faults(
         latency_ms=args.latency_ms,
@@ -125,6 +153,7 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
         oversize_bytes=args.oversize_bytes,
         drip_bytes=args.drip_bytes,
         drip_ms=args.drip_ms,
+        hang_ms=args.hang_ms,
         **schedules,
     )
 
@@ -167,6 +196,7 @@ def run(
             faults=faults_from_args(args),
             plain_404_ids=args.plain_404,
             project_id=args.project_id,
+            transition_ms=args.transition_ms,
             log=(lambda line: print(line, file=err, flush=True)) if args.log_requests else None,
         )
     except (ReconcileError, ValueError) as exc:  # attrs validators raise ValueError

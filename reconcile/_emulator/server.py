@@ -10,6 +10,9 @@ It serves the notebooks of a `NotebookStore` (`reconcile._emulator.store`) under
   `name` a case-insensitive substring match (the service's filter is fuzzy too). `current` is the
   page index (`offset // limit`) and `size` the page size.
 
+- Writes (create, update, start, stop, lease): `reconcile._emulator.writes`, with the state machine,
+  the transition time (`transition_ms`) and the write faults of `Faults`.
+
 Every response carries an `X-Request-Id`, and errors have ModelArts-shaped bodies
 (`{"error_code", "error_msg"}`; the gateway codes `APIGW.*` are illustrative). With `EmulatorAuth`,
 requests must carry the expected `X-Auth-Token` or a valid AK/SK signature (checked with
@@ -40,6 +43,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from reconcile._emulator.settings import EmulatorAuth, Faults
 from reconcile._emulator.store import NotebookStore
+from reconcile._emulator.writes import ACTION_PATH, Writes
 from reconcile._modelarts.auth import verify_signature
 from reconcile._modelarts.protocol import LIST_LIMITS, NOTEBOOK_PATH
 
@@ -64,6 +68,7 @@ class Emulator:
         project_id: when set, requests for any other project answer HTTP 403.
         log: called with one line per request; None for silence.
         tls: serve HTTPS with this server-side context (for tests of TLS and proxies).
+        transition_ms: how long STARTING, STOPPING and CREATING last (`reconcile._emulator.writes`).
     """
 
     def __init__(
@@ -78,6 +83,7 @@ class Emulator:
         project_id: str | None = None,
         log: Callable[[str], None] | None = None,
         tls: ssl.SSLContext | None = None,
+        transition_ms: int = 50,
     ) -> None:
         self.store = data if isinstance(data, NotebookStore) else NotebookStore.from_dir(data)
         self.host = host
@@ -88,8 +94,10 @@ class Emulator:
         self.project_id = project_id
         self.log = log
         self.tls = tls
+        self.writes = Writes(self.store, transition_ms=transition_ms)
         self._lock = threading.Lock()
         self._count = 0
+        self._write_count = 0
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -178,13 +186,16 @@ class Emulator:
             return
         handler.echo = _echo_text(handler) if faults.echo.hits(number) else None
         split = urlsplit(handler.path)
-        match = NOTEBOOK_PATH.match(split.path)
+        match = NOTEBOOK_PATH.match(split.path) or ACTION_PATH.match(split.path)
         if match is None:
             self._error(handler, 404, _NOT_FOUND_BODY)
             return
-        if handler.command != "GET":
+        action = match.groupdict().get("action")
+        if handler.command not in ("GET", "PUT", "POST", "PATCH") or (handler.command == "GET" and action):
             self._error(
-                handler, 405, {"error_code": "APIGW.0101", "error_msg": "the emulator serves GET only"}
+                handler,
+                405,
+                {"error_code": "APIGW.0101", "error_msg": "the emulator does not serve this method"},
             )
             return
         query = parse_qsl(split.query, keep_blank_values=True)
@@ -221,7 +232,9 @@ class Emulator:
             )
             return
         notebook_id = unquote(match["id"]) if match["id"] is not None else None
-        if notebook_id is None:
+        if handler.command != "GET":
+            self._write(handler, number, notebook_id=notebook_id, action=action, query=dict(query), body=body)
+        elif notebook_id is None:
             self._list(handler, number, dict(query))
         elif notebook_id in self.plain_404_ids:
             self._error(handler, 404, _NOT_FOUND_BODY)
@@ -236,6 +249,44 @@ class Emulator:
             )
         else:
             self._ok(handler, number, found)
+
+    def _write(
+        self,
+        handler: _Handler,
+        number: int,
+        *,
+        notebook_id: str | None,
+        action: str | None,
+        query: Mapping[str, str],
+        body: bytes,
+    ) -> None:
+        """Answer a write (`reconcile._emulator.writes`), with the write faults."""
+        with self._lock:
+            self._write_count += 1
+            write_number = self._write_count
+        faults = self.faults
+        if faults.conflict.hits(write_number):
+            self._error(
+                handler,
+                409,
+                {
+                    "error_code": "ModelArts.6307",
+                    "error_msg": "The notebook is transitioning; try again later",
+                },
+            )
+            return
+        status, answer = self.writes.handle(handler.command, notebook_id, action, query, body)
+        if status < 300 and faults.fail_after_commit.hits(write_number):
+            self._error(handler, 500, {"error_code": "ModelArts.0002", "error_msg": "Internal error"})
+            return
+        if status < 300 and faults.timeout_after_commit.hits(write_number):
+            self._stopping.wait(faults.hang_ms / 1000)
+            handler.close_connection = True
+            return
+        if status >= 300:
+            self._error(handler, status, answer)
+        else:
+            self._ok(handler, number, json.dumps(answer).encode())
 
     def _list(self, handler: _Handler, number: int, query: Mapping[str, str]) -> None:
         try:

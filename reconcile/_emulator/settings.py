@@ -73,6 +73,13 @@ class Faults:
         echo: answers that echo the request's credentials back: a successful body's
             `description` and a 401's `error_msg` quote the `X-Auth-Token`, `X-Security-Token`,
             the whole `Authorization` header and its signature, and so does `X-Request-Id`.
+        fail_after_commit: write requests (counted over writes only, from 1) that change the
+            store and then answer HTTP 500, as if the service failed after committing.
+        timeout_after_commit: write requests that change the store and then never answer (the
+            connection is held for `hang_ms`, then closed), so the client times out.
+        hang_ms: how long a `timeout_after_commit` answer is held, in milliseconds.
+        conflict: write requests answered HTTP 409 (the notebook "is transitioning") without
+            changing anything.
     """
 
     latency_ms: int = attrs.field(default=0, validator=attrs.validators.ge(0))
@@ -95,6 +102,10 @@ class Faults:
     reset_body: Schedule = Schedule()
     lying_total: Schedule = Schedule()
     echo: Schedule = Schedule()
+    fail_after_commit: Schedule = Schedule()
+    timeout_after_commit: Schedule = Schedule()
+    hang_ms: int = attrs.field(default=10_000, validator=attrs.validators.ge(0))
+    conflict: Schedule = Schedule()
 
 
 @attrs.frozen

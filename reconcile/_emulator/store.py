@@ -1,14 +1,18 @@
 """The notebooks the emulator serves: `NotebookStore`, behind a lock, so that it can change state.
 
-Reads take a consistent snapshot under the lock; `put` replaces (or adds) one notebook, which is
-what the write operations of apply will build on.
+Reads take a consistent snapshot under the lock; `put` replaces (or adds) one notebook and
+`transition` stores a notebook in a transitional status that settles into another at a due time
+(settled lazily, by the next read after it); `writing` serialises the write operations
+(`reconcile._emulator.writes`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -33,6 +37,8 @@ class NotebookStore:
             ConfigError: a notebook without a string id, or an id twice.
         """
         self._lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._pending: dict[str, tuple[float, Mapping[str, Any]]] = {}
         self._documents: dict[str, Mapping[str, Any]] = {}
         self._bodies: dict[str, bytes] = {}
         for doc in documents:
@@ -53,23 +59,27 @@ class NotebookStore:
     def documents(self) -> Mapping[str, Mapping[str, Any]]:
         """A snapshot of each notebook's parsed JSON, keyed by id, in the order loaded."""
         with self._lock:
+            self._settle()
             return MappingProxyType(dict(self._documents))
 
     @property
     def bodies(self) -> Mapping[str, bytes]:
         """A snapshot of each notebook's `GET` body, keyed by id."""
         with self._lock:
+            self._settle()
             return MappingProxyType(dict(self._bodies))
 
     def body(self, notebook_id: str) -> bytes | None:
         """The `GET` body of one notebook, or None when there is no such notebook."""
         with self._lock:
+            self._settle()
             return self._bodies.get(notebook_id)
 
     def named(self, needle: str) -> list[Mapping[str, Any]]:
         """The notebooks whose name contains `needle` (case-insensitive, as the service's filter)."""
         lowered = needle.lower()
         with self._lock:
+            self._settle()
             docs = list(self._documents.values())
         return [doc for doc in docs if lowered in str(doc.get("name", "")).lower()]
 
@@ -78,8 +88,35 @@ class NotebookStore:
         nid = _id_of(document)
         body = json.dumps(document).encode()
         with self._lock:
+            self._pending.pop(nid, None)
             self._documents[nid] = document
             self._bodies[nid] = body
+
+    def transition(self, now: Mapping[str, Any], settled: Mapping[str, Any], due: float) -> None:
+        """Store `now` (a transitional status) and replace it by `settled` at `due` (`time.monotonic`)."""
+        nid = _id_of(now)
+        body = json.dumps(now).encode()
+        with self._lock:
+            self._documents[nid] = now
+            self._bodies[nid] = body
+            self._pending[nid] = (due, settled)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the write lock: a read-check-write sequence of one write request runs alone."""
+        with self._write_lock:
+            yield
+
+    def _settle(self) -> None:
+        """Finish the transitions that are due (the caller holds the lock)."""
+        if not self._pending:
+            return
+        now = time.monotonic()
+        for nid, (due, settled) in list(self._pending.items()):
+            if due <= now:
+                del self._pending[nid]
+                self._documents[nid] = settled
+                self._bodies[nid] = json.dumps(settled).encode()
 
     @classmethod
     def from_documents(cls, documents: Iterable[Mapping[str, Any]]) -> NotebookStore:

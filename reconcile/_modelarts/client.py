@@ -1,9 +1,11 @@
 """`ModelArtsClient`: the notebook operations of the ModelArts API, over one `Transport`.
 
-Reads today: `get_notebook` (`GET /v1/{project_id}/notebooks/{id}`, the raw body, decoded
-elsewhere) and `list_notebooks` (every page of `GET /v1/{project_id}/notebooks`). Writes (update,
-lease, start, stop, create) will go through the same `Transport.request` path with the write retry
-policies (`WRITE_RETRY` for the idempotent ones, `CREATE_RETRY` for create).
+Reads: `get_notebook` (`GET /v1/{project_id}/notebooks/{id}`, the raw body, decoded
+elsewhere) and `list_notebooks` (every page of `GET /v1/{project_id}/notebooks`). Writes
+(`update_notebook`, `renew_lease`, `start_notebook`, `stop_notebook`, `create_notebook`) go through
+the same `Transport.request` path with the write retry policies (`write_retry`, `WRITE_RETRY` by
+default, for the idempotent ones; `CREATE_RETRY` for create, retried only when the request provably
+never left). Each write gives back the raw body of the answer (the notebook).
 
 A listing is bounded: it ends when `total` records are read or a page is empty, and is refused
 (`TransportError`) when a page repeats notebooks already listed (a `total` that lies over a page
@@ -39,6 +41,7 @@ from reconcile._modelarts.protocol import (
     notebooks_path,
 )
 from reconcile._modelarts.transport import (
+    CREATE_RETRY,
     DEFAULT_MAX_BODY_BYTES,
     READ_RETRY,
     WRITE_RETRY,
@@ -226,6 +229,90 @@ class ModelArtsClient:
         else:
             raise TransportError(f"{subject}: the list did not end after {MAX_LIST_PAGES} pages")
         return entries
+
+    def update_notebook(self, notebook_id: str, body: dict[str, Any]) -> bytes:
+        """`PUT /v1/{project_id}/notebooks/{id}` with this `NotebookUpdateRequest` body.
+
+        Raises:
+            NotFoundError, AuthError, ApiError, TransportError: as `get_notebook`.
+        """
+        return self._write("PUT", self._notebook_path(notebook_id), notebook_id, body=body)
+
+    def renew_lease(self, notebook_id: str, duration_ms: int, lease_type: str) -> bytes:
+        """`PATCH .../notebooks/{id}/lease` with `{duration, type}` (auto-stop from now on).
+
+        Raises:
+            NotFoundError, AuthError, ApiError, TransportError: as `get_notebook`.
+        """
+        path = notebook_path(self.project_id, self._checked(notebook_id), "lease")
+        return self._write("PATCH", path, notebook_id, body={"duration": duration_ms, "type": lease_type})
+
+    def start_notebook(
+        self, notebook_id: str, duration_ms: int | None = None, lease_type: str | None = None
+    ) -> bytes:
+        """`POST .../notebooks/{id}/start`, with the lease `duration` (ms) and `type` when given.
+
+        Raises:
+            NotFoundError, AuthError, ApiError, TransportError: as `get_notebook`.
+        """
+        query: list[tuple[str, QueryValue]] = []
+        if duration_ms is not None:
+            query.append(("duration", duration_ms))
+        if lease_type is not None:
+            query.append(("type", lease_type))
+        path = notebook_path(self.project_id, self._checked(notebook_id), "start")
+        return self._write("POST", path, notebook_id, query=query)
+
+    def stop_notebook(self, notebook_id: str) -> bytes:
+        """`POST .../notebooks/{id}/stop`.
+
+        Raises:
+            NotFoundError, AuthError, ApiError, TransportError: as `get_notebook`.
+        """
+        path = notebook_path(self.project_id, self._checked(notebook_id), "stop")
+        return self._write("POST", path, notebook_id)
+
+    def create_notebook(self, body: dict[str, Any]) -> bytes:
+        """`POST /v1/{project_id}/notebooks` with this `NotebookCreateRequest` body.
+
+        Retried only when the request provably never left (`CREATE_RETRY`): an ambiguous create
+        is raised, never repeated.
+
+        Raises:
+            AuthError, ApiError, TransportError: as `get_notebook`.
+        """
+        name = body.get("name")
+        return self.transport.request(
+            "POST",
+            notebooks_path(self.project_id),
+            body=json.dumps(body, separators=(",", ":"), sort_keys=True).encode(),
+            subject=f"create notebook {name!r}",
+            retry=CREATE_RETRY,
+        )
+
+    def _write(
+        self,
+        method: str,
+        path: str,
+        notebook_id: str,
+        *,
+        body: dict[str, Any] | None = None,
+        query: list[tuple[str, QueryValue]] | None = None,
+    ) -> bytes:
+        payload = None if body is None else json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
+        return self.transport.request(
+            method,
+            path,
+            query=query,
+            body=payload,
+            subject=f"notebook {notebook_id!r}",
+            retry=self.write_retry,
+        )
+
+    def _checked(self, notebook_id: str) -> str:
+        if not notebook_id:
+            raise ConfigError("the notebook id is empty")
+        return notebook_id
 
     def _notebook_path(self, notebook_id: str) -> str:
         if not notebook_id:

@@ -1,0 +1,1 @@
+"""Apply: execute the steps of a plan through the ModelArts API (`reconcile._apply.executor`)."""

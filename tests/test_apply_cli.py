@@ -1,0 +1,198 @@
+"""`reconcile apply` through the real CLI in a subprocess, against the emulator over loopback."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from reconcile._core.secrets import Secret
+from reconcile._emulator.server import Emulator
+from reconcile._emulator.settings import EmulatorAuth
+from reconcile._emulator.store import NotebookStore
+from tests.apply_helpers import notebook_doc, spec_entry
+from tests.conftest import ROOT
+from tests.emulator_fixture import PROJECT_ID, TOKEN
+from tests.ptyrun import run_on_terminal_answering
+
+ADDRESS = "huaweicloud_modelarts_notebook.box"
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """An emulator serving two notebooks (box-0 RUNNING, box-1 STOPPED) that requires `TOKEN`."""
+    store = NotebookStore.from_documents([notebook_doc(0, "RUNNING"), notebook_doc(1, "STOPPED")])
+    with Emulator(store, auth=EmulatorAuth(token=Secret(TOKEN)), transition_ms=20) as running:
+        yield running
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_", "MODELARTS_"))}
+    env.update(PYTHONPATH=str(ROOT), MODELARTS_AUTH_TOKEN=TOKEN, NO_COLOR="1")
+    return env
+
+
+def _cli(emulator: Emulator, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "reconcile", *args, "--endpoint", emulator.url, "--project-id", PROJECT_ID]
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=cwd,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def _spec(tmp_path: Path, **wanted: Any) -> str:
+    doc = notebook_doc(0, "RUNNING")
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "notebooks": {"box": spec_entry(doc, **wanted)}}))
+    return str(path)
+
+
+def _doc(emulator: Emulator, index: int = 0) -> dict[str, Any]:
+    return dict(emulator.store.documents[notebook_doc(index)["id"]])
+
+
+def test_without_a_terminal_or_auto_approve_apply_refuses(emulator: Emulator, tmp_path: Path) -> None:
+    """Without a terminal and without --auto-approve, apply refuses in one line, exit 1, nothing changed."""
+    before = _doc(emulator)
+    result = _cli(emulator, "apply", _spec(tmp_path, description="new"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "reconcile: error: apply needs a terminal to confirm, or --auto-approve\n"
+    assert _doc(emulator) == before
+
+
+def test_auto_approve_applies_and_a_plan_then_shows_no_changes(emulator: Emulator, tmp_path: Path) -> None:
+    """`apply SPEC --auto-approve` prints the plan, applies, says so; a plan afterwards exits 0."""
+    spec = _spec(tmp_path, description="new", flavor="modelarts.vm.cpu.8u")
+    result = _cli(emulator, "apply", spec, "--auto-approve", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "will be updated in-place" in result.stdout
+    assert result.stdout.endswith("\nApply complete! Resources: 0 added, 1 changed, 0 destroyed.\n")
+    doc = _doc(emulator)
+    assert (doc["description"], doc["flavor"], doc["status"]) == ("new", "modelarts.vm.cpu.8u", "RUNNING")
+    again = _cli(emulator, "plan", spec, "--detailed-exitcode", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout
+
+
+def test_saved_plan_is_applied(emulator: Emulator, tmp_path: Path) -> None:
+    """A plan saved as JSON is applied with --plan (no prompt) when nothing moved since."""
+    spec = _spec(tmp_path, description="from the plan")
+    saved = _cli(emulator, "plan", spec, "--format", "json", "--out", "plan.json", cwd=tmp_path)
+    assert saved.returncode == 0, saved.stderr
+    result = _cli(emulator, "apply", "--plan", "plan.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Apply complete! Resources: 0 added, 1 changed, 0 destroyed." in result.stdout
+    assert _doc(emulator)["description"] == "from the plan"
+
+
+def test_stale_plan_is_refused_and_nothing_changes(emulator: Emulator, tmp_path: Path) -> None:
+    """A notebook that moved between plan and apply makes apply refuse the whole plan, changing nothing."""
+    spec = _spec(tmp_path, description="from the plan")
+    _cli(emulator, "plan", spec, "--format", "json", "--out", "plan.json", cwd=tmp_path)
+    moved = copy.deepcopy(_doc(emulator))
+    moved["status"] = "STOPPED"  # a console edit between plan and apply
+    emulator.store.put(moved)
+    result = _cli(emulator, "apply", "--plan", "plan.json", "--auto-approve", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"reconcile: error: the plan is stale: {ADDRESS} changed since it was planned: "
+        "status RUNNING -> STOPPED; plan again\n"
+    )
+    assert _doc(emulator) == moved
+
+
+def test_plan_for_another_project_or_offline_is_refused(emulator: Emulator, tmp_path: Path) -> None:
+    """A saved plan for another project, or made offline, is refused before anything is read."""
+    spec = _spec(tmp_path, description="x")
+    _cli(emulator, "plan", spec, "--format", "json", "--out", "plan.json", cwd=tmp_path)
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    plan["metadata"]["project_id"] = "f" * 32
+    (tmp_path / "other.json").write_text(json.dumps(plan))
+    result = _cli(emulator, "apply", "--plan", "other.json", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"the plan is for project {'f' * 32}, not {PROJECT_ID}" in result.stderr
+    plan["metadata"]["project_id"] = PROJECT_ID
+    plan["reconcile_format_version"] = "9.0"
+    (tmp_path / "future.json").write_text(json.dumps(plan))
+    future = _cli(emulator, "apply", "--plan", "future.json", cwd=tmp_path)
+    assert future.returncode == 1
+    assert future.stderr.count("\n") == 1 and "9.0" in future.stderr
+    assert _doc(emulator)["description"] == "team sandbox"
+
+
+def test_replacement_is_refused_without_allow_replace(emulator: Emulator, tmp_path: Path) -> None:
+    """A plan that replaces a notebook is refused without --allow-replace, naming it; nothing changes."""
+    spec = _spec(tmp_path, volume={"category": "OBS"})
+    result = _cli(emulator, "apply", spec, "--auto-approve", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"reconcile: error: {ADDRESS} must be replaced (volume.category)" in result.stderr
+    assert "--allow-replace" in result.stderr
+    assert _doc(emulator)["volume"]["category"] == "EVS"
+
+
+def test_journal_is_written_and_secret_free(emulator: Emulator, tmp_path: Path) -> None:
+    """`--journal FILE` gets one JSON line per step event, and no credential or notebook token."""
+    spec = _spec(tmp_path, flavor="modelarts.vm.cpu.8u")
+    result = _cli(emulator, "apply", spec, "--auto-approve", "--journal", "journal.jsonl", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "journal.jsonl").read_text()
+    steps = [json.loads(line)["step"] for line in text.splitlines()]
+    assert steps == [
+        "stop-for-update", "stop-for-update", "update-while-stopped", "update-while-stopped",
+        "start-after-update", "start-after-update", "verify",
+    ]  # fmt: skip
+    assert TOKEN not in text and notebook_doc(0)["token"] not in text
+
+
+@pytest.mark.parametrize(("answer", "applied"), [("yes", True), ("no", False)])
+def test_confirmation_prompt_on_a_terminal(
+    emulator: Emulator, tmp_path: Path, answer: str, applied: bool
+) -> None:
+    """On a terminal apply asks Terraform's question, goes on only on `yes`, and shows its progress."""
+    spec = _spec(tmp_path, description="typed")
+    argv = [
+        sys.executable,
+        "-m",
+        "reconcile",
+        "apply",
+        spec,
+        "--endpoint",
+        emulator.url,
+        "--project-id",
+        PROJECT_ID,
+    ]
+    status, output = run_on_terminal_answering(
+        argv, _env(), str(tmp_path), prompt="Enter a value: ", answer=answer
+    )
+    assert "Do you want to perform these actions?" in output
+    assert (status == 0) is applied
+    assert ("Apply complete! Resources: 0 added, 1 changed, 0 destroyed." in output) is applied
+    assert ("Apply cancelled." in output) is not applied
+    assert ("applying notebooks: 1/1" in output) is applied  # the progress line, on a terminal only
+    assert (_doc(emulator)["description"] == "typed") is applied
+
+
+def test_create_without_its_required_inputs_is_refused(emulator: Emulator, tmp_path: Path) -> None:
+    """A notebook to create whose spec lacks the create API's inputs is refused, naming what is missing."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "notebooks": {"fresh": {"name": "fresh", "flavor": "f"}}}))
+    result = _cli(emulator, "apply", str(path), "--auto-approve", cwd=tmp_path)
+    assert result.returncode == 1
+    assert (
+        "reconcile: error: huaweicloud_modelarts_notebook.fresh: a create needs image.id, volume.category, "
+        "which the spec does not give\n"
+    ) in result.stderr
+    assert len(emulator.store) == 2
