@@ -123,8 +123,9 @@ def test_live_errors_are_per_notebook_and_secret_free(emulator_process: str) -> 
     result = _plan("--endpoint", emulator_process, env={"MODELARTS_AUTH_TOKEN": "wrong-token-value"})
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("reconcile: error:")]
-    assert len(errors) == 5
+    assert len(errors) == 6  # five notebooks, and the project's listing (for unmanaged notebooks)
     assert all("HTTP 401" in line for line in errors)
+    assert sum("the project's listing" in line for line in errors) == 1
     assert "wrong-token-value" not in result.stdout + result.stderr
     missing = _plan("--endpoint", emulator_process, env={})
     assert missing.returncode == 1 and "no credentials" in missing.stderr
@@ -216,7 +217,7 @@ def test_request_timeout_bounds_a_server_that_never_ends_its_headers(slow_emulat
     assert proc.returncode == 1
     assert time.monotonic() - started < 8
     errors = [line for line in err.splitlines() if line.startswith("reconcile: error:")]
-    assert len(errors) == 5
+    assert len(errors) == 6  # five notebooks, and the project's listing
     assert all("no complete answer within the request timeout of 1 s" in line for line in errors)
     assert "Traceback" not in err
 

@@ -255,8 +255,8 @@ def evaluate_specs(
         from reconcile._cli.plan import observe
         from reconcile._planning.planner import build_plan
 
-        observations, unusable = observe(args, spec)
-        observed = observed_state(build_plan(spec, observations), observations)
+        observations, unusable, listing = observe(args, spec)
+        observed = observed_state(build_plan(spec, observations, listing=listing), observations)
     return evaluate(spec, policy, waivers, now=now, observed=observed, fail_on=fail_on), unusable
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reconcile._cli.common import (
@@ -55,6 +56,14 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="exit 2 when there are changes, 0 when there are none (as terraform plan)",
     )
+    p.add_argument(
+        "--unmanaged",
+        choices=("report", "fail", "ignore"),
+        default="report",
+        help="notebooks of the project's listing that no spec entry manages: report them (default), "
+        "fail (they count as changes for --detailed-exitcode), or ignore them; offline, only a saved "
+        "list response is a listing",
+    )
     live = p.add_argument_group("live observation (without --observed)")
     add_live_options(live)
     from reconcile._cli.check import add_plan_options
@@ -63,26 +72,38 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=run)
 
 
-def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation], tuple[str, ...]]:
+Listing = tuple[Mapping[str, Any], ...] | None
+
+
+def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation], tuple[str, ...], Listing]:
     """Observe every entry of `spec`: offline from `--observed`, or live from the API.
 
     Returns:
-        The observations, and the observed inputs that could not be used (files under `--observed`).
+        The observations, the observed inputs that could not be used (files under `--observed`),
+        and the project's listing when one was observed (offline: the saved list responses; live:
+        the list API, unless `--unmanaged ignore`). A live listing that fails is an unusable input.
     """
+    from reconcile._core.observation import Failed
     from reconcile._planning.planner import targets
 
     if args.observed:
         from reconcile._observe.offline import load_observed, observe_offline
 
         index = load_observed(args.observed)
-        return observe_offline(targets(spec), index), index.unreadable
+        return observe_offline(targets(spec), index), index.unreadable, index.listing
     from reconcile._observe import live
 
     settings = live_settings(args, spec.project_id)
     wanted = targets(spec)
     progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
     try:
-        return live.observe_with_settings(settings, wanted, progress=progress), ()
+        if getattr(args, "unmanaged", "report") == "ignore":
+            return live.observe_with_settings(settings, wanted, progress=progress), (), None
+        listed: list[live.Listed] = []
+        found = live.observe_with_settings(settings, wanted, progress=progress, listing=listed)
+        if isinstance(listed[0], Failed):
+            return found, (listed[0].message,), None
+        return found, (), listed[0]
     except KeyboardInterrupt:
         # A second Ctrl-C while the interpreter winds the workers down would print their traceback.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -119,18 +140,35 @@ def run(args: argparse.Namespace) -> int:
         spec = load_spec(args.specs)
     except SpecError as exc:
         return print_spec_problems(exc)
-    observations, unusable = observe(args, spec)
-    plan = plan_with_waivers(args, spec, observations, **_provenance(args, spec))
+    observations, unusable, listing = observe(args, spec)
+    mode = getattr(args, "unmanaged", "report")
+    where = _provenance(args, spec)
+    plan = plan_with_waivers(args, spec, observations, **where, listing=None if mode == "ignore" else listing)
     if isinstance(plan, int):
         return plan
     emit(args, plan)
+    if plan.listed is not None:
+        from reconcile._planning.unmanaged import unused_rules
+
+        for rule in unused_rules(spec, plan.unmanaged):
+            at = rule.location
+            where_text = (
+                f"{at.file}:{at.line}: {at.path}: "
+                if at and at.line
+                else f"{at.file}: {at.path}: "
+                if at
+                else ""
+            )
+            diagnose(
+                f"reconcile: warning: {where_text}ignore rule {rule.label} matches no unmanaged notebook"
+            )
     for error in plan.errors:
         diagnose(f"reconcile: error: {error.address}: {error.message}")
     for problem in unusable:  # a file under --observed that could not be read: said even if unneeded
         diagnose(f"reconcile: error: observed input: {problem}")
     if plan.errors or unusable:
         return EXIT_ERROR
-    if args.detailed_exitcode and plan.has_changes:
+    if args.detailed_exitcode and (plan.has_changes or (mode == "fail" and plan.summary.unmanaged)):
         return EXIT_CHANGES
     return EXIT_OK
 

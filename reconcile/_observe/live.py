@@ -33,7 +33,7 @@ from reconcile._core.observation import (
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._modelarts.settings import DEFAULT_PARALLELISM, ClientSettings
 
-__all__ = ["NotebookSource", "Progress", "observe_live", "observe_with_settings"]
+__all__ = ["Listed", "NotebookSource", "Progress", "list_project", "observe_live", "observe_with_settings"]
 
 #: Called once per target, in the calling thread, as soon as its observation is known.
 Progress = Callable[[Target, Observation], None]
@@ -158,10 +158,28 @@ def _observe_name(client: NotebookSource, name: str) -> Observation:
     return resolve_by_name(name, [Found(body=entry, source=source) for entry in entries])
 
 
+#: The project's listing: its entries, or `Failed` saying why it could not be read.
+Listed = tuple[dict[str, Any], ...] | Failed
+
+
+def list_project(client: NotebookSource) -> Listed:
+    """Every notebook of the project, through the list API (all pages, bounded by the client)."""
+    try:
+        return tuple(client.list_notebooks())
+    except ReconcileError as exc:
+        return Failed(message=f"the project's listing: {exc}")
+    except Exception as exc:  # a bug must cost the listing, not the plan
+        return Failed(
+            message=f"the project's listing: unexpected error ({type(exc).__name__}); please report this"
+        )
+
+
 def observe_with_settings(
     settings: ClientSettings,
     targets: Sequence[Target],
     progress: Progress | None = None,
+    *,
+    listing: list[Listed] | None = None,
 ) -> dict[str, Observation]:
     """Observe `targets` live with a client built from `settings` (closed afterwards).
 
@@ -170,6 +188,11 @@ def observe_with_settings(
             command line and the environment; this function reads neither).
         targets: what to observe.
         progress: called with each target and its observation as it completes.
+        listing: when given, the project's listing (`list_project`) is appended to it, read with
+            the same client after the targets (unmanaged notebooks need it).
     """
     with ModelArtsClient.from_settings(settings) as client:
-        return observe_live(targets, client, parallelism=settings.parallelism, progress=progress)
+        found = observe_live(targets, client, parallelism=settings.parallelism, progress=progress)
+        if listing is not None:
+            listing.append(list_project(client))
+        return found
