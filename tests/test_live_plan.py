@@ -180,7 +180,13 @@ def _wait_for_requests(emulator: Emulator, count: int) -> None:
 def test_ctrl_c_during_a_live_plan_stops_at_once_with_130(slow_emulator: Emulator, presses: int) -> None:
     """Ctrl-C (once or repeatedly) while requests hang exits 130 within a second, without a traceback."""
     proc = _start_plan(
-        "--endpoint", slow_emulator.url, "--parallelism", "2", env={"MODELARTS_AUTH_TOKEN": TOKEN}
+        "--endpoint",
+        slow_emulator.url,
+        "--parallelism",
+        "2",
+        "--refresh",
+        "get",  # one GET per notebook, two at a time: the rest queue
+        env={"MODELARTS_AUTH_TOKEN": TOKEN},
     )
     try:
         _wait_for_requests(slow_emulator, 2)

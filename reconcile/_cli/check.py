@@ -186,6 +186,9 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     )
     live = p.add_argument_group("live observation (without --observed or --spec-only)")
     add_live_options(live)
+    from reconcile._cli.plan import add_refresh_option
+
+    add_refresh_option(live)
     p.set_defaults(func=run)
 
 

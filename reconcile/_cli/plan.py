@@ -65,6 +65,7 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
         "list response is a listing",
     )
     live = p.add_argument_group("live observation (without --observed)")
+    add_refresh_option(live)
     add_live_options(live)
     from reconcile._cli.check import add_plan_options
 
@@ -97,13 +98,15 @@ def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation
     wanted = targets(spec)
     progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
     try:
-        if getattr(args, "unmanaged", "report") == "ignore":
+        needs_listing = getattr(args, "unmanaged", "report") != "ignore"
+        trust = _trust(spec) if refresh_mode(args, len(wanted), needs_listing) == "list" else None
+        if not needs_listing and trust is None:
             return live.observe_with_settings(settings, wanted, progress=progress), (), None
         listed: list[live.Listed] = []
-        found = live.observe_with_settings(settings, wanted, progress=progress, listing=listed)
-        if isinstance(listed[0], Failed):
+        found = live.observe_with_settings(settings, wanted, progress=progress, listing=listed, trust=trust)
+        if isinstance(listed[0], Failed):  # list mode then read every notebook as get mode does
             return found, (listed[0].message,), None
-        return found, (), listed[0]
+        return found, (), listed[0] if needs_listing else None
     except KeyboardInterrupt:
         # A second Ctrl-C while the interpreter winds the workers down would print their traceback.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -111,6 +114,51 @@ def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation
     finally:
         if progress is not None:
             progress.finish()
+
+
+#: Notebooks per list page (the API's largest page): list mode pays one request per this many.
+LIST_PAGE = 50
+
+
+def add_refresh_option(group: Any) -> None:
+    """`--refresh list|get|auto`: how a live run reads the notebooks."""
+    group.add_argument(
+        "--refresh",
+        choices=("auto", "list", "get"),
+        default="auto",
+        help="live: read the notebooks through the list API, confirming with a GET every one that "
+        "would show drift or whose list entry lacks a managed field (list), one GET each (get), or "
+        "whichever makes fewer requests (auto, the default: list when the listing is made anyway "
+        "for unmanaged notebooks, or when the spec has more notebooks than a list page holds, 50); "
+        "every mode plans the same",
+    )
+
+
+def refresh_mode(args: argparse.Namespace, targets: int, needs_listing: bool) -> str:
+    """`list` or `get`: `--refresh`, with `auto` resolved to the mode that makes fewer requests.
+
+    With the listing made anyway (`--unmanaged report|fail`), list mode costs the listing plus the
+    confirming GETs, get mode the listing plus one GET per notebook: list never costs more. Without
+    it, list mode costs about one request per 50 notebooks plus the confirmations: list when the
+    spec has more notebooks than one page holds.
+    """
+    mode = str(getattr(args, "refresh", "get"))
+    if mode != "auto":
+        return mode
+    return "list" if needs_listing or targets > LIST_PAGE else "get"
+
+
+def _trust(spec: Spec) -> Any:
+    """The list-mode test of one target's list entry (`plannable_from_list` for its spec entry)."""
+    from reconcile._planning.listmode import plannable_from_list
+
+    entries = {entry.name: entry for entry in spec.entries}
+
+    def trust(target: Any, body: Mapping[str, Any]) -> bool:
+        entry = entries.get(target.name)
+        return entry is not None and plannable_from_list(entry, body)
+
+    return trust
 
 
 class _Progress:

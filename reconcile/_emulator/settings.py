@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -73,6 +73,9 @@ class Faults:
         echo: answers that echo the request's credentials back: a successful body's
             `description` and a 401's `error_msg` quote the `X-Auth-Token`, `X-Security-Token`,
             the whole `Authorization` header and its signature, and so does `X-Request-Id`.
+        sparse_list: top-level fields left out of every list entry (the GET still has them).
+        list_lag: `(field, value)` pairs the list entries show instead of the stored values: the
+            listing lags behind the GET (the field changed after the list was made).
     """
 
     latency_ms: int = attrs.field(default=0, validator=attrs.validators.ge(0))
@@ -95,6 +98,8 @@ class Faults:
     reset_body: Schedule = Schedule()
     lying_total: Schedule = Schedule()
     echo: Schedule = Schedule()
+    sparse_list: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    list_lag: tuple[tuple[str, Any], ...] = attrs.field(default=(), converter=tuple)
 
 
 @attrs.frozen
