@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -11,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconcile._core.errors import TransportError
 from reconcile._core.observation import Failed
 from reconcile._core.plan import Plan
-from reconcile._emulator.settings import Faults
+from reconcile._emulator.settings import Faults, Schedule
 from reconcile._observe.live import list_project, observe_listed, observe_live
 from reconcile._planning.listmode import plannable_from_list
 from reconcile._planning.planner import build_plan, targets
@@ -210,3 +212,27 @@ def test_cli_refresh_modes_print_the_same_plan(servers: Servers, tmp_path: Any, 
         for key in ("planned_values", "prior_state", "resource_drift", "metadata"):
             doc.pop(key)
     assert decided[0] == decided[1]
+
+
+def test_pages_after_the_first_are_fetched_concurrently(servers: Servers) -> None:
+    """With 300 notebooks, 200 ms latency and parallelism 5, the six pages take about two round trips, in order."""
+    docs = [notebook(i) for i in range(300)]
+    emulator = servers.emulator(docs, faults=Faults(latency_ms=200))
+    client = servers.client(emulator)
+    started = time.monotonic()
+    entries = client.list_all_notebooks(parallelism=5)
+    elapsed = time.monotonic() - started
+    assert [e["id"] for e in entries] == [d["id"] for d in docs]
+    assert emulator.requests_received == 6
+    assert elapsed < 0.9  # one page after another would take 1.2 s
+
+
+def test_a_total_past_the_bounds_is_refused_at_once(servers: Servers) -> None:
+    """A first page claiming a million notebooks is refused before any other page is requested."""
+    emulator = servers.emulator(
+        [notebook(i) for i in range(60)], faults=Faults(lying_total=Schedule(every=1))
+    )
+    client = servers.client(emulator)
+    with pytest.raises(TransportError, match="a total of 1000000 passes the listing's bounds"):
+        client.list_all_notebooks(parallelism=4)
+    assert emulator.requests_received == 1

@@ -171,9 +171,12 @@ def _observe_name(client: NotebookSource, name: str) -> Observation:
 Listed = tuple[dict[str, Any], ...] | Failed
 
 
-def list_project(client: NotebookSource) -> Listed:
-    """Every notebook of the project, through the list API (all pages, bounded by the client)."""
+def list_project(client: NotebookSource, parallelism: int = 1) -> Listed:
+    """Every notebook of the project, through the list API (all pages, bounded by the client); a
+    `ModelArtsClient` fetches the pages after the first concurrently, `parallelism` at a time."""
     try:
+        if isinstance(client, ModelArtsClient):
+            return tuple(client.list_all_notebooks(parallelism))
         return tuple(client.list_notebooks())
     except ReconcileError as exc:
         return Failed(message=f"the project's listing: {exc}")
@@ -255,7 +258,7 @@ def observe_with_settings(
     """
     with ModelArtsClient.from_settings(settings) as client:
         if trust is not None:
-            listed = list_project(client)
+            listed = list_project(client, settings.parallelism)
             if listing is not None:
                 listing.append(listed)
             if not isinstance(listed, Failed):
@@ -265,5 +268,5 @@ def observe_with_settings(
             return observe_live(targets, client, parallelism=settings.parallelism, progress=progress)
         found = observe_live(targets, client, parallelism=settings.parallelism, progress=progress)
         if listing is not None:
-            listing.append(list_project(client))
+            listing.append(list_project(client, settings.parallelism))
         return found
