@@ -210,3 +210,15 @@ def test_ma013_not_applicable_without_a_listing(tmp_path: Path) -> None:
     result = run("check", str(spec), "--observed", str(tmp_path / "a.json"), "--format", "json")
     findings = [f for f in json.loads(result.stdout)["results"] if f["rule"] == "MA013"]
     assert findings and {f["status"] for f in findings} == {"not_applicable"}
+
+
+def test_unmanaged_text_from_the_service_is_escaped_in_every_format() -> None:
+    """An unmanaged notebook's name with terminal controls, Markdown and XML is escaped in text, Markdown and JUnit."""
+    from tests import plan_samples
+
+    plan = plan_samples.unmanaged()
+    for fmt in ("text", "markdown", "junit"):
+        out = render(plan, fmt)
+        assert "\x1b" not in out and "\u202e" not in out, fmt
+    assert "- ``a|b <script>" in render(plan, "markdown")  # only inside a code span: shown literally
+    assert "<script>" not in render(plan, "junit") and "&lt;script&gt;" in render(plan, "junit")
