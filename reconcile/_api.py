@@ -111,12 +111,20 @@ def plan(spec: Spec, observations: Observations) -> Plan:
 def plan_offline(specs: Iterable[str | os.PathLike[str]], observed: str | os.PathLike[str]) -> Plan:
     """Load spec files, observe them from saved responses and plan, in one call.
 
+    As `reconcile plan --observed` does, a saved list response stands for the project's listing:
+    the plan then holds the unmanaged notebooks (`Plan.unmanaged`) and the coverage.
+
     Raises:
         SpecError: as `load_spec`.
         ObservedInputError: as `observe_offline`.
     """
+    from reconcile._observe.offline import load_observed
+    from reconcile._observe.offline import observe_offline as observe
+    from reconcile._planning.planner import build_plan, targets
+
     spec = load_spec(*specs)
-    return plan(spec, observe_offline(spec, observed))
+    index = load_observed(os.fspath(observed))
+    return build_plan(spec, observe(targets(spec), index), listing=index.listing)
 
 
 def render(plan: Plan, fmt: str = "text", *, color: bool = False) -> str:

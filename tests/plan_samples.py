@@ -13,7 +13,16 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from reconcile._core.plan import Action, ApplyMethod, Difference, Health, Plan, PlanError, ResourceChange
+from reconcile._core.plan import (
+    Action,
+    ApplyMethod,
+    Difference,
+    Health,
+    Plan,
+    PlanError,
+    ResourceChange,
+    Unmanaged,
+)
 from reconcile._core.secrets import REDACTED
 from reconcile._render import jsonplan
 
@@ -301,6 +310,18 @@ def long_plan(count: int = 120) -> Plan:
     return Plan(changes)
 
 
+def unmanaged() -> Plan:
+    """A listing with two unmanaged notebooks (one ignored by a spec rule, one with an odd name)."""
+    nid = "22222222-0000-4000-8000-000000000001"
+    rc = _change("train-box", (Action.NO_OP,), (), notebook_id=nid, before=observed(nid))
+    strays = (
+        Unmanaged("33333333-0000-4000-8000-000000000002", "scratch-1", "STOPPED", "0", "personal scratch"),
+        Unmanaged("33333333-0000-4000-8000-000000000003", NASTY, "RUNNING", None, None),
+        Unmanaged("33333333-0000-4000-8000-000000000004", None, None, "ws-9", None),
+    )
+    return Plan([rc], unmanaged=strays, listed=4)
+
+
 SAMPLES: dict[str, Callable[[], Plan]] = {
     "create": create,
     "errors": errors,
@@ -312,6 +333,7 @@ SAMPLES: dict[str, Callable[[], Plan]] = {
     "pending": pending,
     "replace": replace,
     "special_characters": special_characters,
+    "unmanaged": unmanaged,
     "update_restart": update_restart,
 }
 
@@ -377,4 +399,12 @@ def plans(draw: st.DrawFn, max_notebooks: int = 5) -> Plan:
     split = draw(st.integers(0, len(names)))
     changes = [draw(_resource_change(name)) for name in names[:split]]
     errs = [PlanError(name, draw(_text), draw(st.none() | _text)) for name in names[split:]]
-    return Plan(changes, errs)
+    strays = draw(
+        st.lists(
+            st.builds(Unmanaged, _text.filter(bool), *(st.none() | _text for _ in range(4))),
+            max_size=3,
+            unique_by=lambda u: u.notebook_id,
+        )
+    )
+    listed = None if not strays and draw(st.booleans()) else len(strays) + draw(st.integers(0, 3))
+    return Plan(changes, errs, unmanaged=strays, listed=listed)

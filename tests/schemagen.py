@@ -181,6 +181,36 @@ SPEC_SCHEMA = {
             "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_-]*$"},
             "additionalProperties": {"$ref": "#/$defs/notebook"},
         },
+        "unmanaged": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Notebooks that may exist in the project without a spec entry: they are reported as ignored, and never counted as unmanaged.",
+            "properties": {
+                "ignore": {
+                    "type": ["array", "null"],
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["reason"],
+                        "oneOf": [{"required": ["name"]}, {"required": ["id"]}],
+                        "properties": {
+                            "name": {
+                                "$ref": "#/$defs/text",
+                                "description": "A glob on the notebook name (fnmatch: *, ?, [...]), case-sensitive.",
+                            },
+                            "id": {
+                                "$ref": "#/$defs/text",
+                                "description": "A notebook id (letter case does not matter).",
+                            },
+                            "reason": {
+                                "$ref": "#/$defs/text",
+                                "description": "Why these notebooks may exist unmanaged.",
+                            },
+                        },
+                    },
+                }
+            },
+        },
     },
     "$defs": {
         "text": {"type": "string", "pattern": "\\S", "description": "Non-blank text."},

@@ -72,7 +72,12 @@ def test_plan_examples_shows_the_drift() -> None:
     assert '- "0.0.0.0/0",' in out
     assert "# huaweicloud_modelarts_notebook.vision-gpu-03 will be created" in out
     assert "vision-gpu-01" not in out and "shared-demo" not in out  # they match the spec
-    assert out.rstrip().endswith("Plan: 1 to add, 2 to change, 0 to destroy.")
+    assert out.rstrip().endswith(
+        "Plan: 1 to add, 2 to change, 0 to destroy.\n\n"
+        "Unmanaged notebooks (listed, but no spec entry manages them):\n"
+        "  - vision-scratch-kim (b5e1f7a2-8c4d-4f3e-a6b9-2d7c0e1f9a83, STOPPED, workspace 0)\n\n"
+        "4 of 5 notebooks are managed, 80%."
+    )
     assert "\x1b[" not in out  # not a terminal: no colour
     _no_secret(out, result.stderr)
 

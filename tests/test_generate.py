@@ -414,11 +414,11 @@ def test_round_trip_through_the_cli_plans_no_changes(tmp_path: Path) -> None:
     ):
         assert made.returncode == 0, made.stderr
         assert made.stdout == ""
-        assert re.search(r"generated 4 notebooks to ", made.stderr)
+        assert re.search(r"generated 5 notebooks to ", made.stderr)
     for out in outs:
         spec = load_spec([out])
         plan = build_plan(spec, observe_offline(targets(spec), load_observed(ROOT / "examples" / "observed")))
-        assert plan.errors == () and not plan.has_changes and len(plan.resource_changes) == 4
+        assert plan.errors == () and not plan.has_changes and len(plan.resource_changes) == 5
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -27,13 +27,15 @@ PLAN_VALIDATOR = jsonschema.Draft202012Validator(load_schema("plan"))
 
 
 def plan_for(name: str) -> Plan:
-    """The plan of one scenario, computed offline from paths relative to the scenario folder."""
+    """The plan of one scenario, computed offline from paths relative to the scenario folder (as the
+    CLI does: a saved list response is the project's listing)."""
     here = Path.cwd()
     os.chdir(CASES / name)
     try:
         spec = load_spec(["spec.yaml"])
+        index = load_observed("observed")
         return build_plan(
-            spec, observe_offline(targets(spec), load_observed("observed")), observed="observed"
+            spec, observe_offline(targets(spec), index), observed="observed", listing=index.listing
         )
     finally:
         os.chdir(here)

@@ -123,8 +123,9 @@ def test_live_errors_are_per_notebook_and_secret_free(emulator_process: str) -> 
     result = _plan("--endpoint", emulator_process, env={"MODELARTS_AUTH_TOKEN": "wrong-token-value"})
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("reconcile: error:")]
-    assert len(errors) == 5
+    assert len(errors) == 6  # five notebooks, and the project's listing (for unmanaged notebooks)
     assert all("HTTP 401" in line for line in errors)
+    assert sum("the project's listing" in line for line in errors) == 1
     assert "wrong-token-value" not in result.stdout + result.stderr
     missing = _plan("--endpoint", emulator_process, env={})
     assert missing.returncode == 1 and "no credentials" in missing.stderr
@@ -179,7 +180,13 @@ def _wait_for_requests(emulator: Emulator, count: int) -> None:
 def test_ctrl_c_during_a_live_plan_stops_at_once_with_130(slow_emulator: Emulator, presses: int) -> None:
     """Ctrl-C (once or repeatedly) while requests hang exits 130 within a second, without a traceback."""
     proc = _start_plan(
-        "--endpoint", slow_emulator.url, "--parallelism", "2", env={"MODELARTS_AUTH_TOKEN": TOKEN}
+        "--endpoint",
+        slow_emulator.url,
+        "--parallelism",
+        "2",
+        "--refresh",
+        "get",  # one GET per notebook, two at a time: the rest queue
+        env={"MODELARTS_AUTH_TOKEN": TOKEN},
     )
     try:
         _wait_for_requests(slow_emulator, 2)
@@ -216,7 +223,7 @@ def test_request_timeout_bounds_a_server_that_never_ends_its_headers(slow_emulat
     assert proc.returncode == 1
     assert time.monotonic() - started < 8
     errors = [line for line in err.splitlines() if line.startswith("reconcile: error:")]
-    assert len(errors) == 5
+    assert len(errors) == 6  # five notebooks, and the project's listing
     assert all("no complete answer within the request timeout of 1 s" in line for line in errors)
     assert "Traceback" not in err
 

@@ -103,7 +103,7 @@ def test_json_carries_the_sentences_and_the_steps() -> None:
     """The JSON's notes hold every sentence shown (observed, then derived); steps and metadata are keys."""
     doc = json.loads(render(_plan(), "json"))
     assert doc["format_version"] == "1.2"
-    assert doc["reconcile_format_version"] == RECONCILE_FORMAT_VERSION == "2.0"
+    assert doc["reconcile_format_version"] == RECONCILE_FORMAT_VERSION == "2.1"
     rc = {r["name"]: r for r in doc["resource_changes"]}
     assert rc["train-box"]["notes"] == [
         "something observed",

@@ -145,8 +145,10 @@ def test_a_user_goes_from_spec_files_to_a_rendered_plan_with_public_names_only()
         env={**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, "PYTHONPATH": str(ROOT)},
         check=False,
     )
-    assert reconcile.render(plan, "text") == cli.stdout
-    assert plan == reconcile.plan_offline(specs, ROOT / "examples" / "observed")
+    whole = reconcile.plan_offline(specs, ROOT / "examples" / "observed")
+    assert reconcile.render(whole, "text") == cli.stdout
+    assert whole.unmanaged and not plan.unmanaged  # only plan_offline sees the saved listing
+    assert plan.resource_changes == whole.resource_changes
     again = reconcile.read_plan(reconcile.render(plan, "json").encode())
     assert [rc.address for rc in again.resource_changes] == [rc.address for rc in plan.resource_changes]
 

@@ -83,6 +83,7 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
             "errored",
             "summary",
             "errors",
+            "unmanaged",
         ]
     )
     assert doc["format_version"] == "1.2"
@@ -139,8 +140,18 @@ def test_update_document_has_terraform_shape_and_our_additions() -> None:
             "forces_replacement": False,
         }
     ]
-    assert doc["summary"] == {"add": 0, "change": 1, "destroy": 0, "no_op": 0, "pending": 0, "errors": 0}
+    assert doc["summary"] == {
+        "add": 0,
+        "change": 1,
+        "destroy": 0,
+        "no_op": 0,
+        "pending": 0,
+        "errors": 0,
+        "unmanaged": 0,
+        "listed": None,
+    }
     assert doc["errors"] == []
+    assert doc["unmanaged"] == []
 
 
 def test_replace_lists_replace_paths() -> None:
@@ -197,6 +208,17 @@ def test_errors_and_summary() -> None:
         "no_op": 6,
         "pending": 0,
         "errors": 3,
+        "unmanaged": 0,
+        "listed": None,
+    }
+    doc = _doc(samples.unmanaged())
+    assert doc["summary"]["unmanaged"] == 2 and doc["summary"]["listed"] == 4
+    assert doc["unmanaged"][0] == {
+        "notebook_id": "33333333-0000-4000-8000-000000000004",
+        "name": None,
+        "status": None,
+        "workspace_id": "ws-9",
+        "ignored": None,
     }
 
 

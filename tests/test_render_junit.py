@@ -149,7 +149,9 @@ def test_any_plan_gives_well_formed_deterministic_xml(plan: Plan) -> None:
     assert samples.SECRET_VALUE not in xml
     suite = _suite(plan)
     cases = suite.findall("testcase")
-    assert int(suite.attrib["tests"]) == len(cases) == len(plan.resource_changes) + len(plan.errors)
+    planned = len(plan.resource_changes) + len(plan.errors) + len(plan.unmanaged)
+    assert int(suite.attrib["tests"]) == len(cases) == planned
+    assert int(suite.attrib["skipped"]) == sum(1 for c in cases if c.find("skipped") is not None)
     assert int(suite.attrib["failures"]) == sum(1 for c in cases if c.find("failure") is not None)
     assert (
         int(suite.attrib["errors"])

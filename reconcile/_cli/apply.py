@@ -106,7 +106,7 @@ def _run_spec(args: argparse.Namespace) -> int:
     if not args.auto_approve and not sys.stdin.isatty():
         diagnose("reconcile: error: apply needs a terminal to confirm, or --auto-approve")
         return EXIT_ERROR
-    observations, _ = observe(args, spec)
+    observations, _, _ = observe(args, spec)
     plan = plan_with_waivers(args, spec, observations, **_provenance(args, spec))
     if isinstance(plan, int):
         return plan

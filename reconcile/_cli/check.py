@@ -171,6 +171,9 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     )
     live = p.add_argument_group("live observation (without --observed or --spec-only)")
     add_live_options(live)
+    from reconcile._cli.plan import add_refresh_option
+
+    add_refresh_option(live)
     p.set_defaults(func=run)
 
 
@@ -240,8 +243,8 @@ def evaluate_specs(
         from reconcile._cli.plan import observe
         from reconcile._planning.planner import build_plan
 
-        observations, unusable = observe(args, spec)
-        observed = observed_state(build_plan(spec, observations), observations)
+        observations, unusable, listing = observe(args, spec)
+        observed = observed_state(build_plan(spec, observations, listing=listing), observations)
     return evaluate(spec, policy, waivers, now=now, observed=observed, fail_on=fail_on), unusable
 
 

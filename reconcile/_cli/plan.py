@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reconcile._cli.common import (
@@ -55,7 +56,16 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="exit 2 when there are changes, 0 when there are none (as terraform plan)",
     )
+    p.add_argument(
+        "--unmanaged",
+        choices=("report", "fail", "ignore"),
+        default="report",
+        help="notebooks of the project's listing that no spec entry manages: report them (default), "
+        "fail (they count as changes for --detailed-exitcode), or ignore them; offline, only a saved "
+        "list response is a listing",
+    )
     live = p.add_argument_group("live observation (without --observed)")
+    add_refresh_option(live)
     add_live_options(live)
     from reconcile._cli.check import add_plan_options
 
@@ -63,26 +73,40 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=run)
 
 
-def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation], tuple[str, ...]]:
+Listing = tuple[Mapping[str, Any], ...] | None
+
+
+def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation], tuple[str, ...], Listing]:
     """Observe every entry of `spec`: offline from `--observed`, or live from the API.
 
     Returns:
-        The observations, and the observed inputs that could not be used (files under `--observed`).
+        The observations, the observed inputs that could not be used (files under `--observed`),
+        and the project's listing when one was observed (offline: the saved list responses; live:
+        the list API, unless `--unmanaged ignore`). A live listing that fails is an unusable input.
     """
+    from reconcile._core.observation import Failed
     from reconcile._planning.planner import targets
 
     if args.observed:
         from reconcile._observe.offline import load_observed, observe_offline
 
         index = load_observed(args.observed)
-        return observe_offline(targets(spec), index), index.unreadable
+        return observe_offline(targets(spec), index), index.unreadable, index.listing
     from reconcile._observe import live
 
     settings = live_settings(args, spec.project_id)
     wanted = targets(spec)
     progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
     try:
-        return live.observe_with_settings(settings, wanted, progress=progress), ()
+        needs_listing = getattr(args, "unmanaged", "report") != "ignore"
+        trust = _trust(spec) if refresh_mode(args, len(wanted), needs_listing) == "list" else None
+        if not needs_listing and trust is None:
+            return live.observe_with_settings(settings, wanted, progress=progress), (), None
+        listed: list[live.Listed] = []
+        found = live.observe_with_settings(settings, wanted, progress=progress, listing=listed, trust=trust)
+        if isinstance(listed[0], Failed):  # list mode then read every notebook as get mode does
+            return found, (listed[0].message,), None
+        return found, (), listed[0] if needs_listing else None
     except KeyboardInterrupt:
         # A second Ctrl-C while the interpreter winds the workers down would print their traceback.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -90,6 +114,51 @@ def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation
     finally:
         if progress is not None:
             progress.finish()
+
+
+#: Notebooks per list page (the API's largest page): list mode pays one request per this many.
+LIST_PAGE = 50
+
+
+def add_refresh_option(group: Any) -> None:
+    """`--refresh list|get|auto`: how a live run reads the notebooks."""
+    group.add_argument(
+        "--refresh",
+        choices=("auto", "list", "get"),
+        default="auto",
+        help="live: read the notebooks through the list API, confirming with a GET every one that "
+        "would show drift or whose list entry lacks a managed field (list), one GET each (get), or "
+        "whichever makes fewer requests (auto, the default: list when the listing is made anyway "
+        "for unmanaged notebooks, or when the spec has more notebooks than a list page holds, 50); "
+        "every mode plans the same",
+    )
+
+
+def refresh_mode(args: argparse.Namespace, targets: int, needs_listing: bool) -> str:
+    """`list` or `get`: `--refresh`, with `auto` resolved to the mode that makes fewer requests.
+
+    With the listing made anyway (`--unmanaged report|fail`), list mode costs the listing plus the
+    confirming GETs, get mode the listing plus one GET per notebook: list never costs more. Without
+    it, list mode costs about one request per 50 notebooks plus the confirmations: list when the
+    spec has more notebooks than one page holds.
+    """
+    mode = str(getattr(args, "refresh", "get"))
+    if mode != "auto":
+        return mode
+    return "list" if needs_listing or targets > LIST_PAGE else "get"
+
+
+def _trust(spec: Spec) -> Any:
+    """The list-mode test of one target's list entry (`plannable_from_list` for its spec entry)."""
+    from reconcile._planning.listmode import plannable_from_list
+
+    entries = {entry.name: entry for entry in spec.entries}
+
+    def trust(target: Any, body: Mapping[str, Any]) -> bool:
+        entry = entries.get(target.name)
+        return entry is not None and plannable_from_list(entry, body)
+
+    return trust
 
 
 class _Progress:
@@ -119,18 +188,35 @@ def run(args: argparse.Namespace) -> int:
         spec = load_spec(args.specs)
     except SpecError as exc:
         return print_spec_problems(exc)
-    observations, unusable = observe(args, spec)
-    plan = plan_with_waivers(args, spec, observations, **_provenance(args, spec))
+    observations, unusable, listing = observe(args, spec)
+    mode = getattr(args, "unmanaged", "report")
+    where = _provenance(args, spec)
+    plan = plan_with_waivers(args, spec, observations, **where, listing=None if mode == "ignore" else listing)
     if isinstance(plan, int):
         return plan
     emit(args, plan)
+    if plan.listed is not None:
+        from reconcile._planning.unmanaged import unused_rules
+
+        for rule in unused_rules(spec, plan.unmanaged):
+            at = rule.location
+            where_text = (
+                f"{at.file}:{at.line}: {at.path}: "
+                if at and at.line
+                else f"{at.file}: {at.path}: "
+                if at
+                else ""
+            )
+            diagnose(
+                f"reconcile: warning: {where_text}ignore rule {rule.label} matches no unmanaged notebook"
+            )
     for error in plan.errors:
         diagnose(f"reconcile: error: {error.address}: {error.message}")
     for problem in unusable:  # a file under --observed that could not be read: said even if unneeded
         diagnose(f"reconcile: error: observed input: {problem}")
     if plan.errors or unusable:
         return EXIT_ERROR
-    if args.detailed_exitcode and plan.has_changes:
+    if args.detailed_exitcode and (plan.has_changes or (mode == "fail" and plan.summary.unmanaged)):
         return EXIT_CHANGES
     return EXIT_OK
 

@@ -44,13 +44,14 @@ __all__ = [
     "SpecDigest",
     "Step",
     "Summary",
+    "Unmanaged",
 ]
 
 #: Terraform's JSON plan format the document's shape follows (`terraform show -json` format 1.2).
 FORMAT_VERSION = "1.2"
 #: Version of modelarts-reconcile's own additions to that shape (steps, metadata, differences, ...):
 #: `MAJOR.MINOR`; a reader reads every minor version of its major and refuses other majors.
-RECONCILE_FORMAT_VERSION = "2.0"
+RECONCILE_FORMAT_VERSION = "2.1"
 #: `PlanMetadata.endpoint` of a plan made from saved responses (`--observed`) instead of the API.
 OFFLINE = "offline"
 #: The Terraform resource type a ModelArts notebook corresponds to.
@@ -263,10 +264,40 @@ class Summary:
     no_op: int
     pending: int
     errors: int
+    unmanaged: int = 0
+
+
+@attrs.frozen
+class Unmanaged:
+    """A notebook of the listed project that no spec entry manages (by id, or by name for name-only entries).
+
+    Attributes:
+        notebook_id: the notebook's id.
+        name: its name, when the listing gives one.
+        status: its status text, as the service sent it.
+        workspace_id: its workspace, when the listing gives one.
+        ignored: the reason of the spec's `unmanaged.ignore` rule that matches it, or None; an ignored
+            notebook is reported but never counted (`Summary.unmanaged`, `--unmanaged fail`).
+    """
+
+    notebook_id: str
+    name: str | None = None
+    status: str | None = None
+    workspace_id: str | None = None
+    ignored: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether this notebook counts as unmanaged (no ignore rule matches it)."""
+        return self.ignored is None
 
 
 def _sorted_changes(changes: Iterable[ResourceChange]) -> tuple[ResourceChange, ...]:
     return tuple(sorted(changes, key=lambda rc: rc.address))
+
+
+def _sorted_unmanaged(items: Iterable[Unmanaged]) -> tuple[Unmanaged, ...]:
+    return tuple(sorted(items, key=lambda u: (u.name or "", u.notebook_id)))
 
 
 def _sorted_errors(errors: Iterable[PlanError]) -> tuple[PlanError, ...]:
@@ -351,11 +382,17 @@ class Plan:
         resource_changes: one per plannable spec entry.
         errors: one per spec entry that could not be observed.
         metadata: tool version, project, endpoint, spec digests and notebook fingerprints.
+        unmanaged: the listed notebooks no spec entry manages (ignored ones too, with their reason),
+            sorted by name and id; empty when there was no listing.
+        listed: how many notebooks the project's listing held (DELETED and DELETING left out), or
+            None when no listing was made (unmanaged notebooks are then unknown).
     """
 
     resource_changes: tuple[ResourceChange, ...] = attrs.field(converter=_sorted_changes)
     errors: tuple[PlanError, ...] = attrs.field(default=(), converter=_sorted_errors)
     metadata: PlanMetadata = attrs.field(factory=PlanMetadata)
+    unmanaged: tuple[Unmanaged, ...] = attrs.field(default=(), converter=_sorted_unmanaged)
+    listed: int | None = None
 
     @property
     def summary(self) -> Summary:
@@ -373,9 +410,18 @@ class Plan:
                 no_op += 1
             if rc.health is Health.PENDING:
                 pending += 1
-        return Summary(add, change, destroy, no_op, pending, len(self.errors))
+        unmanaged = sum(1 for u in self.unmanaged if u.counts)
+        return Summary(add, change, destroy, no_op, pending, len(self.errors), unmanaged)
 
     @property
     def has_changes(self) -> bool:
         """Whether any notebook would be created, changed or replaced."""
         return any(rc.is_change for rc in self.resource_changes)
+
+    @property
+    def coverage(self) -> tuple[int, int] | None:
+        """`(managed, listed)`: how many listed notebooks are not unmanaged, of how many; None
+        without a listing. Ignored notebooks are not managed."""
+        if self.listed is None:
+            return None
+        return self.listed - len(self.unmanaged), self.listed

@@ -11,6 +11,7 @@ Only what a spec states is managed: a field left out (None) is not compared.
 from __future__ import annotations
 
 import enum
+import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from typing import Final, NewType
@@ -27,6 +28,7 @@ __all__ = [
     "DesiredStatus",
     "Duration",
     "EndpointSpec",
+    "IgnoreRule",
     "ImageSpec",
     "LeaseSpec",
     "NotebookSpec",
@@ -159,6 +161,7 @@ class SpecDocument:
     version: int
     notebooks: dict[str, NotebookSpec] = attrs.field(hash=False)
     project_id: str | None = None
+    unmanaged_ignore: tuple[IgnoreRule, ...] = ()
 
 
 @attrs.frozen
@@ -194,9 +197,45 @@ def _by_name(entries: Iterable[SpecEntry]) -> tuple[SpecEntry, ...]:
 
 
 @attrs.frozen
+class IgnoreRule:
+    """One rule of the spec's `unmanaged: {ignore: [...]}`: unmanaged notebooks it excludes from counting.
+
+    Attributes:
+        reason: why these notebooks may exist unmanaged (required).
+        name: a glob (fnmatch, case-sensitive) on the notebook name, or None.
+        id: a notebook id (compared without letter case), or None; exactly one of `name` and `id`.
+        location: where the rule is written.
+    """
+
+    reason: str
+    name: str | None = None
+    id: str | None = None
+    location: Location | None = attrs.field(default=None, eq=False)
+
+    def matches(self, notebook_id: str, name: str | None) -> bool:
+        """Whether this rule names the notebook with `notebook_id` and `name`."""
+        if self.id is not None:
+            return self.id.lower() == notebook_id.lower()
+        return name is not None and self.name is not None and fnmatch.fnmatchcase(name, self.name)
+
+    @property
+    def label(self) -> str:
+        """How the rule is named in messages: `name "scratch-*"` or `id "..."`."""
+        return f'id "{self.id}"' if self.id is not None else f'name "{self.name}"'
+
+
+@attrs.frozen
 class Spec:
-    """The desired state of every notebook, merged from one or more spec files, sorted by local name."""
+    """The desired state of every notebook, merged from one or more spec files, sorted by local name.
+
+    Attributes:
+        entries: the notebooks, by local name.
+        project_id: the project, when a spec file names it.
+        files: the spec files, as given.
+        unmanaged_ignore: the `unmanaged.ignore` rules of every file, in file order.
+    """
 
     entries: tuple[SpecEntry, ...] = attrs.field(converter=_by_name)
     project_id: str | None = None
     files: tuple[str, ...] = ()
+    unmanaged_ignore: tuple[IgnoreRule, ...] = ()

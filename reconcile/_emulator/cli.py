@@ -11,6 +11,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any, Final
 
+import attrs
+
 from reconcile._core.errors import ReconcileError
 from reconcile._core.secrets import REDACTED, Secret
 from reconcile._emulator.server import Emulator
@@ -137,15 +139,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument(
         "--drip-ms", type=_non_negative, default=50, metavar="MS", help="pause between drips (default 50)"
     )
+    faults.add_argument(
+        "--sparse-list",
+        metavar="FIELD",
+        action="append",
+        default=[],
+        help="leave this top-level field out of every list entry (the GET keeps it); repeatable",
+    )
 
 
 def faults_from_args(args: argparse.Namespace) -> Faults:
     """The `Faults` the parsed command-line options ask for."""
-    schedules = {
+    schedules: dict[str, Any] = {
         name: Schedule(first=getattr(args, f"{name}_first"), every=getattr(args, f"{name}_every"))
         for name, _ in (*_SCHEDULED, *_WRITE_SCHEDULED)
     }
-    return Faults(
+    faults = Faults(
         latency_ms=args.latency_ms,
         retry_after=args.retry_after,
         retry_after_text=args.retry_after_text,
@@ -156,6 +165,7 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
         hang_ms=args.hang_ms,
         **schedules,
     )
+    return attrs.evolve(faults, sparse_list=tuple(getattr(args, "sparse_list", ())))
 
 
 def run(

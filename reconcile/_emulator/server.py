@@ -304,7 +304,7 @@ class Emulator:
                 },
             )
             return
-        matching = self.store.named(query.get("name", ""))
+        matching = _as_listed(self.store.named(query.get("name", "")), query, self.faults)
         if self.faults.lying_total.hits(number):
             page = {
                 "current": 0,
@@ -422,6 +422,21 @@ class Emulator:
                     handler.wfile.write(view[start : start + (1 << 20)])
         except OSError:
             handler.close_connection = True
+
+
+def _as_listed(entries: Sequence[Mapping[str, Any]], query: Mapping[str, str], faults: Faults) -> list[Any]:
+    """The list entries after the `status` and `workspace_id` filters (exact), as the list shows
+    them: without the `sparse_list` fields, with the `list_lag` values."""
+    shown: list[Any] = []
+    for entry in entries:
+        if any(key in query and entry.get(key) != query[key] for key in ("status", "workspace_id")):
+            continue
+        if faults.sparse_list or faults.list_lag:
+            kept = {k: v for k, v in entry.items() if k not in faults.sparse_list}
+            shown.append(kept | dict(faults.list_lag))
+        else:
+            shown.append(entry)
+    return shown
 
 
 def _echo_text(handler: _Handler) -> str:

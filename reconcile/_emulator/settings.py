@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -80,6 +80,9 @@ class Faults:
         hang_ms: how long a `timeout_after_commit` answer is held, in milliseconds.
         conflict: write requests answered HTTP 409 (the notebook "is transitioning") without
             changing anything.
+        sparse_list: top-level fields left out of every list entry (the GET still has them).
+        list_lag: `(field, value)` pairs the list entries show instead of the stored values: the
+            listing lags behind the GET (the field changed after the list was made).
     """
 
     latency_ms: int = attrs.field(default=0, validator=attrs.validators.ge(0))
@@ -106,6 +109,8 @@ class Faults:
     timeout_after_commit: Schedule = Schedule()
     hang_ms: int = attrs.field(default=10_000, validator=attrs.validators.ge(0))
     conflict: Schedule = Schedule()
+    sparse_list: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    list_lag: tuple[tuple[str, Any], ...] = attrs.field(default=(), converter=tuple)
 
 
 @attrs.frozen

@@ -314,6 +314,73 @@ class ModelArtsClient:
             raise ConfigError("the notebook id is empty")
         return notebook_id
 
+    def list_all_notebooks(
+        self, parallelism: int = 1, limit: int = DEFAULT_LIST_LIMIT
+    ) -> list[dict[str, Any]]:
+        """Every entry of the project's listing, the pages after the first fetched concurrently.
+
+        The first page tells the `total`; the other pages (offsets `limit`, `2 * limit`, ...) are
+        then requested at once, at most `parallelism` in flight, and read in offset order with the
+        same checks as `list_notebooks`: a page repeating notebooks already listed, a total past
+        `max_list_entries` or `MAX_LIST_PAGES` pages, or more than `MAX_LIST_BYTES` bytes, is
+        refused, never looped on. A service whose pages are shorter than `limit`, or that gives no
+        total, is listed page after page by `list_notebooks` (its first page is then read twice).
+
+        Raises:
+            ConfigError: `limit` is not 10, 20 or 50, or `parallelism` is below 1.
+            TransportError, ApiError: as `list_notebooks`.
+        """
+        if limit not in LIST_LIMITS:
+            raise ConfigError(f"list limit must be one of 10, 20, 50, not {limit!r}")
+        if parallelism < 1:
+            raise ConfigError(f"parallelism must be at least 1, not {parallelism}")
+        subject = "the notebook list"
+        path = notebooks_path(self.project_id)
+
+        def page(offset: int) -> bytes:
+            query: list[tuple[str, QueryValue]] = [("limit", limit), ("offset", offset)]
+            return self.transport.request("GET", path, query=query, subject=subject, retry=self.retry)
+
+        first = page(0)
+        data, total = _parse_list_page(first, f"{subject}: list page at offset 0")
+        if total is not None and len(data) >= total:
+            return data  # one page holds the whole listing
+        if total is None or len(data) < limit:
+            return self.list_notebooks(limit=limit)  # no total, or short pages: one page after another
+        if total > self.max_list_entries or -(-total // limit) > MAX_LIST_PAGES:
+            raise TransportError(f"{subject}: a total of {total} passes the listing's bounds, refused")
+        from concurrent.futures import ThreadPoolExecutor
+
+        offsets = list(range(len(data), total, limit))
+        pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="list")
+        try:
+            bodies = list(pool.map(page, offsets))
+        except BaseException:  # Ctrl-C above all: cancel the queued pages, cut off those in flight
+            pool.shutdown(wait=False, cancel_futures=True)
+            self.close()
+            raise
+        pool.shutdown(wait=True)
+        entries = list(data)
+        seen = {_entry_key(entry) for entry in data}
+        size = len(first)
+        for offset, body in zip(offsets, bodies, strict=True):
+            where = f"{subject}: list page at offset {offset}"
+            size += len(body)
+            if size > MAX_LIST_BYTES:
+                raise TransportError(f"{subject}: the listing passed {MAX_LIST_BYTES} bytes, refused")
+            more, _ = _parse_list_page(body, where)
+            if not more:
+                break  # the list shrank while it was read: a snapshot ends here
+            keys = {_entry_key(entry) for entry in more}
+            if keys <= seen:
+                raise TransportError(
+                    f"{where}: the service served again notebooks it had already listed (its total of "
+                    f"{total} does not match what it serves); the listing is refused rather than looped on"
+                )
+            seen |= keys
+            entries.extend(more)
+        return entries
+
     def _notebook_path(self, notebook_id: str) -> str:
         if not notebook_id:
             raise ConfigError("the notebook id is empty")

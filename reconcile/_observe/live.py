@@ -16,7 +16,7 @@ environment and no command line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any, Protocol
 
@@ -33,7 +33,16 @@ from reconcile._core.observation import (
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._modelarts.settings import DEFAULT_PARALLELISM, ClientSettings
 
-__all__ = ["NotebookSource", "Progress", "observe_live", "observe_with_settings"]
+__all__ = [
+    "Listed",
+    "NotebookSource",
+    "Progress",
+    "Trust",
+    "list_project",
+    "observe_listed",
+    "observe_live",
+    "observe_with_settings",
+]
 
 #: Called once per target, in the calling thread, as soon as its observation is known.
 Progress = Callable[[Target, Observation], None]
@@ -158,10 +167,82 @@ def _observe_name(client: NotebookSource, name: str) -> Observation:
     return resolve_by_name(name, [Found(body=entry, source=source) for entry in entries])
 
 
+#: The project's listing: its entries, or `Failed` saying why it could not be read.
+Listed = tuple[dict[str, Any], ...] | Failed
+
+
+def list_project(client: NotebookSource, parallelism: int = 1) -> Listed:
+    """Every notebook of the project, through the list API (all pages, bounded by the client); a
+    `ModelArtsClient` fetches the pages after the first concurrently, `parallelism` at a time."""
+    try:
+        if isinstance(client, ModelArtsClient):
+            return tuple(client.list_all_notebooks(parallelism))
+        return tuple(client.list_notebooks())
+    except ReconcileError as exc:
+        return Failed(message=f"the project's listing: {exc}")
+    except Exception as exc:  # a bug must cost the listing, not the plan
+        return Failed(
+            message=f"the project's listing: unexpected error ({type(exc).__name__}); please report this"
+        )
+
+
+#: Whether a target may be planned from its list entry alone (no drift, every managed field there).
+Trust = Callable[[Target, Mapping[str, Any]], bool]
+
+
+def observe_listed(
+    targets: Sequence[Target],
+    client: NotebookSource,
+    listing: Sequence[Mapping[str, Any]],
+    trust: Trust,
+    *,
+    parallelism: int = DEFAULT_PARALLELISM,
+    progress: Progress | None = None,
+) -> dict[str, Observation]:
+    """Observe through a listing already read: list mode (`--refresh list`).
+
+    A target with an id whose list entry `trust` accepts is `Found` from the entry; every other
+    target with an id (not listed, listed twice with different contents, or not trusted: it would
+    show drift, or lacks a managed field) is confirmed with a GET, exactly as get mode reads it. A
+    target with only a name is resolved in the same listing, as get mode resolves it in its
+    listing by name. So list mode decides what get mode decides.
+    """
+    by_id: dict[str, list[Mapping[str, Any]]] = {}
+    for item in listing:
+        notebook_id = item.get("id")
+        if isinstance(notebook_id, str):
+            by_id.setdefault(notebook_id.lower(), []).append(item)
+    source = client.list_url()
+    results: dict[str, Observation] = {}
+    confirm: list[Target] = []
+    for target in targets:
+        observation: Observation | None = None
+        if target.notebook_id:
+            copies = by_id.get(target.notebook_id.lower(), [])
+            if copies and all(c == copies[0] for c in copies[1:]) and trust(target, copies[0]):
+                observation = Found(body=dict(copies[0]), source=source)
+            else:
+                confirm.append(target)
+        elif target.notebook_id is None and target.notebook_name:
+            named = [Found(body=dict(item), source=client.list_url(target.notebook_name)) for item in listing]
+            observation = resolve_by_name(target.notebook_name, named)
+        else:
+            confirm.append(target)  # an empty identity: observe_live words the failure
+        if observation is not None:
+            results[target.name] = observation
+            if progress is not None:
+                progress(target, observation)
+    results.update(observe_live(confirm, client, parallelism=parallelism, progress=progress))
+    return {target.name: results[target.name] for target in targets}
+
+
 def observe_with_settings(
     settings: ClientSettings,
     targets: Sequence[Target],
     progress: Progress | None = None,
+    *,
+    listing: list[Listed] | None = None,
+    trust: Trust | None = None,
 ) -> dict[str, Observation]:
     """Observe `targets` live with a client built from `settings` (closed afterwards).
 
@@ -170,6 +251,22 @@ def observe_with_settings(
             command line and the environment; this function reads neither).
         targets: what to observe.
         progress: called with each target and its observation as it completes.
+        listing: when given, the project's listing (`list_project`) is appended to it, read with
+            the same client after the targets (unmanaged notebooks need it).
+        trust: list mode: the listing is read first and the targets are observed through it
+            (`observe_listed`); when the listing fails, every target is read as in get mode.
     """
     with ModelArtsClient.from_settings(settings) as client:
-        return observe_live(targets, client, parallelism=settings.parallelism, progress=progress)
+        if trust is not None:
+            listed = list_project(client, settings.parallelism)
+            if listing is not None:
+                listing.append(listed)
+            if not isinstance(listed, Failed):
+                return observe_listed(
+                    targets, client, listed, trust, parallelism=settings.parallelism, progress=progress
+                )
+            return observe_live(targets, client, parallelism=settings.parallelism, progress=progress)
+        found = observe_live(targets, client, parallelism=settings.parallelism, progress=progress)
+        if listing is not None:
+            listing.append(list_project(client, settings.parallelism))
+        return found

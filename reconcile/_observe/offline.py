@@ -46,12 +46,16 @@ class ObservedIndex:
         unreadable: one message per file that could not be read or parsed.
         by_folded_id: every body with a string `id`, by its id in lower case: ids are UUIDs, and
             a spec's id finds its notebook whatever the letter case of either.
+        listing: the entries of every saved *list* response (`{data: [...]}`), in file order, or
+            None when no file holds one. Only list responses stand for the project's listing (and
+            so for unmanaged notebooks): a saved GET body says nothing about what else exists.
     """
 
     by_id: Mapping[str, list[Found]]
     by_name: Mapping[str, list[Found]]
     unreadable: tuple[str, ...] = ()
     by_folded_id: Mapping[str, list[Found]] = attrs.field(factory=dict)
+    listing: tuple[Mapping[str, Any], ...] | None = None
 
 
 def _files(path: Path) -> list[Path]:
@@ -65,9 +69,13 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
+def _is_list(data: Any) -> bool:
+    return isinstance(data, Mapping) and isinstance(data.get("data"), list) and "id" not in data
+
+
 def _bodies(file: Path, data: Any, unreadable: list[str]) -> list[Found]:
     """The notebook bodies in one parsed file; what cannot be a notebook goes to `unreadable`."""
-    if isinstance(data, Mapping) and isinstance(data.get("data"), list) and "id" not in data:
+    if _is_list(data):
         found = []
         for i, item in enumerate(data["data"]):
             if isinstance(item, Mapping):
@@ -106,11 +114,15 @@ def load_observed(path: str | Path) -> ObservedIndex:
     by_id: dict[str, list[Found]] = defaultdict(list)
     by_name: dict[str, list[Found]] = defaultdict(list)
     unreadable: list[str] = []
+    listing: list[Mapping[str, Any]] | None = None
     for file in _files(Path(path)):
         data = _read(file, unreadable)
         if data is None:
             continue
-        for found in _bodies(file, data, unreadable):
+        bodies = _bodies(file, data, unreadable)
+        if _is_list(data):
+            listing = (listing or []) + [f.body for f in bodies if isinstance(f.body, Mapping)]
+        for found in bodies:
             body = found.body
             assert isinstance(body, Mapping)
             notebook_id = body.get("id")
@@ -123,7 +135,9 @@ def load_observed(path: str | Path) -> ObservedIndex:
     folded: dict[str, list[Found]] = {}
     for notebook_id, copies in by_id.items():
         folded.setdefault(notebook_id.lower(), []).extend(copies)
-    return ObservedIndex(dict(by_id), dict(by_name), tuple(unreadable), folded)
+    return ObservedIndex(
+        dict(by_id), dict(by_name), tuple(unreadable), folded, None if listing is None else tuple(listing)
+    )
 
 
 def observe_offline(targets: Sequence[Target], index: ObservedIndex) -> dict[str, Observation]:

@@ -6,7 +6,8 @@ responses give the same plan whichever way they were read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -26,6 +27,7 @@ from reconcile._core.plan import (
 from reconcile._core.spec import Spec
 from reconcile._planning.compare import compare
 from reconcile._planning.provenance import fingerprint_record, spec_digests
+from reconcile._planning.unmanaged import find_unmanaged
 
 __all__ = ["build_plan", "targets"]
 
@@ -47,6 +49,7 @@ def build_plan(
     observed: str | None = None,
     spec_files: Sequence[SpecDigest] | None = None,
     timestamp: str | None = None,
+    listing: Iterable[Mapping[str, Any]] | None = None,
 ) -> Plan:
     """Plan every spec entry; an entry that cannot be observed or decoded becomes a PlanError.
 
@@ -60,6 +63,8 @@ def build_plan(
         observed: for an offline plan, the saved-responses path as given (`--observed`).
         spec_files: the digests of the spec files; default read again from `spec.files`.
         timestamp: when the plan was made (RFC 3339); default none, so equal inputs give equal plans.
+        listing: the project's list entries, when a listing was made: the plan then reports the
+            unmanaged notebooks and the coverage; None leaves both unknown.
     """
     changes: list[ResourceChange] = []
     errors: list[PlanError] = []
@@ -97,4 +102,9 @@ def build_plan(
         notebooks=seen,
         timestamp=timestamp,
     )
-    return Plan(resource_changes=changes, errors=errors, metadata=metadata)
+    if listing is None:
+        return Plan(resource_changes=changes, errors=errors, metadata=metadata)
+    unmanaged, listed = find_unmanaged(spec, listing)
+    return Plan(
+        resource_changes=changes, errors=errors, metadata=metadata, unmanaged=unmanaged, listed=listed
+    )

@@ -297,19 +297,35 @@ def evaluate(
             run.builtin(entry, Subject.OBSERVED, live, notebook.id)
             run.custom(entry, Subject.OBSERVED, live, notebook.id)
             if policy.setting("MA013").enabled:
+                listed = observed.plan.listed is not None
                 run.add(
                     entry,
                     "MA013",
                     Subject.OBSERVED,
-                    Status.NOT_APPLICABLE,
+                    Status.PASS if listed else Status.NOT_APPLICABLE,
                     policy.severity("MA013"),
-                    "fleet listing is not evaluated yet",
+                    "managed by this spec" if listed else "no listing of the project was observed",
                     "",
                     notebook.id,
                 )
         rc = changes.get(entry.name)
         if rc is not None:
             run.drift(entry, rc)
+    if observed is not None and policy.setting("MA013").enabled:
+        for u in observed.plan.unmanaged:
+            if u.counts:  # one the spec's unmanaged.ignore rules names is known, not a finding
+                run.findings.append(
+                    Finding(
+                        "MA013",
+                        u.name if u.name is not None else u.notebook_id,
+                        u.notebook_id,
+                        Subject.OBSERVED,
+                        Status.FAIL,
+                        policy.severity("MA013"),
+                        f"notebook {u.notebook_id} ({u.status or 'no status'}) is listed, "
+                        "but no spec entry manages it",
+                    )
+                )
     findings, infos = apply_waivers(
         run.findings, waivers, now, policy.waivers.warn_days, spec_only=observed is None
     )

@@ -26,9 +26,16 @@ change it silently::
                         "root_module": {"resources": [{"address", "mode", "type", "name",
                                         "provider_config_key", "schema_version", "expressions"}]}},
       "applyable", "complete", "errored",
-      "summary": {"add", "change", "destroy", "no_op", "pending", "errors"},
-      "errors": [{"address", "message", "notebook_id"}]
+      "summary": {"add", "change", "destroy", "no_op", "pending", "errors", "unmanaged", "listed"},
+      "errors": [{"address", "message", "notebook_id"}],
+      "unmanaged": [{"notebook_id", "name", "status", "workspace_id", "ignored"}]
     }
+
+`unmanaged` lists the notebooks of the project's listing that no spec entry manages (`ignored` is the
+reason of the spec's ignore rule that matches one, else null); `summary.unmanaged` counts those not
+ignored, and `summary.listed` is how many notebooks the listing held, or null when no listing was
+made (then `unmanaged` is empty because it is unknown). Both came with version 2.1; the reader takes
+a 2.0 document as one without a listing.
 
 The whole document is one line of UTF-8, as `terraform show -json` writes it. The address is
 Terraform's `TYPE.NAME` (`huaweicloud_modelarts_notebook.train-box`); the reader also accepts the
@@ -75,6 +82,7 @@ from reconcile._core.plan import (
     ResourceChange,
     SpecDigest,
     Step,
+    Unmanaged,
 )
 from reconcile._render.common import (
     notes_of,
@@ -171,6 +179,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "no_op": summary.no_op,
             "pending": summary.pending,
             "errors": summary.errors,
+            "unmanaged": summary.unmanaged,
+            "listed": plan.listed,
         },
         "errors": [
             {
@@ -180,6 +190,16 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "location": _location(e.location),
             }
             for e in plan.errors
+        ],
+        "unmanaged": [
+            {
+                "notebook_id": u.notebook_id,
+                "name": u.name,
+                "status": u.status,
+                "workspace_id": u.workspace_id,
+                "ignored": u.ignored,
+            }
+            for u in plan.unmanaged
         ],
         **_terraform_document(plan),
     }
@@ -501,7 +521,26 @@ class _Reader:
             self.error(item, f"errors[{i}]") for i, item in enumerate(self.field(doc, "errors", list, ""))
         ]
         metadata = self.metadata(self.field(doc, "metadata", dict, ""), "metadata")
-        return Plan(resource_changes=changes, errors=errors, metadata=metadata)
+        listed = self.typed(summary.get("listed"), (int, type(None)), "summary.listed")
+        unmanaged = [
+            self.unmanaged(item, f"unmanaged[{i}]")
+            for i, item in enumerate(self.typed(doc.get("unmanaged", []), list, "unmanaged"))
+        ]
+        return Plan(
+            resource_changes=changes, errors=errors, metadata=metadata, unmanaged=unmanaged, listed=listed
+        )
+
+    def unmanaged(self, item: Any, path: str) -> Unmanaged:
+        """One entry of `unmanaged`."""
+        obj = self.typed(item, dict, path)
+        optional = (str, type(None))
+        return Unmanaged(
+            notebook_id=self.field(obj, "notebook_id", str, path),
+            name=self.field(obj, "name", optional, path),
+            status=self.field(obj, "status", optional, path),
+            workspace_id=self.field(obj, "workspace_id", optional, path),
+            ignored=self.field(obj, "ignored", optional, path),
+        )
 
     def resource_change(self, item: Any, path: str) -> ResourceChange:
         """One entry of `resource_changes`."""

@@ -11,9 +11,13 @@ the place in the spec that declares the entry when the plan knows it), in addres
 - a notebook without changes passes, also when pending: a pending notebook was compared and did
   not drift, so it is not "skipped"; its health and notes go to `<system-out>`.
 
+After them, when a listing was made, one `<testcase classname="unmanaged">` per unmanaged notebook
+(named `NAME (ID)`), in the plan's order: `<failure type="unmanaged">`, or `<skipped>` with the
+reason when a spec ignore rule matches it (`--unmanaged ignore` leaves them all out).
+
 No timestamps and `time="0"` throughout, so equal plans give identical bytes. Only attributes the
 Jenkins xUnit plugin's schema (`junit-10.xsd`) allows are written: `<testsuites>` carries no
-`skipped` count (nothing is ever skipped; the suite says `skipped="0"`). Text is escaped by
+`skipped` count (the suite counts the ignored unmanaged notebooks as skipped). Text is escaped by
 `xml.etree`; characters XML 1.0 cannot hold at all (control characters) and the bidi controls are
 written as `\\uXXXX`.
 """
@@ -24,7 +28,7 @@ import xml.etree.ElementTree as ET
 from typing import Final
 
 from reconcile._core.location import Location
-from reconcile._core.plan import ADDRESS_PREFIX, Health, Plan, PlanError, ResourceChange
+from reconcile._core.plan import ADDRESS_PREFIX, Health, Plan, PlanError, ResourceChange, Unmanaged
 from reconcile._render.common import (
     METHOD_LABEL,
     action_label,
@@ -34,6 +38,7 @@ from reconcile._render.common import (
     redacted,
     secret_keys,
 )
+from reconcile._render.text import unmanaged_line
 
 __all__ = ["SUITE_NAME", "render"]
 
@@ -46,15 +51,19 @@ def render(plan: Plan) -> str:
     cases: list[tuple[str, ET.Element]] = [(rc.address, _change_case(rc)) for rc in plan.resource_changes]
     cases += [(e.address, _error_case(e)) for e in plan.errors]
     cases.sort(key=lambda item: item[0])
+    cases += [("", _unmanaged_case(u)) for u in plan.unmanaged]
 
-    failures = sum(1 for rc in plan.resource_changes if rc.is_change)
+    failures = sum(1 for rc in plan.resource_changes if rc.is_change) + plan.summary.unmanaged
+    skipped = len(plan.unmanaged) - plan.summary.unmanaged
     counts = {
         "tests": str(len(cases)),
         "failures": str(failures),
         "errors": str(len(plan.errors)),
     }
     root = ET.Element("testsuites", {"name": SUITE_NAME, **counts, "time": "0"})
-    suite = ET.SubElement(root, "testsuite", {"name": SUITE_NAME, **counts, "skipped": "0", "time": "0"})
+    suite = ET.SubElement(
+        root, "testsuite", {"name": SUITE_NAME, **counts, "skipped": str(skipped), "time": "0"}
+    )
     suite.extend(case for _, case in cases)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -102,4 +111,16 @@ def _error_case(error: PlanError) -> ET.Element:
     message = clean_text(error.message)
     node = ET.SubElement(case, "error", {"message": message, "type": "observation"})
     node.text = message
+    return case
+
+
+def _unmanaged_case(u: Unmanaged) -> ET.Element:
+    """The test case of an unmanaged notebook: a failure, or skipped when an ignore rule matches it."""
+    name = f"{u.name if u.name is not None else '(no name)'} ({u.notebook_id})"
+    case = ET.Element("testcase", {"classname": "unmanaged", "name": clean_text(name), "time": "0"})
+    if u.ignored is not None:
+        ET.SubElement(case, "skipped", {"message": clean_text(f"ignored: {u.ignored}")})
+        return case
+    message = clean_text(f"unmanaged: {unmanaged_line(u)}")
+    ET.SubElement(case, "failure", {"message": message, "type": "unmanaged"}).text = message
     return case

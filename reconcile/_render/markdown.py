@@ -27,7 +27,7 @@ import enum
 import re
 from typing import Final
 
-from reconcile._core.plan import Action, Health, Plan, PlanError, ResourceChange
+from reconcile._core.plan import Action, Health, Plan, PlanError, ResourceChange, Unmanaged
 from reconcile._render.common import (
     METHOD_LABEL,
     action_label,
@@ -38,6 +38,7 @@ from reconcile._render.common import (
     redacted,
     secret_keys,
 )
+from reconcile._render.text import coverage_line
 
 __all__ = ["MAX_CHARS", "TEXT_CHARS", "VALUE_CHARS", "code", "escape", "render"]
 
@@ -85,6 +86,7 @@ class _Kind(enum.IntEnum):
     CREATE = 2
     UPDATE = 3
     OTHER = 4
+    UNMANAGED = 5
 
     def noun(self, count: int) -> str:
         """`3 replacements`, `1 error`."""
@@ -94,6 +96,7 @@ class _Kind(enum.IntEnum):
             _Kind.CREATE: "create",
             _Kind.UPDATE: "update",
             _Kind.OTHER: "notebook without changes",
+            _Kind.UNMANAGED: "unmanaged notebook",
         }[self]
         plural = {
             _Kind.REPLACE: "replacements or destroys",
@@ -139,6 +142,9 @@ def render(plan: Plan, *, artifact_name: str = "plan.json") -> str:
     else:
         head.append("**No changes.** Your notebooks match the desired state.")
     head.append("")
+    coverage = coverage_line(plan)
+    if coverage is not None:
+        head += [f"Coverage: {escape(coverage)}", ""]
 
     # One block per entry (an error or a notebook), most important first, so truncation drops the
     # least important and counts what it leaves out.
@@ -149,6 +155,12 @@ def render(plan: Plan, *, artifact_name: str = "plan.json") -> str:
     notebooks = [(_kind(rc), rc) for rc in plan.resource_changes if is_noteworthy(rc)]
     notebooks.sort(key=lambda item: item[0])  # stable: address order within a kind
     blocks += [(kind, _section(rc)) for kind, rc in notebooks]
+    unmanaged = [(_Kind.UNMANAGED, _unmanaged(u)) for u in plan.unmanaged]
+    if unmanaged:
+        title = "### Unmanaged notebooks\n\nListed in the project, but no spec entry manages them:\n\n"
+        unmanaged[0] = (_Kind.UNMANAGED, title + unmanaged[0][1])
+        unmanaged[-1] = (_Kind.UNMANAGED, unmanaged[-1][1] + "\n")
+    blocks += unmanaged
 
     text = "\n".join(head) + "\n"
     # The notice for everything left out is the longest one there can be: reserve room for it.
@@ -169,6 +181,16 @@ def _notice(left_out: list[_Kind], artifact_name: str) -> str:
         f"> **Truncated:** {len(left_out):,} more {noun} left out ({counts}) to stay under "
         f"GitHub's size limit. The full plan is in the JSON artifact {code(_cut(artifact_name))}.\n"
     )
+
+
+def _unmanaged(u: Unmanaged) -> str:
+    """One unmanaged notebook as a list item: name, id, status, workspace, and the ignore reason."""
+    facts = [code(_cut(u.notebook_id)), code(_cut(u.status)) if u.status is not None else "no status"]
+    if u.workspace_id is not None:
+        facts.append(f"workspace {code(_cut(u.workspace_id))}")
+    name = code(_cut(u.name)) if u.name is not None else "*(no name)*"
+    ignored = f", ignored: {escape(_cut(u.ignored))}" if u.ignored is not None else ""
+    return f"- {name} ({', '.join(facts)}){ignored}\n"
 
 
 def _error(error: PlanError) -> str:

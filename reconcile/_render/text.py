@@ -3,7 +3,9 @@
 Layout, top to bottom: the legend of the action symbols present, one entry per notebook worth
 showing (a change, a notebook that is not healthy, or one with notes), the footer
 `Plan: X to add, Y to change, Z to destroy.` (or `No changes. ...`), then one `Error:` line per
-notebook that could not be observed.
+notebook that could not be observed, then, when a listing was made, the unmanaged notebooks (one
+line each; an ignored one with its rule's reason) and the coverage (`12 of 14 notebooks are
+managed, 86%.`).
 
 Conventions, fixed so the output is predictable:
 
@@ -34,7 +36,16 @@ from typing import Any, Final
 
 import attrs
 
-from reconcile._core.plan import RESOURCE_TYPE, Action, ApplyMethod, Difference, Health, Plan, ResourceChange
+from reconcile._core.plan import (
+    RESOURCE_TYPE,
+    Action,
+    ApplyMethod,
+    Difference,
+    Health,
+    Plan,
+    ResourceChange,
+    Unmanaged,
+)
 from reconcile._render.common import (
     METHOD_COMMENT,
     clean_text,
@@ -124,7 +135,42 @@ def render(plan: Plan, *, color: bool = False) -> str:
             "",
             f"{pal.paint('Error:', _BOLD, _RED)} {clean_text(error.address)}: {clean_text(error.message)}",
         ]
+    out += _unmanaged(plan, pal)
     return "\n".join(out) + "\n"
+
+
+def coverage_line(plan: Plan) -> str | None:
+    """`12 of 14 notebooks are managed, 86%.` (rounded half up), or None without a listing."""
+    coverage = plan.coverage
+    if coverage is None:
+        return None
+    managed, listed = coverage
+    if listed == 0:
+        return "The listing holds no notebooks."
+    percent = (200 * managed + listed) // (2 * listed)
+    return f"{managed} of {listed} notebooks are managed, {percent}%."
+
+
+def unmanaged_line(u: Unmanaged) -> str:
+    """One unmanaged notebook: `name (id, STATUS, workspace W)`, and why it is ignored, if it is."""
+    facts = [u.notebook_id, u.status or "no status"]
+    if u.workspace_id is not None:
+        facts.append(f"workspace {u.workspace_id}")
+    text = f"{u.name if u.name is not None else '(no name)'} ({', '.join(facts)})"
+    return clean_text(text + (f": ignored: {u.ignored}" if u.ignored is not None else ""))
+
+
+def _unmanaged(plan: Plan, pal: _Palette) -> list[str]:
+    line = coverage_line(plan)
+    if line is None:
+        return []
+    out = [""]
+    if plan.unmanaged:
+        out.append(pal.paint("Unmanaged notebooks", _BOLD) + " (listed, but no spec entry manages them):")
+        out += [f"  - {unmanaged_line(u)}" for u in plan.unmanaged]
+        out.append("")
+    out.append(line)
+    return out
 
 
 def _legend(plan: Plan, pal: _Palette) -> list[str]:

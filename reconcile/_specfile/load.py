@@ -21,7 +21,7 @@ import attrs
 from reconcile._codec import StructureError, describe_value, structure_spec
 from reconcile._core.errors import SpecError, SpecProblem
 from reconcile._core.location import Location
-from reconcile._core.spec import SPEC_VERSION, NotebookSpec, Spec, SpecDocument, SpecEntry
+from reconcile._core.spec import SPEC_VERSION, IgnoreRule, NotebookSpec, Spec, SpecDocument, SpecEntry
 from reconcile._specfile import rules
 from reconcile._specfile.document import EXTENSIONS, INVALID, MAX_SPEC_BYTES, Collector, read_document
 from reconcile._specfile.sourcemap import JsonSourceMap, SourceMap, YamlSourceMap
@@ -178,7 +178,10 @@ def _document(
             nb = _structure_entry(name, raw, col)
             if nb is not None:
                 entries[name] = nb
-    return SpecDocument(version=SPEC_VERSION, notebooks=entries, project_id=project_id)
+    unmanaged = rules.ignore_rules(data.get("unmanaged"), col)
+    return SpecDocument(
+        version=SPEC_VERSION, notebooks=entries, project_id=project_id, unmanaged_ignore=unmanaged
+    )
 
 
 def load_spec_file(path: str | Path) -> LoadedFile:
@@ -226,6 +229,7 @@ def spec_from_data(data: Mapping[str, Any], file: str = "<data>") -> Spec:
         entries=tuple(_entry(file, n, nb, col.lines, notebooks.get(n)) for n, nb in doc.notebooks.items()),
         project_id=doc.project_id,
         files=(file,),
+        unmanaged_ignore=doc.unmanaged_ignore,
     )
 
 
@@ -243,6 +247,7 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
     declared: dict[str, tuple[str, SourceMap]] = {}  # local name -> the file (and its lines) declaring it
     managed: dict[tuple[str, str], str] = {}  # identity -> the entry that manages it
     project: tuple[str, str] | None = None
+    ignore: list[IgnoreRule] = []
     for path in paths:
         loaded = load_spec_file(path)
         problems += loaded.problems
@@ -287,6 +292,7 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
                 continue
             managed[key, value] = f"notebooks.{name}"
         if doc is not None and not problems:
+            ignore += doc.unmanaged_ignore
             for name, nb in doc.notebooks.items():
                 if name not in entries:
                     entries[name] = _entry(file, name, nb, lines, loaded.raw.get(name))
@@ -298,4 +304,5 @@ def load_spec(paths: Sequence[str | Path]) -> Spec:
         entries=tuple(entries.values()),
         project_id=project[0] if project else None,
         files=tuple(str(p) for p in paths),
+        unmanaged_ignore=tuple(ignore),
     )

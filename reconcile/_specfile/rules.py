@@ -16,7 +16,8 @@ from typing import Any
 
 from reconcile._codec import describe_value
 from reconcile._core.catalogue import IGNORABLE_PATHS
-from reconcile._core.spec import MAX_TAG_KEY, MAX_TAG_VALUE, TAG_CHARS, TAG_TEXT, NotebookSpec
+from reconcile._core.location import Location
+from reconcile._core.spec import MAX_TAG_KEY, MAX_TAG_VALUE, TAG_CHARS, TAG_TEXT, IgnoreRule, NotebookSpec
 from reconcile._specfile.document import Collector
 
 __all__ = [
@@ -26,10 +27,11 @@ __all__ = [
     "TOP_KEYS",
     "check_entry",
     "check_tags",
+    "ignore_rules",
     "unknown_top_keys",
 ]
 
-TOP_KEYS = frozenset({"version", "project_id", "notebooks", "$schema"})
+TOP_KEYS = frozenset({"version", "project_id", "notebooks", "unmanaged", "$schema"})
 LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LEASE_MIN_MS, _LEASE_MAX_MS = 3_600_000, 259_200_000
 _MAX_CAPACITY_GB = 4096
@@ -62,7 +64,11 @@ def unknown_top_keys(data: Mapping[Any, Any], col: Collector) -> None:
         col.add(
             (str(key),),
             "unknown field"
-            + (f" (did you mean {close[0]}?)" if close else " (expected version, project_id, notebooks)"),
+            + (
+                f" (did you mean {close[0]}?)"
+                if close
+                else " (expected version, project_id, notebooks, unmanaged)"
+            ),
         )
 
 
@@ -174,3 +180,52 @@ def check_entry(
                 else "expected a managed field path such as lease.duration"
             )
             col.add((*base, "ignore_changes", i), f'unknown path "{ignored}" ({hint})')
+
+
+_RULE_KEYS = ("name", "id", "reason")
+
+
+def ignore_rules(raw: Any, col: Collector) -> tuple[IgnoreRule, ...]:
+    """The top-level `unmanaged: {ignore: [{name: GLOB | id: ID, reason: TEXT}, ...]}`, checked.
+
+    Each rule names exactly one of `name` (a glob) and `id`, and gives a non-blank `reason`; a rule
+    with a problem is reported at its path and left out.
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        col.add(("unmanaged",), f"expected a mapping with `ignore`, got {describe_value(raw)}")
+        return ()
+    for key in sorted((k for k in raw if k != "ignore"), key=str):
+        col.add(("unmanaged", str(key)), "unknown field (expected ignore)")
+    items = raw.get("ignore")
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        col.add(("unmanaged", "ignore"), f"expected a list of rules, got {describe_value(items)}")
+        return ()
+    found: list[IgnoreRule] = []
+    for i, item in enumerate(items):
+        at: Path_ = ("unmanaged", "ignore", i)
+        if not isinstance(item, Mapping):
+            col.add(at, f"expected a mapping with name or id, and reason, got {describe_value(item)}")
+            continue
+        ok = True
+        for key in sorted((k for k in item if k not in _RULE_KEYS), key=str):
+            col.add((*at, str(key)), "unknown field (expected name, id, reason)")
+            ok = False
+        for key in _RULE_KEYS:
+            value = item.get(key)
+            if key in item and (type(value) is not str or not value.strip()):
+                col.add((*at, key), f"expected non-blank text, got {describe_value(value)}")
+                ok = False
+        if ("name" in item) == ("id" in item):
+            col.add(at, "expected exactly one of name (a glob) and id")
+            ok = False
+        if "reason" not in item:
+            col.add(at, "missing `reason` (say why these notebooks may exist unmanaged)")
+            ok = False
+        if ok:
+            location = Location(col.file, col.lines.line_of(at), f"unmanaged.ignore[{i}]")
+            found.append(IgnoreRule(item["reason"], item.get("name"), item.get("id"), location))
+    return tuple(found)
