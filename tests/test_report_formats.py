@@ -10,7 +10,9 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import cmarkgfm
 import pytest
+from cmarkgfm.cmark import Options
 
 from reconcile._core.report import Report
 from reconcile._observe.offline import load_observed, observe_offline
@@ -29,7 +31,7 @@ OBSERVED = ROOT / "examples" / "observed"
 TOKENS = [json.loads(p.read_text()).get("token") for p in OBSERVED.glob("*.json")]
 TOKENS += [nb["token"] for nb in json.loads((OBSERVED / "vision-team-list.json").read_text())["data"]]
 WHEN = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-HOSTILE = "<script>alert(1)</script> | *x* [l](http://e) `c` \x1b[31m &amp; @all"
+HOSTILE = "<script>alert(1)</script> | *x* [l](http://e) `c` \x1b[31m &amp; @all https://evil.example www.evil.example"
 
 
 def _fleet_report() -> Report:
@@ -87,10 +89,14 @@ def test_html_escapes_everything_and_loads_nothing(tmp_path: Path) -> None:
 
 
 def test_markdown_and_junit_escape_hostile_text(tmp_path: Path) -> None:
-    """Markdown renders hostile text literally; JUnit XML parses and keeps it as text."""
+    """Markdown renders hostile text literally (GitHub's parser makes no element and no link of it);
+    JUnit XML parses and keeps it as text."""
     report = _hostile_report(tmp_path)
     md = render_report(report, "markdown")
-    assert "<script>" not in md and "[l](http" not in md and "\x1b" not in md
+    assert "\x1b" not in md
+    page = cmarkgfm.github_flavored_markdown_to_html(md, options=Options.CMARK_OPT_UNSAFE)
+    assert "<script" not in page and "<a " not in page and "<em>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     xml = render_report(report, "junit")
     root = ET.fromstring(xml.encode())
     texts = " ".join(e.get("message", "") for e in root.iter())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from reconcile._core.report import Finding, Report, Status
-from reconcile._render.markdown import escape
+from reconcile._render.markdown import code
 from reconcile._render.report_common import address, failures_first, waiver_label, waiver_note
 
 __all__ = ["MAX_CHARS", "render"]
@@ -21,9 +21,12 @@ MAX_CHARS: Final = 65_000
 _CELL: Final = 300
 
 
-def _cell(text: str) -> str:
-    text = escape(text)
-    return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
+def _cell(text: str, *, in_table: bool = True) -> str:
+    """Untrusted text in a code span (as the plan's Markdown does): GitHub then links, mentions and
+    formats nothing in it (`https://...`, `www....`, `@team`, `**`); long text is shortened first."""
+    if len(text) > _CELL:
+        text = text[: _CELL - 1] + "…"
+    return code(text, in_table=in_table)
 
 
 def _row(f: Finding) -> str:
@@ -67,7 +70,11 @@ def render(report: Report) -> str:
     ]
     tail: list[str] = []
     if report.errors:
-        tail += ["### Errors", ""] + [f"- {escape(address(n))}: {_cell(m)}" for n, m in report.errors] + [""]
+        tail += (
+            ["### Errors", ""]
+            + [f"- {_cell(address(n), in_table=False)}: {_cell(m, in_table=False)}" for n, m in report.errors]
+            + [""]
+        )
     if report.waivers:
         tail += [
             "### Waivers",
