@@ -53,9 +53,9 @@ def test_duplicate_keys_and_bad_documents_are_problems(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         load_policies([twice, listed, odd, tmp_path / "absent.yaml"])
     messages = [str(p) for p in info.value.problems]
-    assert any("written twice" in m and m.startswith(f"{twice}:2") for m in messages)
+    assert any("duplicate key" in m and m.startswith(f"{twice}:2") for m in messages)
     assert f"{listed}: expected a mapping with `version: 1`, got list" in messages
-    assert any(m.startswith(f"{odd}: unknown extension") for m in messages)
+    assert any(m.startswith(f"{odd}: unknown policy file extension") for m in messages)
     assert f"{tmp_path / 'absent.yaml'}: no such file" in messages
 
 
@@ -92,3 +92,23 @@ def test_waiver_problems(tmp_path: Path) -> None:
     )
     assert any(m.startswith(f"{waivers}:5: waivers[2].expires: expected a date YYYY-MM-DD") for m in messages)
     assert any(m.startswith(f"{waivers}:6: waivers[3].rule: unknown rule 'MA999'") for m in messages)
+
+
+def test_policy_files_get_the_spec_readers_guards(tmp_path: Path) -> None:
+    """YAML 1.1 `no` is not false, a 5,000-digit number is located, an alias bomb is refused unexpanded."""
+    words = tmp_path / "words.yaml"
+    words.write_text("version: 1\nrules:\n  MA001: {enabled: no}\n")
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("version: 1\nrules:\n  MA008:\n    max_capacity_gb: " + "9" * 5000 + "\n")
+    bomb = tmp_path / "bomb.yaml"
+    levels = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    bomb.write_text("version: 1\nx-bomb:\n" + "".join(f"  {line}\n" for line in levels) + "rules: {}\n")
+    for path, expected in (
+        (words, f"{words}:3: rules.MA001.enabled:"),
+        (huge, f"{huge}:4: rules.MA008.max_capacity_gb:"),
+        (bomb, f"{bomb}"),
+    ):
+        with pytest.raises(SpecError) as info:
+            load_policy(path)
+        assert any(str(p).startswith(expected) for p in info.value.problems), info.value.problems
