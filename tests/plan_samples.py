@@ -377,11 +377,19 @@ _actions = st.sampled_from(sorted(jsonplan.VALID_ACTIONS))
 
 @st.composite
 def _resource_change(draw: st.DrawFn, name: str) -> ResourceChange:
+    differences = tuple(draw(st.lists(_differences, max_size=4)))
+    # Actions that agree with the differences, as the planner makes them (the reader refuses others).
+    if any(d.forces_replacement for d in differences):
+        actions = draw(st.sampled_from([(Action.DELETE, Action.CREATE), (Action.CREATE,)]))
+    elif differences:
+        actions = draw(_actions.filter(lambda a: a != (Action.NO_OP,)))
+    else:
+        actions = draw(_actions)
     return ResourceChange(
         name=name,
         notebook_id=draw(st.none() | _text),
-        actions=draw(_actions),
-        differences=tuple(draw(st.lists(_differences, max_size=4))),
+        actions=actions,
+        differences=differences,
         ignored=tuple(draw(st.lists(_text, max_size=2))),
         health=draw(st.sampled_from(Health)),
         status=draw(st.none() | _text),

@@ -59,3 +59,12 @@ def test_a_policy_lifetime_beyond_ten_years_is_a_located_problem(tmp_path: Path)
     result = run("check", SPEC, "--spec-only", "--policy", str(policy))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{policy}:2: waivers.max_lifetime: expected days from 1 to 3653" in result.stderr
+
+
+def test_options_that_would_be_ignored_are_errors() -> None:
+    """`check --spec-only --observed` and `validate --fail-on` without `--policy` say so instead of ignoring."""
+    both = run("check", SPEC, "--spec-only", "--observed", "examples/observed")
+    assert both.returncode == 1 and "--spec-only evaluates the spec alone" in both.stderr
+    alone = run("validate", SPEC, "--fail-on", "high")
+    assert alone.returncode == 1 and "give --policy FILE too" in alone.stderr
+    assert run("validate", SPEC).returncode == 0

@@ -492,3 +492,21 @@ def test_locations_round_trip_through_the_json_plan(tmp_path: Path) -> None:
     again = read_plan(render(plan, "json"), "p.json")
     assert again.resource_changes[0].location == plan.resource_changes[0].location
     assert again.errors[0].location == plan.errors[0].location
+
+
+def test_a_tampered_plan_that_contradicts_itself_is_refused() -> None:
+    """A key written twice, or actions edited against the differences, is one line, never a quiet plan."""
+    plan = next(
+        p
+        for p in (f() for f in samples.SAMPLES.values())
+        if any(rc.replace_paths for rc in p.resource_changes)
+    )
+    doc = json.loads(render(plan, "json"))
+    twice = json.dumps(doc)[:-1] + ', "resource_changes": []}'
+    with pytest.raises(PlanFormatError, match="key 'resource_changes' written twice"):
+        read_plan(twice, "p.json")
+    for rc in doc["resource_changes"]:
+        if rc["change"]["replace_paths"]:
+            rc["change"]["actions"] = ["no-op"]
+    with pytest.raises(PlanFormatError, match="forces replacement, but the actions do not replace"):
+        read_plan(json.dumps(doc), "p.json")

@@ -253,6 +253,8 @@ def run(args: argparse.Namespace) -> int:
     from reconcile._core.report import Severity
     from reconcile._specfile.load import load_spec
 
+    if args.spec_only and args.observed:
+        raise ConfigError("--spec-only evaluates the spec alone: drop --observed, or drop --spec-only")
     now = evaluation_time(args)
     problems: list[SpecError] = []
     spec = None

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from reconcile._cli.common import EXIT_OK, print_spec_problems
-from reconcile._core.errors import SpecError
+from reconcile._core.errors import ConfigError, SpecError
 
 if TYPE_CHECKING:
     from reconcile._core.spec import Spec
@@ -35,7 +35,6 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     policy.add_argument(
         "--fail-on",
         choices=check.SEVERITIES,
-        default="low",
         help="with --policy: the lowest severity whose failures give exit status 2 (default low)",
     )
     check.add_now_option(policy)
@@ -52,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         return print_spec_problems(exc)
     if args.policy:
         return _check(args, spec)
+    if args.fail_on is not None or args.now is not None:
+        raise ConfigError("--fail-on and --now judge policy rules: give --policy FILE too")
     count = len(spec.entries)
     files = len(spec.files)
     sys.stdout.write(
@@ -71,7 +72,7 @@ def _check(args: argparse.Namespace, spec: Spec) -> int:
     if problems:
         return print_spec_problems(SpecError([p for exc in problems for p in exc.problems]))
     report, _ = check.evaluate_specs(
-        args, spec, policy=policy, waivers=None, now=now, fail_on=Severity(args.fail_on)
+        args, spec, policy=policy, waivers=None, now=now, fail_on=Severity(args.fail_on or "low")
     )
     sys.stdout.write(render_report(report, "text"))
     check.diagnose_report(report)

@@ -568,6 +568,11 @@ class _Reader:
             self.difference(d, f"{path}.differences[{i}]")
             for i, d in enumerate(self.field(obj, "differences", list, path))
         )
+        # The actions follow from the differences; a plan edited to say otherwise is refused.
+        if any(d.forces_replacement for d in differences) and actions in ((Action.NO_OP,), (Action.UPDATE,)):
+            self.fail(f"{cpath}.actions", "a difference forces replacement, but the actions do not replace")
+        if differences and actions == (Action.NO_OP,):
+            self.fail(f"{cpath}.actions", '"no-op" with differences')
         rc = ResourceChange(
             name=name,
             notebook_id=self.field(obj, "notebook_id", (str, type(None)), path),
@@ -737,7 +742,11 @@ def read_plan(text: str | bytes, source: str) -> Plan:
         except UnicodeDecodeError as exc:
             raise PlanFormatError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        raise PlanFormatError(
+            f"{source}: invalid plan: key {exc.args[0]!r} written twice in one object"
+        ) from None
     except json.JSONDecodeError as exc:
         raise PlanFormatError(
             f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -747,6 +756,21 @@ def read_plan(text: str | bytes, source: str) -> Plan:
     except RecursionError as exc:
         raise PlanFormatError(f"{source}: invalid JSON: nested too deeply") from exc
     return reader.plan(doc)
+
+
+class _DuplicateKey(ValueError):
+    """A key written twice in one JSON object (the last would silently win)."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
 
 
 def _reject_constant(name: str) -> NoReturn:

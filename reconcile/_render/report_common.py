@@ -12,7 +12,7 @@ import importlib
 from typing import Final
 
 from reconcile._core.plan import ADDRESS_PREFIX
-from reconcile._core.report import Finding, Report, Severity, Status, WaiverInfo, WaiverState
+from reconcile._core.report import Finding, Report, Status, WaiverInfo, WaiverState
 
 __all__ = [
     "REPORT_FORMATS",
@@ -73,11 +73,6 @@ def waiver_label(w: WaiverInfo) -> str:
     if not w.used and w.state is not WaiverState.EXPIRED:
         return "unused"
     return w.state.value
-
-
-def severity_rank_label(s: Severity) -> str:
-    """The severity's name, upper case for high and critical."""
-    return s.value.upper() if s.rank >= Severity.HIGH.rank else s.value
 
 
 def render_report(report: Report, fmt: str, *, color: bool = False, suppressed: bool = True) -> str:
