@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from reconcile._cli.common import (
@@ -19,10 +16,13 @@ from reconcile._cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     add_live_options,
+    add_out_and_color,
     diagnose,
     parse_now,
     path_text,
     print_spec_problems,
+    use_color,
+    write_output,
 )
 from reconcile._cli.common import evaluation_time as common_evaluation_time
 from reconcile._core.errors import ConfigError, SpecError
@@ -156,14 +156,7 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     add_now_option(p)
     p.add_argument("--strict-waivers", action="store_true", help="an unused waiver is an error (exit 1)")
     p.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format (default text)")
-    p.add_argument(
-        "--out", metavar="FILE", type=path_text, help="write to FILE (atomically) instead of stdout"
-    )
-    p.add_argument(
-        "--no-color",
-        action="store_true",
-        help="no ANSI colours (also when NO_COLOR is set or the output is not a terminal)",
-    )
+    add_out_and_color(p)
     p.add_argument(
         "--omit-waived",
         action="store_true",
@@ -177,23 +170,13 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=run)
 
 
-def _use_color(args: argparse.Namespace) -> bool:
-    if args.no_color or os.environ.get("NO_COLOR") or args.format != "text" or args.out:
-        return False
-    return sys.stdout.isatty()
-
-
 def write_report(args: argparse.Namespace, report: Report) -> None:
     """Render the report as `--format` says, to `--out` (atomically) or stdout."""
-    from reconcile._cli.output import write_atomically
     from reconcile._render.report_common import render_report
 
-    text = render_report(report, args.format, color=_use_color(args), suppressed=not args.omit_waived)
-    if args.out:
-        write_atomically(Path(args.out), text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    write_output(
+        args, render_report(report, args.format, color=use_color(args), suppressed=not args.omit_waived)
+    )
 
 
 def exit_status(report: Report, *, strict_waivers: bool = False) -> int:

@@ -26,6 +26,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "add_live_options",
+    "add_out_and_color",
     "add_output_options",
     "diagnose",
     "duration_seconds",
@@ -36,6 +37,7 @@ __all__ = [
     "print_spec_problems",
     "safe_text",
     "use_color",
+    "write_output",
 ]
 
 EXIT_OK: Final = 0
@@ -90,11 +92,8 @@ def print_spec_problems(exc: SpecError) -> int:
     return EXIT_ERROR
 
 
-def add_output_options(p: argparse.ArgumentParser) -> None:
-    """`--format`, `--out`, `--no-color` and `--artifact-name`, as plan and show take them."""
-    from reconcile._render import FORMATS
-
-    p.add_argument("--format", choices=FORMATS, default="text", help=_FORMAT_HELP)
+def add_out_and_color(p: argparse.ArgumentParser) -> None:
+    """`--out FILE` (written atomically) and `--no-color`, as every command with output takes them."""
     p.add_argument(
         "--out", metavar="FILE", type=path_text, help="write to FILE (atomically) instead of stdout"
     )
@@ -103,6 +102,25 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="no ANSI colours (also when NO_COLOR is set or the output is not a terminal)",
     )
+
+
+def write_output(args: argparse.Namespace, text: str) -> None:
+    """`text` to `--out` (atomically) or to stdout."""
+    from reconcile._cli.output import write_atomically
+
+    if args.out:
+        write_atomically(Path(args.out), text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """`--format`, `--out`, `--no-color` and `--artifact-name`, as plan and show take them."""
+    from reconcile._render import FORMATS
+
+    p.add_argument("--format", choices=FORMATS, default="text", help=_FORMAT_HELP)
+    add_out_and_color(p)
     p.add_argument(
         "--artifact-name",
         default="plan.json",
@@ -184,15 +202,9 @@ def use_color(args: argparse.Namespace) -> bool:
 
 def emit(args: argparse.Namespace, plan: Plan) -> None:
     """Render `plan` as `--format` says, to `--out` (atomically) or stdout."""
-    from reconcile._cli.output import write_atomically
     from reconcile._render import render
 
-    document = render(plan, args.format, color=use_color(args), artifact_name=args.artifact_name)
-    if args.out:
-        write_atomically(Path(args.out), document)
-    else:
-        sys.stdout.write(document)
-        sys.stdout.flush()
+    write_output(args, render(plan, args.format, color=use_color(args), artifact_name=args.artifact_name))
 
 
 def parse_now(text: str, *, option: str = "--now") -> dt.datetime:
