@@ -26,7 +26,7 @@ from deepdiff import DeepDiff
 from bench import fixtures
 from bench.measure import BenchResult, Config, Measurement, Ratio, Target, interleaved, per_round_ratios
 from bench.profiling import profile_call
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.plan import Action
 from reconcile._core.spec import SpecEntry
 from reconcile._planning.compare import compare

@@ -4,7 +4,7 @@ Three ways to turn the same bytes into something usable, timed round-robin in on
 
 - `json.loads(body)`: the floor. Any decoder must at least parse the JSON; the target is that our
   typed, validated decode costs at most 2.5x that for the rich body (issue 14), 3x for the example.
-- `reconcile._codec.convert.decode_notebook(body)`: parse, then structure into frozen attrs classes with
+- `reconcile._codec.decode_notebook(body)`: parse, then structure into frozen attrs classes with
   strict type checks, open enums and aliases.
 - the SDK's `ModelArtsClient.sync_response_handler(response, "ShowNotebookResponse", [], None)`:
   exactly what `show_notebook` runs after the HTTP exchange (simplejson with Decimal floats, then
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from bench import fixtures, sdk
 from bench.measure import BenchResult, Config, Measurement, Ratio, Target, interleaved, per_round_ratios
 from bench.profiling import profile_call
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 
 __all__ = ["run"]
 

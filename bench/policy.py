@@ -24,7 +24,7 @@ from typing import Any
 from bench import fixtures
 from bench.measure import BenchResult, Config, Measurement, Ratio, Target, interleaved, per_round_ratios
 from bench.profiling import profile_call
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.observation import Found
 from reconcile._core.report import Severity
 from reconcile._planning.planner import build_plan, targets

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         read_plan,
         render,
     )
-    from reconcile._codec.convert import decode_notebook, decode_notebook_list, unstructure
+    from reconcile._codec import decode_notebook, decode_notebook_list, unstructure
     from reconcile._core.errors import (
         ApiError,
         AuthError,
@@ -114,7 +114,7 @@ _HOMES: dict[str, str] = {
         ],
         "reconcile._api",
     ),
-    **dict.fromkeys(["decode_notebook", "decode_notebook_list", "unstructure"], "reconcile._codec.convert"),
+    **dict.fromkeys(["decode_notebook", "decode_notebook_list", "unstructure"], "reconcile._codec"),
     **dict.fromkeys(
         [
             "ApiError",

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.errors import ConfigError
 from reconcile._core.secrets import REDACTED, Secret
 from reconcile._modelarts.auth import (

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.errors import SpecError
 from reconcile._core.plan import Action, ApplyMethod, Plan
 from reconcile._core.secrets import REDACTED, SHORT_SECRET, encoded_forms

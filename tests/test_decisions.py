@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.plan import STEP_METHODS, Action, ApplyMethod, ResourceChange, Step
 from reconcile._core.spec import SpecEntry
 from reconcile._planning.compare import compare

@@ -21,7 +21,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.enums import NotebookStatus
 from reconcile._core.lifecycle import FAILED_STATES
 from reconcile._core.model import Notebook

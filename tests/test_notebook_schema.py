@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from hypothesis import given
 
-from reconcile._codec import convert
+from reconcile._codec import decode_notebook
 from reconcile._core import model
 from reconcile._core.enums import OpenIntEnum, OpenStrEnum
 from reconcile._core.errors import DecodeError
@@ -111,7 +111,7 @@ def test_schema_accepts_what_the_decoder_accepts() -> None:
         "lease": None,
         "volume": {"category": "Turbo", "capacity": None},
     }
-    convert.decode_notebook(doc)
+    decode_notebook(doc)
     assert list(VALIDATOR.iter_errors(doc)) == []
 
 
@@ -130,7 +130,7 @@ def test_schema_accepts_what_the_decoder_accepts() -> None:
 def test_schema_rejects_what_the_decoder_rejects(doc: dict[str, Any]) -> None:
     """A wrong type is refused by both the decoder and the schema."""
     with pytest.raises(DecodeError):
-        convert.decode_notebook(doc)
+        decode_notebook(doc)
     assert list(VALIDATOR.iter_errors(doc)) != []
 
 
@@ -150,5 +150,5 @@ def test_list_response_schema() -> None:
 @given(notebook_json)
 def test_generated_responses_validate(raw: dict[str, Any]) -> None:
     """Every response the decoder accepts (generated) is valid for the schema."""
-    convert.decode_notebook(raw)
+    decode_notebook(raw)
     assert list(VALIDATOR.iter_errors(raw)) == []

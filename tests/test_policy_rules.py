@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.report import Status, Subject
 from reconcile._core.spec import NotebookSpec
 from reconcile._policy.document import desired_document, observed_document, swr_org

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.catalogue import CATALOGUE
 from reconcile._planning.provenance import (
     FINGERPRINT_ABSENT,

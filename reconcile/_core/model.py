@@ -9,7 +9,7 @@ Where the service uses two spellings, the model keeps one field and the decoder 
 `ssh_keys` / `key_pair_names`, `dev_service` / `service`, `step_description` / `description`
 (see `ALIASES`). Times stay integers (milliseconds since the epoch, UTC); `ms_to_datetime` and the
 `*_datetime` properties read them as datetimes. The `token` is a `Secret`: it never shows in a repr.
-Decoding lives in `reconcile._codec.convert`; this module imports nothing but attrs and our own leaves.
+Decoding lives in `reconcile._codec`; this module imports nothing but attrs and our own leaves.
 """
 
 from __future__ import annotations

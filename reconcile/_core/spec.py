@@ -3,7 +3,7 @@
 These classes hold values already normalised: durations in milliseconds, IP lists as sorted sets of
 canonical CIDRs, key lists as sorted sets, enum text in canonical upper case. Reading files and
 reporting problems with file and line is `reconcile._specfile.load`'s job; the strict structuring itself
-goes through the project's cattrs converter (`reconcile._codec.convert`).
+goes through the project's cattrs converter (`reconcile._codec`).
 
 Only what a spec states is managed: a field left out (None) is not compared.
 """

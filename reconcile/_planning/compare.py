@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 from deepdiff import DeepDiff
 
-from reconcile._codec import convert
+from reconcile._codec import decode_notebook, unstructure
 from reconcile._core.catalogue import Change, is_ignored, rule_for
 from reconcile._core.enums import NotebookStatus, VolumeCategory
 from reconcile._core.lifecycle import STARTING_STATES, health_of
@@ -95,14 +95,14 @@ def _without_echoes(observed: Notebook) -> tuple[Notebook, dict[str, Any]]:
     scrubbed and the notebook decoded again from the scrubbed JSON, so that the projection, the
     differences, the notes and `before`/`after` all read the scrubbed values.
     """
-    before: dict[str, Any] = convert.unstructure(observed)
+    before: dict[str, Any] = unstructure(observed)
     if not observed.token:
         return observed, before
     scrubber = Scrubber.of(observed.token)
     if not scrubber.found_anywhere(before):
         return observed, before
     before = scrubber.value(before)
-    return convert.decode_notebook(before), before
+    return decode_notebook(before), before
 
 
 def _create(entry: SpecEntry, reason: str) -> ResourceChange:

@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.enums import NotebookStatus
 from reconcile._core.errors import DecodeError
 from reconcile._core.lifecycle import health_of

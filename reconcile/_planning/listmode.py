@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.errors import DecodeError
 from reconcile._core.plan import Health
 from reconcile._core.spec import SpecEntry

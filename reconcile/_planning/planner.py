@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.errors import DecodeError
 from reconcile._core.observation import Failed, Found, Missing, Observation, Target
 from reconcile._core.plan import (

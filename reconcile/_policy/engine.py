@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from reconcile._codec.convert import decode_notebook
+from reconcile._codec import decode_notebook
 from reconcile._core.errors import DecodeError
 from reconcile._core.location import Location
 from reconcile._core.model import Notebook
