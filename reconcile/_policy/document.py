@@ -58,7 +58,22 @@ def _canonical(ip: str) -> str:
         return ip
 
 
-def desired_document(nb: NotebookSpec, tags: Any = None) -> dict[str, Any]:
+def _put_lease_and_pool(doc: dict[str, Any], lease: Any, pool: Any) -> None:
+    """`lease` and `pool` alike for both states (the spec's and the service's classes share the names)."""
+    if lease is not None:
+        entry: dict[str, Any] = {}
+        _put(entry, "enable", lease.enable)
+        _put(entry, "duration", lease.duration)
+        _put(entry, "type", _text(lease.type))
+        doc["lease"] = entry
+    if pool is not None:
+        found: dict[str, Any] = {}
+        _put(found, "id", pool.id)
+        _put(found, "name", pool.name)
+        doc["pool"] = found
+
+
+def desired_document(nb: NotebookSpec) -> dict[str, Any]:
     """The document of a spec entry: only what the spec states."""
     doc: dict[str, Any] = {}
     for key in ("id", "name", "flavor", "description", "workspace_id"):
@@ -88,22 +103,9 @@ def desired_document(nb: NotebookSpec, tags: Any = None) -> dict[str, Any]:
                 e["ssh_keys"] = list(ep.ssh_keys)
             eps.append(e)
         doc["endpoints"] = eps
-    if nb.lease is not None:
-        lease: dict[str, Any] = {}
-        _put(lease, "enable", nb.lease.enable)
-        _put(lease, "duration", nb.lease.duration)
-        _put(lease, "type", _text(nb.lease.type))
-        doc["lease"] = lease
-    if nb.pool is not None:
-        pool: dict[str, Any] = {}
-        _put(pool, "id", nb.pool.id)
-        _put(pool, "name", nb.pool.name)
-        doc["pool"] = pool
-    spec_tags = getattr(nb, "tags", None) if tags is None else tags
-    if spec_tags is not None:
-        doc["tags"] = {
-            str(k): str(v) for k, v in (spec_tags.items() if isinstance(spec_tags, dict) else spec_tags)
-        }
+    _put_lease_and_pool(doc, nb.lease, nb.pool)
+    if nb.tags is not None:
+        doc["tags"] = dict(nb.tags)
     return doc
 
 
@@ -148,17 +150,7 @@ def observed_document(nb: Notebook) -> dict[str, Any]:
                 e["ssh_keys"] = sorted(set(ep.ssh_keys))
             eps.append(e)
         doc["endpoints"] = eps
-    if nb.lease is not None:
-        lease: dict[str, Any] = {}
-        _put(lease, "enable", nb.lease.enable)
-        _put(lease, "duration", nb.lease.duration)
-        _put(lease, "type", _text(nb.lease.type))
-        doc["lease"] = lease
-    if nb.pool is not None:
-        pool: dict[str, Any] = {}
-        _put(pool, "id", nb.pool.id)
-        _put(pool, "name", nb.pool.name)
-        doc["pool"] = pool
+    _put_lease_and_pool(doc, nb.lease, nb.pool)
     if nb.tags is not None:
         doc["tags"] = {t.key: t.value or "" for t in nb.tags if t.key is not None}
     return doc
