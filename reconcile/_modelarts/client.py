@@ -192,9 +192,7 @@ class ModelArtsClient:
         if limit not in LIST_LIMITS:
             raise ConfigError(f"list limit must be one of 10, 20, 50, not {limit!r}")
         subject = f"notebooks named {name!r}" if name else "the notebook list"
-        entries: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        size = 0
+        listing = _Listing(subject, self.max_list_entries)
         offset = 0
         for _ in range(MAX_LIST_PAGES):
             query: list[tuple[str, QueryValue]] = [("limit", limit), ("offset", offset)]
@@ -203,32 +201,15 @@ class ModelArtsClient:
             body = self.transport.request(
                 "GET", notebooks_path(self.project_id), query=query, subject=subject, retry=self.retry
             )
-            where = f"{subject}: list page at offset {offset}"
-            size += len(body)
-            if size > MAX_LIST_BYTES:
-                raise TransportError(f"{subject}: the listing passed {MAX_LIST_BYTES} bytes, refused")
-            data, total = _parse_list_page(body, where)
+            data, total = listing.add(body, offset)
             if not data:
                 break
-            keys = {_entry_key(entry) for entry in data}
-            if keys <= seen:
-                raise TransportError(
-                    f"{where}: the service served again notebooks it had already listed"
-                    + (f" (its total of {total} does not match what it serves)" if total is not None else "")
-                    + "; the listing is refused rather than looped on"
-                )
-            seen |= keys
-            entries.extend(data)
-            if len(entries) > self.max_list_entries:
-                raise TransportError(
-                    f"{subject}: the listing passed {self.max_list_entries} entries, refused"
-                )
             offset += len(data)
             if total is not None and offset >= total:
                 break
         else:
             raise TransportError(f"{subject}: the list did not end after {MAX_LIST_PAGES} pages")
-        return entries
+        return listing.entries
 
     def update_notebook(self, notebook_id: str, body: dict[str, Any]) -> bytes:
         """`PUT /v1/{project_id}/notebooks/{id}` with this `NotebookUpdateRequest` body.
@@ -341,8 +322,9 @@ class ModelArtsClient:
             query: list[tuple[str, QueryValue]] = [("limit", limit), ("offset", offset)]
             return self.transport.request("GET", path, query=query, subject=subject, retry=self.retry)
 
-        first = page(0)
-        data, total = _parse_list_page(first, f"{subject}: list page at offset 0")
+        listing = _Listing(subject, self.max_list_entries)
+        data, total = listing.add(page(0), 0)
+        listing.total = total  # the later pages are judged against the total the first one told
         if total is not None and len(data) >= total:
             return data  # one page holds the whole listing
         if total is None or len(data) < limit:
@@ -360,35 +342,55 @@ class ModelArtsClient:
             self.close()
             raise
         pool.shutdown(wait=True)
-        entries = list(data)
-        seen = {_entry_key(entry) for entry in data}
-        size = len(first)
         for offset, body in zip(offsets, bodies, strict=True):
-            where = f"{subject}: list page at offset {offset}"
-            size += len(body)
-            if size > MAX_LIST_BYTES:
-                raise TransportError(f"{subject}: the listing passed {MAX_LIST_BYTES} bytes, refused")
-            more, _ = _parse_list_page(body, where)
+            more, _ = listing.add(body, offset)
             if not more:
                 break  # the list shrank while it was read: a snapshot ends here
-            keys = {_entry_key(entry) for entry in more}
-            if keys <= seen:
-                raise TransportError(
-                    f"{where}: the service served again notebooks it had already listed (its total of "
-                    f"{total} does not match what it serves); the listing is refused rather than looped on"
-                )
-            seen |= keys
-            entries.extend(more)
-        return entries
+        return listing.entries
 
     def _notebook_path(self, notebook_id: str) -> str:
-        if not notebook_id:
-            raise ConfigError("the notebook id is empty")
-        return notebook_path(self.project_id, notebook_id)
+        return notebook_path(self.project_id, self._checked(notebook_id))
 
     def _scrub(self, text: str) -> str:
         """`text` with every credential redacted, on one line (as every message is)."""
         return self.transport.scrub(text)
+
+
+class _Listing:
+    """The pages of one listing as they are read, with the checks every listing makes: the bytes
+    read (`MAX_LIST_BYTES`), the entries kept (`max_entries`), and a page that serves again
+    notebooks already listed (a `total` that lies), refused rather than looped on."""
+
+    def __init__(self, subject: str, max_entries: int) -> None:
+        self.subject = subject
+        self.max_entries = max_entries
+        self.total: int | None = None  # the first page's, when the later pages are read concurrently
+        self.entries: list[dict[str, Any]] = []
+        self._seen: set[str] = set()
+        self._size = 0
+
+    def add(self, body: bytes, offset: int) -> tuple[list[dict[str, Any]], int | None]:
+        """Check and keep one page; its entries and `total`."""
+        where = f"{self.subject}: list page at offset {offset}"
+        self._size += len(body)
+        if self._size > MAX_LIST_BYTES:
+            raise TransportError(f"{self.subject}: the listing passed {MAX_LIST_BYTES} bytes, refused")
+        data, total = _parse_list_page(body, where)
+        if not data:
+            return data, total
+        keys = {_entry_key(entry) for entry in data}
+        if keys <= self._seen:
+            claimed = self.total if self.total is not None else total
+            raise TransportError(
+                f"{where}: the service served again notebooks it had already listed"
+                + (f" (its total of {claimed} does not match what it serves)" if claimed is not None else "")
+                + "; the listing is refused rather than looped on"
+            )
+        self._seen |= keys
+        self.entries.extend(data)
+        if len(self.entries) > self.max_entries:
+            raise TransportError(f"{self.subject}: the listing passed {self.max_entries} entries, refused")
+        return data, total
 
 
 def _entry_key(entry: dict[str, Any]) -> str:
