@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reconcile._codec import decode_notebook
@@ -117,6 +117,17 @@ def _generated_ids(nb: Notebook) -> bool:
 
 
 @given(_fleet)
+# Found by a random run in CI: a tag holding `/` was inserted into the path and read back as part of
+# the repository.
+@example(
+    [
+        (
+            {"status": "INIT", "image": {"swr_path": "0", "tag": "/"}},
+            "e3e70682-c209-4cac-629f-6fbed82c07cd",
+            None,
+        )
+    ]
+)
 def test_generated_spec_plans_no_changes_in_every_format(
     fleet: list[tuple[dict[str, Any], str, str | None]],
 ) -> None:

@@ -276,6 +276,25 @@ def test_effective_tag_falls_back_to_swr_path(example_body: bytes) -> None:
     assert model.Image(tag="t", swr_path="r/o/i:u").effective_tag == "t"
 
 
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        (model.Image(swr_path="swr.example.com/org/serve", tag="1.4"), "swr.example.com/org/serve:1.4"),
+        (model.Image(swr_path="org/serve@sha256:ab", tag="1.4"), "org/serve:1.4@sha256:ab"),
+        (model.Image(swr_path="org/serve:2.0", tag="1.4"), "org/serve:2.0"),  # the path's own tag wins
+        (model.Image(swr_path="registry:5000/org/img"), "registry:5000/org/img"),
+        # A tag that would not read back as the joined reference's tag is not inserted (found by
+        # the generate property test: `0` with tag `/` became `0:/`, which reads as a repository).
+        (model.Image(swr_path="0", tag="/"), "0"),
+        (model.Image(swr_path="org/serve", tag="a/b"), "org/serve"),
+        (model.Image(swr_path="org/serve", tag="a@b"), "org/serve"),
+    ],
+)
+def test_tagged_swr_path_inserts_only_a_tag_that_reads_back(image: model.Image, expected: str) -> None:
+    """`tagged_swr_path` puts `tag` into the path only when the result parses back to that tag."""
+    assert image.tagged_swr_path == expected
+
+
 def test_token_never_shows(example_body: bytes, rich_body: bytes, caplog: pytest.LogCaptureFixture) -> None:
     """The notebook token is absent from repr, str, logging, default serialisation and errors."""
     for body, token in ((example_body, EXAMPLE_TOKEN), (rich_body, RICH_TOKEN)):

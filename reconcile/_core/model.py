@@ -184,11 +184,18 @@ class Image:
 
     @property
     def tagged_swr_path(self) -> str | None:
-        """`swr_path` with `:TAG` inserted from `tag` when the path carries no tag of its own."""
+        """`swr_path` with `:TAG` inserted from `tag` when the path carries no tag of its own.
+
+        A `tag` that would not read back as the tag of the joined reference (one holding `/` or
+        `@`, say) is not inserted: the path is then compared as it is.
+        """
         if self.swr_path is None or not self.tag:
             return self.swr_path
         repository, tag, digest = image_reference(self.swr_path)
-        return self.swr_path if tag else join_image_reference(repository, self.tag, digest)
+        if tag:
+            return self.swr_path
+        joined = join_image_reference(repository, self.tag, digest)
+        return joined if image_reference(joined) == (repository, self.tag, digest) else self.swr_path
 
     @property
     def create_at_datetime(self) -> dt.datetime | None:
