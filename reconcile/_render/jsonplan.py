@@ -119,6 +119,10 @@ PROVIDER_KEY: Final = "huaweicloud"
 COMPUTED_KEYS: Final = frozenset({"id", "url"})
 #: The top-level notebook fields the spec can manage (the field catalogue's first path elements).
 MANAGED_KEYS: Final = frozenset(rule.path.split(".")[0] for rule in CATALOGUE)
+#: Terraform's `action_reason` of a replacement forced by a field that cannot be updated in place.
+REPLACE_BECAUSE_CANNOT_UPDATE: Final = "replace_because_cannot_update"
+#: Terraform's `action_reason` of a replacement of a failed notebook (Terraform's tainted object).
+REPLACE_BECAUSE_TAINTED: Final = "replace_because_tainted"
 #: The address prefix of plans written by 0.1.0 (`modelarts_notebook.NAME`), still read by `read_plan`.
 LEGACY_ADDRESS_PREFIX: Final = "modelarts_notebook"
 
@@ -324,7 +328,7 @@ def _with_terraform_keys(rc: ResourceChange, entry: dict[str, Any]) -> dict[str,
     if Action.CREATE in rc.actions and Action.DELETE in rc.actions:
         # A failed notebook replaced for recovery is Terraform's tainted object.
         entry["action_reason"] = (
-            "replace_because_cannot_update" if rc.replace_paths else "replace_because_tainted"
+            REPLACE_BECAUSE_CANNOT_UPDATE if rc.replace_paths else REPLACE_BECAUSE_TAINTED
         )
     return entry
 

@@ -10,11 +10,15 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["SCHEMA_NAMES", "load_schema", "schema_text"]
+__all__ = ["SCHEMA_NAMES", "SOURCE_DIR", "load_schema", "schema_text"]
 
-#: Schema names accepted by `reconcile schema NAME`, each a file `schemas/NAME.schema.json`.
+#: The repository's top-level `schemas/` directory, read in a source checkout (and written by
+#: `python -m reconcile._schema.generate`); in an installed wheel it does not exist.
+SOURCE_DIR: Final = Path(__file__).resolve().parents[2] / "schemas"
+
+#: Schema names accepted by `reconcile schema NAME`, and the file in `schemas/` of each.
 SCHEMA_NAMES: dict[str, str] = {
     "notebook": "notebook.schema.json",
     "spec": "notebook-spec.schema.json",
@@ -26,7 +30,7 @@ SCHEMA_NAMES: dict[str, str] = {
 
 
 def schema_text(name: str) -> str:
-    """The text of a shipped schema, by name (`notebook`, `spec`, `plan`).
+    """The text of a shipped schema, by name (one of `SCHEMA_NAMES`: `notebook`, `spec`, `plan`, ...).
 
     Raises:
         KeyError: `name` is not one of `SCHEMA_NAMES`.
@@ -36,7 +40,7 @@ def schema_text(name: str) -> str:
     packaged = resources.files("reconcile").joinpath("schemas", filename)
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parents[2] / "schemas" / filename).read_text(encoding="utf-8")
+    return (SOURCE_DIR / filename).read_text(encoding="utf-8")
 
 
 @cache
