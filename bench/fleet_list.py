@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import fixtures
+from bench.fleet_live import CREDENTIAL_VARIABLES
 from bench.measure import BenchResult, Config, Measurement, Ratio, Target, per_round_ratios
 from bench.procs import measured_module, python, python_env
 from bench.profiling import format_stats
@@ -54,17 +55,6 @@ REQUEST_ALLOWANCE = 25
 #: Every this-many-th spec entry of the drifted spec wants another flavor (10% drift).
 _DRIFT_EVERY = 10
 _DRIFT_FLAVOR = "modelarts.vm.gpu.a100"
-_CREDENTIAL_VARIABLES = (
-    "MODELARTS_AUTH_TOKEN",
-    "HW_AUTH_TOKEN",
-    "HW_ACCESS_KEY",
-    "HW_SECRET_KEY",
-    "HW_SECURITY_TOKEN",
-    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
-    "HW_PROJECT_ID",
-    "HUAWEICLOUD_SDK_PROJECT_ID",
-    "HW_REGION_NAME",
-)
 #: The sides of each round: name -> (live?, drifted spec?, extra arguments), in the order of round 1.
 _SIDES: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "live.in_sync": (True, False, ()),
@@ -139,53 +129,49 @@ def _profile(command: list[str], env: dict[str, str], workdir: Path) -> str:
     return format_stats(pstats.Stats(str(stats_path), stream=sys.stderr), top=20)
 
 
+def _over(
+    runs: dict[str, list[float]], numerator: str, denominator: str | tuple[str, float], label: str
+) -> Ratio:
+    """`numerator / denominator` round by round: another side of the same round, or a named constant."""
+    if isinstance(denominator, str):
+        quotients, below = per_round_ratios(runs[numerator], runs[denominator]), denominator
+    else:
+        below, value = denominator
+        quotients = [x / value for x in runs[numerator]]
+    return Ratio(f"{numerator}/{below}", numerator, below, quotients, label=label)
+
+
 def _verdicts(
     runs: dict[str, list[float]], requests: dict[str, list[float]], ideal: float, drifted: int
 ) -> tuple[list[Ratio], list[Target]]:
     """The ratios (per round) and the issue's four targets."""
     sync_budget, drift_budget = REQUEST_ALLOWANCE, REQUEST_ALLOWANCE + drifted
-    ideal_ratio = Ratio(
-        "live.in_sync/ideal",
-        "live.in_sync",
-        f"ideal {ideal:g} s",
-        [x / ideal for x in runs["live.in_sync"]],
-        label="live plan, in sync / per-notebook ideal",
-    )
-    offline_ratio = Ratio(
-        "live.in_sync/offline.in_sync",
-        "live.in_sync",
-        "offline.in_sync",
-        per_round_ratios(runs["live.in_sync"], runs["offline.in_sync"]),
-        label="live plan / offline plan, in sync",
-    )
-    drift_offline = Ratio(
-        "live.drift/offline.drift",
-        "live.drift",
-        "offline.drift",
-        per_round_ratios(runs["live.drift"], runs["offline.drift"]),
-        label="live plan / offline plan, 10% drift (not a target)",
-    )
-    get_ratio = Ratio(
-        "live_get.in_sync/live.in_sync",
-        "live_get.in_sync",
-        "live.in_sync",
-        per_round_ratios(runs["live_get.in_sync"], runs["live.in_sync"]),
-        label="get mode / list mode, in sync: wall time (not a target)",
-    )
-    sync_requests = Ratio(
-        "requests.in_sync/budget",
+    counted = {f"requests.{name}": made for name, made in requests.items()}
+    ideal_ratio = _over(runs, "live.in_sync", ("ideal", ideal), "live plan, in sync / per-notebook ideal")
+    offline_ratio = _over(runs, "live.in_sync", "offline.in_sync", "live plan / offline plan, in sync")
+    sync_requests = _over(
+        counted,
         "requests.live.in_sync",
-        f"{sync_budget} requests",
-        [n / sync_budget for n in requests["live.in_sync"]],
-        label=f"requests, in sync / {sync_budget} allowed",
+        ("budget", sync_budget),
+        f"requests, in sync / {sync_budget} allowed",
     )
-    drift_requests = Ratio(
-        "requests.drift/budget",
+    drift_requests = _over(
+        counted,
         "requests.live.drift",
-        f"{drift_budget} requests",
-        [n / drift_budget for n in requests["live.drift"]],
-        label=f"requests, 10% drift / {drift_budget} allowed ({REQUEST_ALLOWANCE} + {drifted} drifted)",
+        ("budget", drift_budget),
+        f"requests, 10% drift / {drift_budget} allowed ({REQUEST_ALLOWANCE} + {drifted} drifted)",
     )
+    ratios = [
+        ideal_ratio,
+        _over(
+            runs, "offline.in_sync", ("ideal", ideal), "offline plan, in sync / the same ideal (not a target)"
+        ),
+        offline_ratio,
+        _over(runs, "live.drift", "offline.drift", "live plan / offline plan, 10% drift (not a target)"),
+        _over(runs, "live_get.in_sync", "live.in_sync", "get mode / list mode, in sync (not a target)"),
+        sync_requests,
+        drift_requests,
+    ]
     targets = [
         Target.judge(f"in sync: requests <= {sync_budget} (requests / budget)", sync_requests, 1.0),
         Target.judge("in sync: whole CLI <= 0.5x the per-notebook ideal", ideal_ratio, 0.5),
@@ -194,7 +180,7 @@ def _verdicts(
             f"10% drift: requests <= {REQUEST_ALLOWANCE} + {drifted} (requests / budget)", drift_requests, 1.0
         ),
     ]
-    return [ideal_ratio, offline_ratio, drift_offline, get_ratio, sync_requests, drift_requests], targets
+    return ratios, targets
 
 
 def run(config: Config) -> BenchResult:
@@ -206,7 +192,7 @@ def run(config: Config) -> BenchResult:
     in_sync, drift, drifted = _specs(documents)
     env = python_env(
         {"HUAWEICLOUD_SDK_AK": fixtures.AK, "HUAWEICLOUD_SDK_SK": fixtures.SK, "NO_COLOR": "1"},
-        drop=_CREDENTIAL_VARIABLES,
+        drop=CREDENTIAL_VARIABLES,
     )
     auth = EmulatorAuth(ak=fixtures.AK, sk=Secret(fixtures.SK))
     runs: dict[str, list[float]] = {name: [] for name in _SIDES}
