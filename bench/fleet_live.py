@@ -42,12 +42,13 @@ from reconcile._modelarts.auth import AkSkAuth
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._observe.live import observe_live
 
-__all__ = ["run"]
+__all__ = ["CREDENTIAL_VARIABLES", "run"]
 
 TITLE = "live observation of a fleet through the emulator (20 ms latency): vs ideal and the SDK loop"
 LATENCY_MS = 20
 PARALLELISM = 10
-_CREDENTIAL_VARIABLES = (
+#: Credential variables a measured CLI must not inherit from the benchmark's environment.
+CREDENTIAL_VARIABLES = (
     "MODELARTS_AUTH_TOKEN",
     "HW_AUTH_TOKEN",
     "HW_ACCESS_KEY",
@@ -90,7 +91,7 @@ def _sdk_loop(url: str, ids: list[str]) -> float:
 def _cli(url: str, spec_path: Path, out: Path) -> float:
     env = python_env(
         {"HUAWEICLOUD_SDK_AK": fixtures.AK, "HUAWEICLOUD_SDK_SK": fixtures.SK, "NO_COLOR": "1"},
-        drop=_CREDENTIAL_VARIABLES,
+        drop=CREDENTIAL_VARIABLES,
     )
     command = [
         "-m",

@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("decode", "compare", "fleet_floor", "fleet_offline", "fleet_live", "startup", "policy")
+BENCHMARKS = (
+    "decode",
+    "compare",
+    "fleet_floor",
+    "fleet_offline",
+    "fleet_live",
+    "fleet_list",
+    "startup",
+    "policy",
+)
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +96,27 @@ def test_table_prints_each_benchmark(
     for name in BENCHMARKS:
         assert f"== {name}:" in proc.stdout
     assert "== targets" in proc.stdout
+
+
+def test_fleet_list_counts_the_requests_of_each_live_plan(
+    quick_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    """fleet_list (60 notebooks in quick mode) reports the emulator's requests per live plan: two list
+    pages in sync, plus one GET per drifted notebook, and one GET each (plus the listing) in get mode."""
+    _, document = quick_run
+    result = document["benchmarks"]["fleet_list"]
+    details, measurements = result["details"], result["measurements"]
+    assert details["notebooks"] == 60
+    assert details["drifted"] == 6
+    assert measurements["requests.live.in_sync"]["runs"] == [2]
+    assert measurements["requests.live.drift"]["runs"] == [2 + 6]
+    assert measurements["requests.live_get.in_sync"]["runs"] == [60 + 2]
+    assert details["plans"]["in_sync"]["actions"] == {"no-op": 60}
+    assert details["plans"]["drift"]["actions"] == {"no-op": 54, "update": 6}
+    verdicts = {t["name"]: t["status"] for t in result["targets"]}
+    assert verdicts["in sync: requests <= 25 (requests / budget)"] == "PASS"
+    assert verdicts["10% drift: requests <= 25 + 6 (requests / budget)"] == "PASS"
+    assert len(verdicts) == 4
 
 
 def test_only_rejects_an_unknown_benchmark(tmp_path: Path) -> None:

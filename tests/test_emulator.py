@@ -46,6 +46,7 @@ from tests.emulator_fixture import (
     notebook,
     write_notebooks,
 )
+from tests.test_cli import run as run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -578,3 +579,146 @@ def test_endless_headers_never_end() -> None:
     assert received.startswith(b"HTTP/1.1 200 OK\r\n")
     assert received.count(b"X-Still-Coming-") >= 5
     assert b"\r\n\r\n" not in received
+
+
+def test_list_fault_options_map_to_faults() -> None:
+    """--sparse-list and --list-lag (VALUE read as JSON when it parses, else as text) set their faults."""
+    args = _parse(
+        "--data",
+        "d",
+        "--sparse-list",
+        "flavor",
+        "--sparse-list",
+        "lease",
+        "--list-lag",
+        "status=STOPPED",
+        "--list-lag",
+        'volume={"capacity": 5}',
+        "--list-lag",
+        "description=42",
+        "--list-lag",
+        "name=NaN",
+        "--list-lag",
+        "feature=",
+    )
+    assert faults_from_args(args) == Faults(
+        sparse_list=("flavor", "lease"),
+        list_lag=(
+            ("status", "STOPPED"),
+            ("volume", {"capacity": 5}),
+            ("description", 42),
+            ("name", "NaN"),
+            ("feature", ""),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("status", "expected FIELD=VALUE (e.g. status=STOPPED), got 'status'"),
+        ("=RUNNING", "expected FIELD=VALUE (e.g. status=STOPPED), got '=RUNNING'"),
+        ("id=abc", "the id cannot lag: list entries are matched to notebooks by id"),
+    ],
+)
+def test_a_bad_list_lag_is_a_one_line_usage_error(
+    value: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--list-lag` without FIELD=VALUE, or for the id, is refused by the option parser with one line."""
+    with pytest.raises(SystemExit) as info:
+        _parse("--data", "d", "--list-lag", value)
+    assert info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--list-lag" in error and expected in error
+
+
+def test_a_field_lagging_twice_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """Two `--list-lag` values for one field are ambiguous: one error line naming the field, exit 1."""
+    write_notebooks(tmp_path, [notebook(0)])
+    args = _parse("--data", str(tmp_path), "--list-lag", "status=STOPPED", "--list-lag", "status=RUNNING")
+    err = io.StringIO()
+    assert run(args, stdout=io.StringIO(), stderr=err, env={}) == 1
+    assert err.getvalue() == (
+        "reconcile emulator: error: --list-lag: status given more than once (one value per field)\n"
+    )
+
+
+@contextlib.contextmanager
+def _emulator_command(*argv: str) -> Iterator[str]:
+    """`python -m reconcile emulator ARGV` in a subprocess, token from the environment; yields its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconcile", "emulator", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "EMULATOR_TOKEN": TOKEN},
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.stderr else ""
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def _raw_json(url: str) -> Any:
+    host, port = url.removeprefix("http://").split("/", 1)[0].rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        conn.request(
+            "GET", "/" + url.removeprefix("http://").split("/", 1)[1], headers={"X-Auth-Token": TOKEN}
+        )
+        response = conn.getresponse()
+        assert response.status == 200
+        return json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_cli_list_faults_change_the_list_entries_and_not_the_get(tmp_path: Path) -> None:
+    """`reconcile emulator --sparse-list flavor --list-lag status=STOPPED`: list entries lack the flavor and
+    show STOPPED, while the GET of the same notebook still has its flavor and RUNNING."""
+    doc = notebook(0) | {"status": "RUNNING"}
+    write_notebooks(tmp_path, [doc])
+    with _emulator_command(
+        "--data", str(tmp_path), "--sparse-list", "flavor", "--list-lag", "status=STOPPED"
+    ) as url:
+        listed = _raw_json(f"{url}/v1/{PROJECT_ID}/notebooks?limit=10")["data"]
+        got = _raw_json(f"{url}/v1/{PROJECT_ID}/notebooks/{doc['id']}")
+    assert [entry["id"] for entry in listed] == [doc["id"]]
+    assert "flavor" not in listed[0] and listed[0]["status"] == "STOPPED"
+    assert got["flavor"] == doc["flavor"] and got["status"] == "RUNNING"
+    assert {k: v for k, v in listed[0].items() if k != "status"} == {
+        k: v for k, v in doc.items() if k not in ("flavor", "status")
+    }
+
+
+def test_cli_list_lag_shows_what_list_mode_confirms_and_what_it_cannot_see(tmp_path: Path) -> None:
+    """Over `reconcile emulator --list-lag`: a lagging value that looks like drift is confirmed with a GET
+    (no false change), and a lagging value equal to the desired one hides the real drift until get mode."""
+    doc = notebook(0) | {"status": "STOPPED"}
+    write_notebooks(tmp_path / "data", [doc])
+    spec = tmp_path / "spec.json"
+    env = {"MODELARTS_AUTH_TOKEN": TOKEN}
+
+    def plan(url: str, desired: str, refresh: str) -> subprocess.CompletedProcess[str]:
+        spec.write_text(json.dumps({"version": 1, "notebooks": {"nb": {"id": doc["id"], "status": desired}}}))
+        common = ("--endpoint", url, "--project-id", PROJECT_ID, "--detailed-exitcode", "--format", "json")
+        return run_cli("plan", str(spec), *common, "--refresh", refresh, env=env)
+
+    with _emulator_command("--data", str(tmp_path / "data"), "--list-lag", "status=RUNNING") as url:
+        confirmed = plan(url, "STOPPED", "list")  # the list says RUNNING (drift): the GET says STOPPED
+        hidden = plan(url, "RUNNING", "list")  # the list says RUNNING as desired: trusted, no GET
+        seen = plan(url, "RUNNING", "get")  # the GET says STOPPED: start it
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert hidden.returncode == 0, hidden.stderr
+    assert seen.returncode == 2, seen.stderr
+    assert json.loads(hidden.stdout)["resource_changes"][0]["change"]["actions"] == ["no-op"]
+    assert json.loads(seen.stdout)["resource_changes"][0]["change"]["actions"] == ["update"]

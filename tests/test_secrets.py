@@ -126,3 +126,27 @@ def test_a_secret_inside_longer_base64_data_is_found_and_redacted(
     for form in encoded_forms(secret):
         if len(form) >= 8:
             assert form.lower() not in redacted.lower()
+
+
+@given(
+    secrets=st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=3),
+    data=st.data(),
+    noise=st.text(max_size=40),
+    upper=st.booleans(),
+)
+def test_found_in_answers_exactly_what_the_redaction_pattern_finds(
+    secrets: list[str], data: st.DataObject, noise: str, upper: bool
+) -> None:
+    """`found_in` (a lowered substring check first, for ASCII text) is true exactly when the pattern matches."""
+    scrubber = Scrubber.of(*secrets)
+    form = data.draw(st.sampled_from(sorted(encoded_forms(secrets[0]))))
+    where = data.draw(st.integers(0, len(noise)))
+    for text in (noise, noise[:where] + (form.upper() if upper else form) + noise[where:]):
+        pattern = re.compile(
+            "|".join(
+                re.escape(f) if len(f) >= 8 else rf"(?<!\w){re.escape(f)}(?!\w)"
+                for f in sorted({f for s in secrets for f in encoded_forms(s)})
+            ),
+            re.IGNORECASE,
+        )
+        assert scrubber.found_in(text) == (pattern.search(text) is not None)

@@ -6,6 +6,7 @@ Credentials not given as options are read from the environment by the names in `
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from typing import Any, Final
 
 import attrs
 
-from reconcile._core.errors import ReconcileError
+from reconcile._core.errors import ConfigError, ReconcileError
 from reconcile._core.secrets import REDACTED, Secret
 from reconcile._emulator.server import Emulator
 from reconcile._emulator.settings import ENV_VARS, EmulatorAuth, Faults, Schedule
@@ -139,12 +140,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument(
         "--drip-ms", type=_non_negative, default=50, metavar="MS", help="pause between drips (default 50)"
     )
-    faults.add_argument(
+    lists = parser.add_argument_group(
+        "list faults (the list API's entries differ from the GET bodies; `plan --refresh list` "
+        "plans from a list entry only when it carries every managed field and shows no drift, and "
+        "confirms every other entry with a GET)"
+    )
+    lists.add_argument(
         "--sparse-list",
         metavar="FIELD",
         action="append",
         default=[],
-        help="leave this top-level field out of every list entry (the GET keeps it); repeatable",
+        help="leave top-level FIELD (flavor, lease, ...) out of every list entry, as a list less "
+        "detailed than the GET; the GET keeps it. An entry whose spec manages FIELD is then "
+        "confirmed with a GET. Repeatable",
+    )
+    lists.add_argument(
+        "--list-lag",
+        metavar="FIELD=VALUE",
+        action="append",
+        default=[],
+        type=_lag,
+        help="make the listing lag behind the GET: every list entry shows VALUE for top-level FIELD "
+        "while the GET shows the stored value, as if FIELD changed after the listing was made. "
+        "VALUE replaces the whole field and is read as JSON when it parses (quoted for the shell: "
+        "'lease={\"enable\":false}'), else as text (status=STOPPED, flavor=modelarts.vm.cpu.2u). "
+        "A lagging value that looks like drift is confirmed with a GET; one equal "
+        "to the desired value hides the real value until the next run, as any snapshot does. "
+        "Repeatable (one FIELD each)",
     )
 
 
@@ -165,7 +187,13 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
         hang_ms=args.hang_ms,
         **schedules,
     )
-    return attrs.evolve(faults, sparse_list=tuple(getattr(args, "sparse_list", ())))
+    lag: list[tuple[str, Any]] = list(getattr(args, "list_lag", ()))
+    fields = [field for field, _ in lag]
+    repeated = sorted({field for field in fields if fields.count(field) > 1})
+    if repeated:
+        raise ConfigError(f"--list-lag: {', '.join(repeated)} given more than once (one value per field)")
+    lists: dict[str, Any] = {"sparse_list": tuple(getattr(args, "sparse_list", ())), "list_lag": tuple(lag)}
+    return attrs.evolve(faults, **lists)
 
 
 def run(
@@ -262,6 +290,27 @@ def _port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
     return value
+
+
+def _lag(text: str) -> tuple[str, Any]:
+    """`FIELD=VALUE` of `--list-lag`: VALUE as JSON when it parses, else as text."""
+    field, equals, raw = text.partition("=")
+    field = field.strip()
+    if not equals or not field:
+        raise argparse.ArgumentTypeError(f"expected FIELD=VALUE (e.g. status=STOPPED), got {text!r}")
+    if field == "id":
+        raise argparse.ArgumentTypeError(
+            "the id cannot lag: list entries are matched to notebooks by id (choose another field)"
+        )
+    try:  # NaN and Infinity are not JSON, and a number too long for Python is kept as text
+        value: Any = json.loads(raw, parse_constant=_not_json)
+    except ValueError:
+        value = raw
+    return field, value
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def _non_negative(text: str) -> int:

@@ -80,9 +80,11 @@ class Faults:
         hang_ms: how long a `timeout_after_commit` answer is held, in milliseconds.
         conflict: write requests answered HTTP 409 (the notebook "is transitioning") without
             changing anything.
-        sparse_list: top-level fields left out of every list entry (the GET still has them).
+        sparse_list: top-level fields left out of every list entry (the GET still has them);
+            `reconcile emulator --sparse-list FIELD`.
         list_lag: `(field, value)` pairs the list entries show instead of the stored values: the
-            listing lags behind the GET (the field changed after the list was made).
+            listing lags behind the GET (the field changed after the list was made);
+            `reconcile emulator --list-lag FIELD=VALUE`.
     """
 
     latency_ms: int = attrs.field(default=0, validator=attrs.validators.ge(0))

@@ -208,10 +208,13 @@ def observe_listed(
     listing by name. So list mode decides what get mode decides.
     """
     by_id: dict[str, list[Mapping[str, Any]]] = {}
+    by_name: dict[str, list[Mapping[str, Any]]] = {}  # only exact names count (`resolve_by_name`)
     for item in listing:
-        notebook_id = item.get("id")
+        notebook_id, name = item.get("id"), item.get("name")
         if isinstance(notebook_id, str):
             by_id.setdefault(notebook_id.lower(), []).append(item)
+        if isinstance(name, str):
+            by_name.setdefault(name, []).append(item)
     source = client.list_url()
     results: dict[str, Observation] = {}
     confirm: list[Target] = []
@@ -224,7 +227,10 @@ def observe_listed(
             else:
                 confirm.append(target)
         elif target.notebook_id is None and target.notebook_name:
-            named = [Found(body=dict(item), source=client.list_url(target.notebook_name)) for item in listing]
+            named_source = client.list_url(target.notebook_name)
+            named = [
+                Found(body=dict(item), source=named_source) for item in by_name.get(target.notebook_name, [])
+            ]
             observation = resolve_by_name(target.notebook_name, named)
         else:
             confirm.append(target)  # an empty identity: observe_live words the failure
