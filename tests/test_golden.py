@@ -68,7 +68,12 @@ def list_mode_plans(name: str) -> tuple[Plan, Plan, list[str]]:
     """A list-mode scenario's plan, the get-mode plan of the same GET bodies, and the ids list mode
     confirmed with a GET (the emulator serves `observed/`; `listed/` is the listing both plans use)."""
     root = CASES / name
-    spec = load_spec([root / "spec.yaml"])
+    here = Path.cwd()
+    os.chdir(root)  # relative paths, as plan_for: the plan's spec digests name the file as given
+    try:
+        spec = load_spec(["spec.yaml"])
+    finally:
+        os.chdir(here)
     listing = load_observed(root / "listed").listing
     assert listing is not None, f"{name}/listed holds no list response"
     entries = {entry.name: entry for entry in spec.entries}
