@@ -13,9 +13,10 @@ import pytest
 
 from reconcile._apply.executor import Timing, apply_plan
 from reconcile._apply.journal import Journal
-from reconcile._core.plan import Step
+from reconcile._core.plan import Action, Step
 from reconcile._emulator.settings import Faults, Schedule
 from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.transport import Timeouts
 from tests.apply_helpers import live_plan, notebook_doc, spec_data, spec_entry
 from tests.emulator_fixture import SECRET_VALUES, Servers
 
@@ -257,6 +258,46 @@ def test_every_forced_replacement_converges_for_an_entry_by_name(
     result = apply_plan(plan, client, timing=FAST)
     assert result.complete, result
     assert not live_plan(data, client).has_changes
+
+
+@pytest.mark.parametrize(("transition_ms", "said"), [(20, "already gone"), (3000, "already being deleted")])
+def test_a_delete_whose_answer_was_lost_is_repeated_safely(
+    servers: Servers, transition_ms: int, said: str
+) -> None:
+    """A DELETE committed but never answered is sent again; the repeat finds the notebook gone or still
+    DELETING (answered 409), and the replacement goes on to create the new notebook."""
+    doc = notebook_doc(0, "RUNNING", pool={"id": "pool-1"})
+    faults = Faults(timeout_after_commit=Schedule(first=1), hang_ms=3000)
+    emulator = servers.emulator([doc], transition_ms=transition_ms, faults=faults)
+    client = servers.client(emulator, timeouts=Timeouts(connect=2.0, read=0.3, total=5.0))
+    data = spec_data({"box": {"name": doc["name"], "pool": {"id": "pool-2"}}})
+    stream = io.StringIO()
+    result = apply_plan(live_plan(data, client), client, timing=Timing(timeout=20.0, poll_initial=0.02),
+                        journal=Journal(stream, ()))  # fmt: skip
+    assert result.complete, result
+    (new,) = emulator.store.documents.values()
+    assert new["id"] != doc["id"] and new["pool"] == {"id": "pool-2"}
+    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert said in messages
+
+
+def test_a_create_whose_answer_was_lost_is_not_repeated_and_planning_again_finds_it(servers: Servers) -> None:
+    """A create committed but never answered fails that notebook (never sent twice); applying the same
+    spec again plans from what the service shows, finds the new notebook by its name, and converges
+    with exactly one notebook: resuming is planning again."""
+    faults = Faults(timeout_after_commit=Schedule(first=1), hang_ms=3000)
+    emulator = servers.emulator([], transition_ms=20, faults=faults)
+    client = servers.client(emulator, timeouts=Timeouts(connect=2.0, read=0.3, total=5.0))
+    entry = {"name": "fresh", "flavor": "modelarts.vm.cpu.2u", "image": {"id": "img-1"},
+             "volume": {"category": "EVS"}, "description": "new"}  # fmt: skip
+    data = spec_data({"fresh": entry})
+    first = apply_plan(live_plan(data, client), client, timing=FAST)
+    assert not first.complete and first.results[0].not_done == (S.CREATE,)
+    assert len(emulator.store) == 1
+    second = live_plan(data, client)
+    assert second.resource_changes[0].actions != (Action.CREATE,)
+    assert apply_plan(second, client, timing=FAST).complete
+    assert len(emulator.store) == 1 and not live_plan(data, client).has_changes
 
 
 def test_a_replacement_by_id_is_refused_and_nothing_changes(servers: Servers) -> None:

@@ -98,6 +98,26 @@ def test_saved_plan_is_applied(emulator: Emulator, tmp_path: Path) -> None:
     assert _doc(emulator)["description"] == "from the plan"
 
 
+def test_saved_plan_with_a_replacement_and_tags_is_applied(emulator: Emulator, tmp_path: Path) -> None:
+    """A saved plan replacing box-0 (by name) and tagging box-1 (by id) is applied with --plan and
+    --allow-replace: the summary counts 1 added, 1 changed, 1 destroyed, and a new plan shows no changes."""
+    box0 = {k: v for k, v in spec_entry(notebook_doc(0), volume={"category": "OBS"}).items() if k != "id"}
+    box1 = spec_entry(notebook_doc(1, "STOPPED"), tags={"team": "vision"})
+    (tmp_path / "spec.yaml").write_text(
+        yaml.safe_dump({"version": 1, "notebooks": {"box": box0, "other": box1}})
+    )
+    saved = _cli(emulator, "plan", "spec.yaml", "--format", "json", "--out", "plan.json", cwd=tmp_path)
+    assert saved.returncode == 0, saved.stderr
+    refused = _cli(emulator, "apply", "--plan", "plan.json", cwd=tmp_path)
+    assert refused.returncode == 1 and "--allow-replace" in refused.stderr
+    result = _cli(emulator, "apply", "--plan", "plan.json", "--allow-replace", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Apply complete! Resources: 1 added, 1 changed, 1 destroyed." in result.stdout
+    assert _doc(emulator, 1)["tags"] == [{"key": "team", "value": "vision"}]
+    again = _cli(emulator, "plan", "spec.yaml", "--detailed-exitcode", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
 def test_stale_plan_is_refused_and_nothing_changes(emulator: Emulator, tmp_path: Path) -> None:
     """A notebook that moved between plan and apply makes apply refuse the whole plan, changing nothing."""
     spec = _spec(tmp_path, description="from the plan")

@@ -44,7 +44,7 @@ import attrs
 
 from reconcile._apply.journal import Journal
 from reconcile._codec.observed import decode_notebook
-from reconcile._core.errors import NotFoundError, ReconcileError
+from reconcile._core.errors import ApiError, NotFoundError, ReconcileError
 from reconcile._core.model import Notebook
 from reconcile._core.plan import Action, Plan, ResourceChange, Step
 from reconcile._core.secrets import Scrubber
@@ -358,11 +358,24 @@ class _Run:
             self._record(step, "ok", message="the tags already match")
 
     def _delete(self, step: Step) -> None:
-        """DELETE the notebook (already gone is fine: a repeated delete), then poll until it is gone."""
+        """DELETE the notebook, then poll until it is gone.
+
+        A delete whose answer was lost is sent again by the client's write policy; the repeat then
+        finds the notebook gone (not found) or DELETING (a conflict): both mean the first one
+        committed, so the step goes on to wait.
+        """
         try:
             self._write(step, {"method": "DELETE"}, self.client.delete_notebook)
         except NotFoundError:
             self._record(step, "ok", message="already gone")
+        except ApiError:
+            try:
+                status = self._read().status
+            except NotFoundError:
+                status = None
+            if status is not None and str(status.value) != "DELETING":
+                raise
+            self._record(step, "ok", message="already being deleted")
         self._await_gone()
 
     def _id(self) -> str:
