@@ -21,9 +21,10 @@ JSON body) and changes the store:
   repeated). A delete removes the keys given (absent ones are no error). At most `MAX_TAGS` tags.
 
 Starting a RUNNING notebook or stopping a STOPPED one answers 200 with the notebook (the same effect
-when repeated). Any write to a notebook in a transitional status answers HTTP 409. A violated
-constraint answers HTTP 400 with a ModelArts error body (the `ModelArts.*` codes are illustrative).
-Transitions end lazily: the store settles a notebook when it is next read after its due time.
+when repeated). Any write but a tags one to a notebook in a transitional status answers HTTP 409.
+A violated constraint answers HTTP 400 with a ModelArts error body (the `ModelArts.*` codes are
+illustrative). Transitions end lazily: the store settles a notebook when it is next read after its
+due time.
 """
 
 from __future__ import annotations
