@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,8 +13,10 @@ import pytest
 
 from reconcile._apply.executor import Timing, apply_plan
 from reconcile._apply.journal import Journal
-from reconcile._core.plan import Step
+from reconcile._core.plan import Action, Step
 from reconcile._emulator.settings import Faults, Schedule
+from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.transport import Timeouts
 from tests.apply_helpers import live_plan, notebook_doc, spec_data, spec_entry
 from tests.emulator_fixture import SECRET_VALUES, Servers
 
@@ -34,7 +37,7 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[Step, ...]]] = [
     ("describe-stopped", "STOPPED", {"description": "now"},
      (S.START_FOR_UPDATE, S.UPDATE_WHILE_RUNNING, S.STOP_AFTER_UPDATE)),
     ("flavor-running", "RUNNING", {"flavor": "modelarts.vm.cpu.8u"},
-     (S.STOP_FOR_UPDATE, S.UPDATE_WHILE_STOPPED, S.START_AFTER_UPDATE)),
+     (S.STOP_FOR_UPDATE, S.UPDATE_WHILE_STOPPED, S.START_AFTER_UPDATE, S.UPDATE_LEASE)),
     ("flavor-stopped", "STOPPED", {"flavor": "modelarts.vm.cpu.8u"}, (S.UPDATE_WHILE_STOPPED,)),
     ("flavor-and-stop", "RUNNING", {"flavor": "modelarts.vm.cpu.8u", "status": "STOPPED"},
      (S.STOP, S.UPDATE_WHILE_STOPPED)),
@@ -45,7 +48,13 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[Step, ...]]] = [
     ("grow-running", "RUNNING", {"volume": {"category": "EVS", "capacity": 100}}, (S.UPDATE_WHILE_RUNNING,)),
     ("ssh-ips-running", "RUNNING",
      {"endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["10.0.0.0/8"], "ssh_keys": ["ops-key"]}]},
+     (S.STOP_FOR_UPDATE, S.UPDATE_WHILE_STOPPED, S.START_AFTER_UPDATE, S.UPDATE_LEASE)),
+    ("flavor-running-lease-unstated", "RUNNING", {"flavor": "modelarts.vm.cpu.8u", "lease": None},
      (S.STOP_FOR_UPDATE, S.UPDATE_WHILE_STOPPED, S.START_AFTER_UPDATE)),
+    ("tags-running", "RUNNING", {"tags": {"team": "vision", "cost-center": "43"}}, (S.UPDATE_TAGS,)),
+    ("tags-stopped", "STOPPED", {"tags": {"team": "vision"}}, (S.UPDATE_TAGS,)),
+    ("tags-and-flavor", "RUNNING", {"tags": {}, "flavor": "modelarts.vm.cpu.8u"},
+     (S.STOP_FOR_UPDATE, S.UPDATE_WHILE_STOPPED, S.START_AFTER_UPDATE, S.UPDATE_LEASE, S.UPDATE_TAGS)),
     ("stop", "RUNNING", {"status": "STOPPED"}, (S.STOP,)),
     ("everything", "RUNNING",
      {"name": "renamed", "flavor": "modelarts.vm.cpu.8u", "image": {"id": "img-2"},
@@ -59,10 +68,13 @@ def test_each_order_applies_and_then_plans_no_changes(
     servers: Servers, case: str, status: str, wanted: dict[str, Any], steps: tuple[Step, ...]
 ) -> None:
     """Each step order is planned as the table says, applied, verified, and a new plan shows no changes."""
-    doc = notebook_doc(0, status)
+    doc = notebook_doc(
+        0, status, tags=[{"key": "cost-center", "value": "42"}, {"key": "owner", "value": "ana"}]
+    )
     emulator = servers.emulator([doc], transition_ms=20)
     client = servers.client(emulator)
-    data = spec_data({"box": spec_entry(doc, **wanted)})
+    entry = {k: v for k, v in spec_entry(doc, **wanted).items() if v is not None}
+    data = spec_data({"box": entry})
     plan = live_plan(data, client)
     assert plan.resource_changes[0].steps == steps, case
     result = apply_plan(plan, client, timing=FAST)
@@ -80,6 +92,227 @@ def test_a_start_keeps_auto_stop_on(servers: Servers) -> None:
     assert apply_plan(live_plan(data, client), client, timing=FAST).complete
     lease = json.loads(client.get_notebook(doc["id"]))["lease"]
     assert (lease["enable"], lease["duration"], lease["type"]) == (True, 7_200_000, "TIMING")
+
+
+def _time_left(lease: dict[str, Any]) -> int:
+    """How long until auto-stop, in ms, as the service's lease says: `create_at + duration - now`."""
+    return int(lease["create_at"] + lease["duration"] - time.time() * 1000)
+
+
+def _running_with_lease(
+    servers: Servers, elapsed_ms: int, lease_type: str = "TIMING"
+) -> tuple[dict[str, Any], ModelArtsClient]:
+    """A RUNNING notebook whose 2 h lease began `elapsed_ms` ago, served by a fresh emulator, and a client."""
+    now = int(time.time() * 1000)
+    lease = {"create_at": now - elapsed_ms, "duration": 7_200_000, "enable": True, "type": lease_type,
+             "update_at": now - elapsed_ms}  # fmt: skip
+    doc = notebook_doc(0, "RUNNING", lease=lease)
+    return doc, servers.client(servers.emulator([doc], transition_ms=20))
+
+
+@pytest.mark.parametrize("lease_type", ["TIMING", "IDLE"])
+def test_a_restart_for_an_update_keeps_auto_stop_on_with_the_time_left(
+    servers: Servers, lease_type: str
+) -> None:
+    """A running notebook stopped for a flavor change is started with the time its lease had left (not a
+    fresh full lease, never auto-stop off), so auto-stop comes when it would have; the type is kept."""
+    doc, client = _running_with_lease(servers, 1_800_000, lease_type)
+    data = spec_data({"box": {"id": doc["id"], "flavor": "modelarts.vm.cpu.8u"}})
+    plan = live_plan(data, client)
+    assert plan.resource_changes[0].steps == (S.STOP_FOR_UPDATE, S.UPDATE_WHILE_STOPPED, S.START_AFTER_UPDATE)
+    assert apply_plan(plan, client, timing=FAST).complete
+    after = json.loads(client.get_notebook(doc["id"]))["lease"]
+    assert after["enable"] is True and after["type"] == lease_type
+    assert abs(_time_left(after) - 5_400_000) < 60_000  # 1.5 h left, as before the restart
+    assert not live_plan(data, client).has_changes
+
+
+def test_a_restart_with_little_time_left_starts_with_the_shortest_lease_the_api_takes(
+    servers: Servers,
+) -> None:
+    """Ten minutes left on the lease is below the start API's 1 h minimum: the start sends 1 h, auto-stop on."""
+    doc, client = _running_with_lease(servers, 6_600_000)
+    data = spec_data({"box": {"id": doc["id"], "image": {"id": "img-2"}}})
+    assert apply_plan(live_plan(data, client), client, timing=FAST).complete
+    after = json.loads(client.get_notebook(doc["id"]))["lease"]
+    assert after["enable"] is True and after["duration"] == 3_600_000
+
+
+def test_a_restart_with_a_stated_lease_duration_ends_with_that_duration(servers: Servers) -> None:
+    """When the spec states the lease duration, the restart's shorter lease is set back to it through the
+    lease API, so the re-read and the next plan find the duration the spec asks for."""
+    doc, client = _running_with_lease(servers, 1_800_000)
+    data = spec_data({"box": spec_entry(doc, flavor="modelarts.vm.cpu.8u")})
+    result = apply_plan(live_plan(data, client), client, timing=FAST)
+    assert result.complete and result.results[0].done[-1] is S.UPDATE_LEASE
+    after = json.loads(client.get_notebook(doc["id"]))["lease"]
+    assert (after["enable"], after["duration"]) == (True, 7_200_000)
+    assert not live_plan(data, client).has_changes
+
+
+def test_a_start_with_auto_stop_off_keeps_it_off(servers: Servers) -> None:
+    """A notebook whose auto-stop is off, restarted for an update, is started with it off (`duration=-1`)."""
+    off = {"create_at": 1, "duration": 0, "enable": False, "type": "TIMING", "update_at": 1}
+    doc = notebook_doc(0, "RUNNING", lease=off)
+    emulator = servers.emulator([doc], transition_ms=20)
+    client = servers.client(emulator)
+    data = spec_data({"box": {"id": doc["id"], "flavor": "modelarts.vm.cpu.8u"}})
+    assert apply_plan(live_plan(data, client), client, timing=FAST).complete
+    assert json.loads(client.get_notebook(doc["id"]))["lease"]["enable"] is False
+
+
+def test_tags_are_deleted_then_created_as_terraform_does(servers: Servers) -> None:
+    """A changed tag is deleted and created again, a removed one deleted, a new one created (in that order,
+    through the tags API over HTTP); the journal holds both requests, and the next plan shows no changes."""
+    doc = notebook_doc(0, "RUNNING", tags=[{"key": "team", "value": "nlp"}, {"key": "old", "value": "x"}])
+    emulator = servers.emulator([doc], transition_ms=20)
+    client = servers.client(emulator)
+    data = spec_data({"box": {"id": doc["id"], "tags": {"team": "vision", "new": "y"}}})
+    stream = io.StringIO()
+    result = apply_plan(live_plan(data, client), client, timing=FAST, journal=Journal(stream, ()))
+    assert result.complete, result
+    tags = json.loads(client.get_notebook(doc["id"]))["tags"]
+    assert sorted((t["key"], t["value"]) for t in tags) == [("new", "y"), ("team", "vision")]
+    requests = [json.loads(line).get("request") for line in stream.getvalue().splitlines()]
+    sent = [(r["action"], r["body"]) for r in requests if r and r.get("action", "").startswith("tags/")]
+    assert sent[::2] == [
+        ("tags/delete", {"tags": [{"key": "old", "value": "x"}, {"key": "team", "value": "nlp"}]}),
+        ("tags/create", {"tags": [{"key": "new", "value": "y"}, {"key": "team", "value": "vision"}]}),
+    ]
+    assert not live_plan(data, client).has_changes
+
+
+def test_a_tag_echoing_the_notebook_token_is_removed_but_never_journaled(servers: Servers) -> None:
+    """A tag whose value is the notebook's token is deleted through the tags API, and the journal's
+    record of that request shows `<redacted>`, never the token."""
+    doc = notebook_doc(0, "RUNNING")
+    doc["tags"] = [{"key": "leak", "value": doc["token"]}]
+    emulator = servers.emulator([doc], transition_ms=20)
+    client = servers.client(emulator)
+    data = spec_data({"box": {"id": doc["id"], "tags": {}}})
+    stream = io.StringIO()
+    assert apply_plan(live_plan(data, client), client, timing=FAST, journal=Journal(stream, ())).complete
+    assert emulator.store.documents[doc["id"]]["tags"] == []
+    assert doc["token"] not in stream.getvalue() and "redacted" in stream.getvalue()
+
+
+def test_a_created_notebook_gets_the_spec_tags(servers: Servers) -> None:
+    """The create API takes no tags: a create is followed by `update-tags`, and the new notebook has them."""
+    emulator = servers.emulator([], transition_ms=20)
+    client = servers.client(emulator)
+    entry = {"name": "fresh", "flavor": "modelarts.vm.cpu.2u", "image": {"id": "img-1"},
+             "volume": {"category": "EVS"}, "tags": {"team": "vision"}}  # fmt: skip
+    data = spec_data({"fresh": entry})
+    plan = live_plan(data, client)
+    assert plan.resource_changes[0].steps == (S.CREATE, S.UPDATE_TAGS)
+    assert apply_plan(plan, client, timing=FAST).complete
+    assert not live_plan(data, client).has_changes
+
+
+def test_a_replacement_by_name_deletes_waits_until_gone_and_creates(servers: Servers) -> None:
+    """A notebook identified by name whose pool changed is deleted (DELETING, then gone), created again
+    from the spec with its old settings and tags, stopped as it was, and the next plan shows no changes."""
+    doc = notebook_doc(0, "STOPPED", pool={"id": "pool-1"}, tags=[{"key": "team", "value": "nlp"}])
+    emulator = servers.emulator([doc], transition_ms=20)
+    client = servers.client(emulator)
+    data = spec_data({"box": {"name": doc["name"], "pool": {"id": "pool-2"}, "flavor": doc["flavor"]}})
+    plan = live_plan(data, client)
+    assert plan.resource_changes[0].steps == (S.DELETE, S.CREATE, S.STOP, S.UPDATE_TAGS)
+    result = apply_plan(plan, client, timing=FAST)
+    assert result.complete, result
+    new_id = result.results[0].notebook_id
+    assert new_id is not None and new_id != doc["id"]
+    assert doc["id"] not in emulator.store.documents
+    new = json.loads(client.get_notebook(new_id))
+    assert (new["status"], new["pool"]["id"], new["description"]) == ("STOPPED", "pool-2", doc["description"])
+    assert new["tags"] == [{"key": "team", "value": "nlp"}]
+    assert not live_plan(data, client).has_changes
+
+
+REPLACEMENTS: list[tuple[str, dict[str, Any]]] = [
+    ("volume.category", {"volume": {"category": "OBS"}}),
+    ("volume.mount_path", {"volume": {"category": "EVS", "mount_path": "/data"}}),
+    ("volume.ownership", {"volume": {"category": "EVS", "ownership": "DEDICATED"}}),
+    ("feature", {"feature": "DEFAULT"}),
+    ("workspace_id", {"workspace_id": "0123456789abcdef0123456789abcdef"}),
+    ("endpoints.SSH.ssh_keys", {"endpoints": [{"dev_service": "SSH", "ssh_keys": ["new-key"],
+                                               "allowed_access_ips": ["203.0.113.0/24"]}]}),
+    ("endpoints.SSH", {"endpoints": []}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "wanted"), REPLACEMENTS, ids=[r[0] for r in REPLACEMENTS])
+def test_every_forced_replacement_converges_for_an_entry_by_name(
+    servers: Servers, path: str, wanted: dict[str, Any]
+) -> None:
+    """Each field that forces a replacement is given to the create: after delete and create the re-read
+    shows the spec's value (verified), and the next plan shows no changes."""
+    doc = notebook_doc(0, "RUNNING")
+    emulator = servers.emulator([doc], transition_ms=20)
+    client = servers.client(emulator)
+    entry = {k: v for k, v in spec_entry(doc, **wanted).items() if k != "id"}
+    data = spec_data({"box": entry})
+    plan = live_plan(data, client)
+    (rc,) = plan.resource_changes
+    assert rc.steps[:2] == (S.DELETE, S.CREATE) and path in [d.dotted_path for d in rc.differences]
+    result = apply_plan(plan, client, timing=FAST)
+    assert result.complete, result
+    assert not live_plan(data, client).has_changes
+
+
+@pytest.mark.parametrize(("transition_ms", "said"), [(20, "already gone"), (3000, "already being deleted")])
+def test_a_delete_whose_answer_was_lost_is_repeated_safely(
+    servers: Servers, transition_ms: int, said: str
+) -> None:
+    """A DELETE committed but never answered is sent again; the repeat finds the notebook gone or still
+    DELETING (answered 409), and the replacement goes on to create the new notebook."""
+    doc = notebook_doc(0, "RUNNING", pool={"id": "pool-1"})
+    faults = Faults(timeout_after_commit=Schedule(first=1), hang_ms=3000)
+    emulator = servers.emulator([doc], transition_ms=transition_ms, faults=faults)
+    client = servers.client(emulator, timeouts=Timeouts(connect=2.0, read=0.3, total=5.0))
+    data = spec_data({"box": {"name": doc["name"], "pool": {"id": "pool-2"}}})
+    stream = io.StringIO()
+    result = apply_plan(live_plan(data, client), client, timing=Timing(timeout=20.0, poll_initial=0.02),
+                        journal=Journal(stream, ()))  # fmt: skip
+    assert result.complete, result
+    (new,) = emulator.store.documents.values()
+    assert new["id"] != doc["id"] and new["pool"] == {"id": "pool-2"}
+    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert said in messages
+
+
+def test_a_create_whose_answer_was_lost_is_not_repeated_and_planning_again_finds_it(servers: Servers) -> None:
+    """A create committed but never answered fails that notebook (never sent twice); applying the same
+    spec again plans from what the service shows, finds the new notebook by its name, and converges
+    with exactly one notebook: resuming is planning again."""
+    faults = Faults(timeout_after_commit=Schedule(first=1), hang_ms=3000)
+    emulator = servers.emulator([], transition_ms=20, faults=faults)
+    client = servers.client(emulator, timeouts=Timeouts(connect=2.0, read=0.3, total=5.0))
+    entry = {"name": "fresh", "flavor": "modelarts.vm.cpu.2u", "image": {"id": "img-1"},
+             "volume": {"category": "EVS"}, "description": "new"}  # fmt: skip
+    data = spec_data({"fresh": entry})
+    first = apply_plan(live_plan(data, client), client, timing=FAST)
+    assert not first.complete and first.results[0].not_done == (S.CREATE,)
+    assert len(emulator.store) == 1
+    second = live_plan(data, client)
+    assert second.resource_changes[0].actions != (Action.CREATE,)
+    assert apply_plan(second, client, timing=FAST).complete
+    assert len(emulator.store) == 1 and not live_plan(data, client).has_changes
+
+
+def test_a_replacement_by_id_is_refused_and_nothing_changes(servers: Servers) -> None:
+    """A replacement of an entry identified by id could never converge (the new notebook's id differs):
+    the executor refuses it before any request that writes, and the notebook is left as it was."""
+    doc = notebook_doc(0, "RUNNING", pool={"id": "pool-1"})
+    emulator = servers.emulator([doc], transition_ms=20)
+    client = servers.client(emulator)
+    data = spec_data({"box": {"id": doc["id"], "pool": {"id": "pool-2"}}})
+    plan = live_plan(data, client)
+    assert plan.resource_changes[0].steps[0] is S.REFUSE_REPLACE_BY_ID
+    result = apply_plan(plan, client, timing=FAST)
+    (only,) = result.results
+    assert not only.complete and only.done == () and "identify the notebook by name" in (only.error or "")
+    assert emulator.store.documents[doc["id"]] == doc
 
 
 def test_create_a_missing_notebook(servers: Servers) -> None:
@@ -148,6 +381,8 @@ def test_journal_lists_every_step_and_no_secret(servers: Servers) -> None:
         ("update-while-stopped", "ok"),
         ("start-after-update", "started"),
         ("start-after-update", "ok"),
+        ("update-lease", "started"),
+        ("update-lease", "ok"),
         ("verify", "ok"),
     ]
     assert lines[2]["request"] == {"method": "PUT", "body": {"flavor": "modelarts.vm.cpu.8u"}}
@@ -164,7 +399,7 @@ def test_per_notebook_deadline_stops_a_notebook_that_never_settles(servers: Serv
     result = apply_plan(live_plan(data, client), client, timing=Timing(timeout=0.3, poll_initial=0.01))
     (only,) = result.results
     assert only.error is not None and "timed out waiting for the notebook" in only.error
-    assert only.not_done == (S.STOP_FOR_UPDATE, S.UPDATE_WHILE_STOPPED, S.START_AFTER_UPDATE)
+    assert only.not_done == (S.STOP_FOR_UPDATE, S.UPDATE_WHILE_STOPPED, S.START_AFTER_UPDATE, S.UPDATE_LEASE)
 
 
 def test_a_409_while_transitioning_fails_that_notebook_and_a_rerun_converges(servers: Servers) -> None:
@@ -179,19 +414,6 @@ def test_a_409_while_transitioning_fails_that_notebook_and_a_rerun_converges(ser
     assert not live_plan(data, client).has_changes
 
 
-def test_a_replacement_is_reported_not_done(servers: Servers) -> None:
-    """This version does not delete notebooks: a replacement fails at its delete step, changing nothing."""
-    doc = notebook_doc(0, "RUNNING")
-    emulator = servers.emulator([doc], transition_ms=20)
-    client = servers.client(emulator)
-    data = spec_data({"box": spec_entry(doc, volume={"category": "OBS"})})
-    plan = live_plan(data, client)
-    assert plan.resource_changes[0].steps[0] is S.DELETE
-    result = apply_plan(plan, client, timing=FAST)
-    assert result.results[0].done == () and "not supported" in (result.results[0].error or "")
-    assert emulator.store.documents[doc["id"]]["volume"]["category"] == "EVS"
-
-
 def test_a_failed_update_puts_back_the_status_it_stopped_the_notebook_from(servers: Servers) -> None:
     """When the update after a stop-for-update fails, the notebook is started again, not left stopped."""
     doc = notebook_doc(0, "RUNNING")
@@ -201,7 +423,7 @@ def test_a_failed_update_puts_back_the_status_it_stopped_the_notebook_from(serve
     data = spec_data({"box": spec_entry(doc, flavor="modelarts.vm.cpu.8u")})
     (result,) = apply_plan(live_plan(data, client), client, timing=FAST).results
     assert result.done == (S.STOP_FOR_UPDATE, S.START_AFTER_UPDATE)
-    assert result.not_done == (S.UPDATE_WHILE_STOPPED,)
+    assert result.not_done == (S.UPDATE_WHILE_STOPPED, S.UPDATE_LEASE)
     assert result.error is not None and result.error.startswith("update-while-stopped:")
     final = emulator.store.documents[doc["id"]]
     assert (final["status"], final["flavor"], final["lease"]["enable"]) == (

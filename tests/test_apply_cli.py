@@ -98,6 +98,26 @@ def test_saved_plan_is_applied(emulator: Emulator, tmp_path: Path) -> None:
     assert _doc(emulator)["description"] == "from the plan"
 
 
+def test_saved_plan_with_a_replacement_and_tags_is_applied(emulator: Emulator, tmp_path: Path) -> None:
+    """A saved plan replacing box-0 (by name) and tagging box-1 (by id) is applied with --plan and
+    --allow-replace: the summary counts 1 added, 1 changed, 1 destroyed, and a new plan shows no changes."""
+    box0 = {k: v for k, v in spec_entry(notebook_doc(0), volume={"category": "OBS"}).items() if k != "id"}
+    box1 = spec_entry(notebook_doc(1, "STOPPED"), tags={"team": "vision"})
+    (tmp_path / "spec.yaml").write_text(
+        yaml.safe_dump({"version": 1, "notebooks": {"box": box0, "other": box1}})
+    )
+    saved = _cli(emulator, "plan", "spec.yaml", "--format", "json", "--out", "plan.json", cwd=tmp_path)
+    assert saved.returncode == 0, saved.stderr
+    refused = _cli(emulator, "apply", "--plan", "plan.json", cwd=tmp_path)
+    assert refused.returncode == 1 and "--allow-replace" in refused.stderr
+    result = _cli(emulator, "apply", "--plan", "plan.json", "--allow-replace", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Apply complete! Resources: 1 added, 1 changed, 1 destroyed." in result.stdout
+    assert _doc(emulator, 1)["tags"] == [{"key": "team", "value": "vision"}]
+    again = _cli(emulator, "plan", "spec.yaml", "--detailed-exitcode", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
 def test_stale_plan_is_refused_and_nothing_changes(emulator: Emulator, tmp_path: Path) -> None:
     """A notebook that moved between plan and apply makes apply refuse the whole plan, changing nothing."""
     spec = _spec(tmp_path, description="from the plan")
@@ -133,14 +153,61 @@ def test_plan_for_another_project_or_offline_is_refused(emulator: Emulator, tmp_
     assert _doc(emulator)["description"] == "team sandbox"
 
 
+def _spec_by_name(tmp_path: Path, **wanted: Any) -> str:
+    entry = {k: v for k, v in spec_entry(notebook_doc(0, "RUNNING"), **wanted).items() if k != "id"}
+    entry["name"] = notebook_doc(0)["name"]
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "notebooks": {"box": entry}}))
+    return str(path)
+
+
 def test_replacement_is_refused_without_allow_replace(emulator: Emulator, tmp_path: Path) -> None:
     """A plan that replaces a notebook is refused without --allow-replace, naming it; nothing changes."""
-    spec = _spec(tmp_path, volume={"category": "OBS"})
+    spec = _spec_by_name(tmp_path, volume={"category": "OBS"})
     result = _cli(emulator, "apply", spec, "--auto-approve", cwd=tmp_path)
     assert result.returncode == 1
     assert f"reconcile: error: {ADDRESS} must be replaced (volume.category)" in result.stderr
     assert "--allow-replace" in result.stderr
     assert _doc(emulator)["volume"]["category"] == "EVS"
+
+
+def test_replacement_of_an_entry_by_id_is_refused_even_when_allowed(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """An entry identified by id cannot converge after a replacement (new id): refused in one line, even
+    with --allow-replace, saying to identify it by name; nothing changes."""
+    spec = _spec(tmp_path, volume={"category": "OBS"})
+    result = _cli(emulator, "apply", spec, "--auto-approve", "--allow-replace", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(
+        f"reconcile: error: {ADDRESS} must be replaced, but the entry is identified by id"
+    )
+    assert "identify the notebook by name (remove id)" in lines[0]
+    assert lines[1:] == ["reconcile: error: nothing applied"]
+    assert _doc(emulator)["volume"]["category"] == "EVS"
+
+
+def test_allowed_replacement_is_red_in_the_confirmation_and_counted_destroyed(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """On a colour terminal the confirmation names each replacement in red; after `yes` the notebook is
+    deleted and created again, and the summary counts it as added and destroyed."""
+    spec = _spec_by_name(tmp_path, volume={"category": "OBS"})
+    argv = [sys.executable, "-m", "reconcile", "apply", spec, "--allow-replace",
+            "--endpoint", emulator.url, "--project-id", PROJECT_ID]  # fmt: skip
+    env = {k: v for k, v in _env().items() if k != "NO_COLOR"}
+    status, output = run_on_terminal_answering(
+        argv, env, str(tmp_path), prompt="Enter a value: ", answer="yes"
+    )
+    warning = f"\x1b[1;31mWarning: {ADDRESS} will be destroyed and created again: its storage is lost.\x1b[0m"
+    assert warning in output
+    assert output.index(warning) < output.index("Do you want to perform these actions?")
+    assert status == 0, output
+    assert "Apply complete! Resources: 1 added, 0 changed, 1 destroyed." in output
+    assert notebook_doc(0)["id"] not in emulator.store.documents
+    (new,) = [d for d in emulator.store.documents.values() if d["name"] == notebook_doc(0)["name"]]
+    assert new["volume"]["category"] == "OBS"
 
 
 def test_journal_is_written_and_secret_free(emulator: Emulator, tmp_path: Path) -> None:
@@ -152,7 +219,7 @@ def test_journal_is_written_and_secret_free(emulator: Emulator, tmp_path: Path) 
     steps = [json.loads(line)["step"] for line in text.splitlines()]
     assert steps == [
         "stop-for-update", "stop-for-update", "update-while-stopped", "update-while-stopped",
-        "start-after-update", "start-after-update", "verify",
+        "start-after-update", "start-after-update", "update-lease", "update-lease", "verify",
     ]  # fmt: skip
     assert TOKEN not in text and notebook_doc(0)["token"] not in text
 

@@ -33,6 +33,8 @@ CHANGES: dict[str, st.SearchStrategy[Any]] = {
             {"enable": True, "duration": 10_800_000, "type": "IDLE"},
         ]
     ),
+    "tags": st.sampled_from([{}, {"team": "nlp"}, {"team": "vision", "cost-center": "42"}]),
+    "pool": st.sampled_from([{"id": "pool-1"}, {"id": "pool-2"}]),  # pool-2: a replacement
     "endpoints": st.sampled_from(
         [
             [{"dev_service": "SSH", "allowed_access_ips": ["203.0.113.0/24"], "ssh_keys": ["ops-key"]}],
@@ -49,32 +51,40 @@ CHANGES: dict[str, st.SearchStrategy[Any]] = {
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-    """A notebook status and a random set of changes to its spec."""
+def cases(draw: st.DrawFn) -> tuple[str, bool, dict[str, Any]]:
+    """A notebook status, whether the entry is identified by name (else by id: no replacement, which
+    apply refuses for an entry by id; no rename, which a name lookup would read as another notebook),
+    and a random set of changes to its spec."""
     status = draw(st.sampled_from(["RUNNING", "STOPPED"]))
-    keys = draw(st.sets(st.sampled_from(sorted(CHANGES))))
-    return status, {key: draw(CHANGES[key]) for key in sorted(keys)}
+    by_name = draw(st.booleans())
+    excluded = "name" if by_name else "pool"
+    keys = draw(st.sets(st.sampled_from(sorted(set(CHANGES) - {excluded}))))
+    return status, by_name, {key: draw(CHANGES[key]) for key in sorted(keys)}
 
 
 @settings(max_examples=25)
 @given(cases())
-def test_apply_then_plan_shows_no_changes(case: tuple[str, dict[str, Any]]) -> None:
-    """Whatever the status and the changes, applying converges: the next plan has no changes."""
-    status, wanted = case
-    doc = notebook_doc(0, status)
+def test_apply_then_plan_shows_no_changes(case: tuple[str, bool, dict[str, Any]]) -> None:
+    """Whatever the status and the changes (tags and replacements included), applying converges: the
+    next plan has no changes."""
+    status, by_name, wanted = case
+    doc = notebook_doc(0, status, tags=[{"key": "team", "value": "nlp"}], pool={"id": "pool-1"})
     store = NotebookStore.from_documents([doc])
     with Emulator(store, auth=EmulatorAuth(token=Secret(TOKEN)), transition_ms=5) as emulator:
         client = ModelArtsClient(
             emulator.url, PROJECT_ID, TokenAuth(Secret(TOKEN)), retry=FAST_RETRY, timeouts=FAST_TIMEOUTS
         )
         with client:
-            data = spec_data({"box": spec_entry(doc, **wanted)})
+            entry = spec_entry(doc, **wanted)
+            if by_name:
+                del entry["id"]
+            data = spec_data({"box": entry})
             plan = live_plan(data, client)
             result = apply_plan(plan, client, timing=FAST)
             assert result.complete, (wanted, plan.resource_changes[0].steps, result)
             after = live_plan(data, client)
             assert not after.has_changes, [d.dotted_path for d in after.resource_changes[0].differences]
-            final = store.documents[doc["id"]]
+            (final,) = store.documents.values()  # a replacement leaves the new notebook alone
             expected = wanted.get("status", status)
             assert final["status"] == expected  # the status it had is kept unless the spec says
             assert final["lease"]["enable"] is True  # auto-stop never switched off

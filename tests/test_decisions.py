@@ -18,7 +18,7 @@ from reconcile._codec import decode_notebook
 from reconcile._core.plan import STEP_METHODS, Action, ApplyMethod, ResourceChange, Step
 from reconcile._core.spec import SpecEntry
 from reconcile._planning.compare import compare
-from reconcile._planning.decisions import CREATE_REQUIRES, steps_for
+from reconcile._planning.decisions import BY_ID_NOTE, CREATE_REQUIRES, Intent, steps_for
 from reconcile._render.common import step_notes
 from reconcile._specfile.load import spec_from_data
 
@@ -70,6 +70,12 @@ def entry_for(fragment: dict[str, Any]) -> SpecEntry:
     return entry
 
 
+def intent_for(desired: str | None, kind: str) -> Intent:
+    """The intent of the spec entry `plan_one` compares."""
+    fragment = {**KINDS[kind], **({"status": desired} if desired is not None else {})}
+    return Intent.of(entry_for(fragment).notebook)
+
+
 def plan_one(observed: str | None, desired: str | None, kind: str, **body: Any) -> ResourceChange:
     """Compare the base notebook in status `observed` (None: missing) with a spec of `kind`."""
     fragment = copy.deepcopy(KINDS[kind])
@@ -96,6 +102,8 @@ _NEEDS: dict[Step, tuple[str | None, str | None]] = {
     Step.UPDATE_LEASE: ("RUNNING", None),
     Step.UPDATE_WHILE_STOPPED: ("STOPPED", None),
     Step.DELETE: (None, "GONE"),
+    Step.REFUSE_REPLACE_BY_ID: (None, None),
+    Step.UPDATE_TAGS: (None, None),
     Step.CREATE: ("GONE", "RUNNING"),
 }
 
@@ -125,10 +133,13 @@ def test_every_step_meets_the_status_it_needs_and_ends_where_asked(
     difference exactly once, and patches the lease after the last start."""
     rc = plan_one(observed, desired, kind)
     steps = rc.steps
-    assert steps == steps_for(rc)  # the comparator's change carries exactly the derived steps
+    # the comparator's change carries exactly the derived steps
+    assert steps == steps_for(rc, intent=intent_for(desired, kind))
     if not rc.is_change:
         assert steps == ()
         return
+    if steps[0] is Step.REFUSE_REPLACE_BY_ID:  # first of all: nothing is waited for to be refused
+        steps = steps[1:]
     pending = observed not in ("RUNNING", "STOPPED")
     assert (steps[0] is Step.AWAIT_SETTLED) is pending
     final = walk(observed, steps)
@@ -209,11 +220,17 @@ def test_every_step_meets_the_status_it_needs_and_ends_where_asked(
         ),
         ("STOPPING", None, "none", []),
         # replacements: a new notebook comes up RUNNING; the old status is kept unless the spec says
-        ("RUNNING", None, "replace", ["delete", "create"]),
-        ("STOPPED", None, "replace+name", ["delete", "create", "stop"]),
-        ("STOPPED", "RUNNING", "replace", ["delete", "create"]),
-        ("RUNNING", "STOPPED", "replace", ["delete", "create", "stop"]),
-        ("STOPPING", None, "replace", ["await-settled", "delete", "create", "stop"]),
+        # (an entry identified by id, as every entry here is: apply refuses it first)
+        ("RUNNING", None, "replace", ["refuse-replace-by-id", "delete", "create"]),
+        ("STOPPED", None, "replace+name", ["refuse-replace-by-id", "delete", "create", "stop"]),
+        ("STOPPED", "RUNNING", "replace", ["refuse-replace-by-id", "delete", "create"]),
+        ("RUNNING", "STOPPED", "replace", ["refuse-replace-by-id", "delete", "create", "stop"]),
+        (
+            "STOPPING",
+            None,
+            "replace",
+            ["refuse-replace-by-id", "await-settled", "delete", "create", "stop"],
+        ),
     ],
 )
 def test_steps_follow_the_apply_table(
@@ -234,7 +251,36 @@ def test_a_failed_notebook_is_recovered_by_hand(failed: str, kind: str) -> None:
 
 def test_a_failed_notebook_whose_spec_forces_replacement_is_replaced() -> None:
     """Replacing a failed notebook recreates it from the spec, ending in the spec's status."""
-    assert plan_one("CREATE_FAILED", "STOPPED", "replace").steps == (Step.DELETE, Step.CREATE, Step.STOP)
+    steps = plan_one("CREATE_FAILED", "STOPPED", "replace").steps
+    assert steps == (Step.REFUSE_REPLACE_BY_ID, Step.DELETE, Step.CREATE, Step.STOP)
+
+
+def test_a_replacement_by_name_is_not_refused_and_by_id_says_why() -> None:
+    """Only an entry identified by id gets `refuse-replace-by-id`, with the plan's note saying to use a name."""
+    (by_name,) = spec_from_data(
+        {"version": 1, "notebooks": {"nb": {"name": "nb", "pool": {"id": "pool-2"}}}}
+    ).entries
+    rc = compare(by_name, decode_notebook({**BODY, "status": "RUNNING"}))
+    assert rc.steps == (Step.DELETE, Step.CREATE)
+    assert BY_ID_NOTE not in rc.notes
+    by_id = plan_one("RUNNING", None, "replace")
+    assert by_id.steps[0] is Step.REFUSE_REPLACE_BY_ID and BY_ID_NOTE in by_id.notes
+
+
+def test_a_restart_gives_back_a_stated_lease_duration_through_the_lease_api() -> None:
+    """A running notebook restarted for an update gets `update-lease` when the spec states the duration
+    (the start keeps the time left, which would read as another duration), and none when it does not."""
+    stated = {"flavor": "modelarts.vm.cpu.8u", "lease": {"enable": True, "duration": 3_600_000}}
+    (entry,) = spec_from_data({"version": 1, "notebooks": {"nb": {"id": "a", **stated}}}).entries
+    rc = compare(entry, decode_notebook({**BODY, "status": "RUNNING"}))
+    assert not any(d.path[0] == "lease" for d in rc.differences)
+    assert [s.value for s in rc.steps] == [
+        "stop-for-update",
+        "update-while-stopped",
+        "start-after-update",
+        "update-lease",
+    ]
+    assert plan_one("RUNNING", None, "flavor").steps[-1] is Step.START_AFTER_UPDATE
 
 
 @pytest.mark.parametrize("desired", DESIRED)

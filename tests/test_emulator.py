@@ -229,11 +229,14 @@ def test_unknown_paths_are_404_with_a_gateway_body() -> None:
     assert json.loads(body)["error_code"] == "APIGW.0101"
 
 
-@pytest.mark.parametrize(("method", "status"), [("DELETE", 405), ("OPTIONS", 501)])
-def test_other_methods_get_modelarts_shaped_errors(method: str, status: int) -> None:
-    """Methods the emulator does not serve get an error body and a request id, like every answer."""
+@pytest.mark.parametrize(
+    ("method", "path", "status"), [("DELETE", "notebooks", 405), ("OPTIONS", "notebooks/x", 501)]
+)
+def test_other_methods_get_modelarts_shaped_errors(method: str, path: str, status: int) -> None:
+    """Methods the emulator does not serve (on that path) get an error body and a request id, like
+    every answer."""
     with _open() as emulator:
-        got, headers, body = _get(emulator, f"/v1/{PROJECT_ID}/notebooks/x", method=method)
+        got, headers, body = _get(emulator, f"/v1/{PROJECT_ID}/{path}", method=method)
     assert got == status
     assert set(json.loads(body)) == {"error_code", "error_msg"}
     assert headers["X-Request-Id"]

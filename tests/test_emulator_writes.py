@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from reconcile._core.errors import ApiError, TransportError
+from reconcile._core.errors import ApiError, NotFoundError, TransportError
 from reconcile._emulator.cli import add_arguments, faults_from_args
 from reconcile._emulator.server import Emulator
 from reconcile._emulator.settings import Faults, Schedule
+from reconcile._emulator.writes import MAX_TAGS
 from reconcile._modelarts.client import ModelArtsClient
 from reconcile._modelarts.transport import Timeouts
 from tests.emulator_fixture import Servers, notebook
@@ -250,3 +251,62 @@ def test_a_create_that_timed_out_after_commit_is_not_repeated(servers: Servers) 
         client.create_notebook(body)
     assert emulator.requests_received == 1
     assert len(emulator.store) == 2
+
+
+def test_delete_goes_deleting_then_gone(servers: Servers) -> None:
+    """A DELETE answers the notebook DELETING; it is listed as DELETING, refuses writes (409), then is gone:
+    a GET reads as "no such notebook" and a second DELETE says so too."""
+    _, client, nid = _setup(servers, "RUNNING", transition_ms=150)
+    assert json.loads(client.delete_notebook(nid))["status"] == "DELETING"
+    assert _read(client, nid)["status"] == "DELETING"
+    with pytest.raises(ApiError) as info:
+        client.stop_notebook(nid)
+    assert info.value.status == 409
+    time.sleep(0.2)
+    with pytest.raises(NotFoundError):
+        client.get_notebook(nid)
+    with pytest.raises(NotFoundError):
+        client.delete_notebook(nid)
+    assert client.list_notebooks() == []
+
+
+def _tags(client: ModelArtsClient, nid: str) -> list[tuple[str, str]]:
+    return [(t["key"], t["value"]) for t in _read(client, nid).get("tags") or []]
+
+
+def test_tags_create_and_delete_with_a_body(servers: Servers) -> None:
+    """Tags are added by POST .../tags/create and removed by DELETE .../tags/delete (a DELETE with a body),
+    in a stopped notebook too; re-adding a pair is harmless, deleting an absent key is no error."""
+    _, client, nid = _setup(servers, "STOPPED")
+    client.create_tags(nid, [("team", "vision"), ("cost", "42")])
+    assert _tags(client, nid) == [("cost", "42"), ("team", "vision")]
+    client.create_tags(nid, [("team", "vision")])  # the same pair again: the same effect
+    client.delete_tags(nid, [("cost", "42"), ("absent", "")])
+    assert _tags(client, nid) == [("team", "vision")]
+    assert _read(client, nid)["status"] == "STOPPED"
+
+
+def test_tags_constraints_answer_modelarts_errors(servers: Servers) -> None:
+    """A key held with another value must be deleted first (6318); a bad body or too many tags are refused."""
+    _, client, nid = _setup(servers, "RUNNING")
+    client.create_tags(nid, [("team", "nlp")])
+    with pytest.raises(ApiError) as info:
+        client.create_tags(nid, [("team", "vision")])
+    assert info.value.status == 400 and info.value.error_code == "ModelArts.6318"
+    with pytest.raises(ApiError) as info:
+        client.create_tags(nid, [("bad<key>", "v")])
+    assert info.value.error_code == "ModelArts.0101"
+    with pytest.raises(ApiError) as info:
+        client.create_tags(nid, [(f"k{i}", "v") for i in range(MAX_TAGS)])
+    assert info.value.error_code == "ModelArts.6319"
+    assert _tags(client, nid) == [("team", "nlp")]  # a refused write changes nothing
+
+
+def test_tags_change_while_a_notebook_starts_without_ending_the_start(servers: Servers) -> None:
+    """The tags API works in a transitional status: tags set while STARTING are kept once RUNNING."""
+    _, client, nid = _setup(servers, "STOPPED", transition_ms=100)
+    client.start_notebook(nid)
+    client.create_tags(nid, [("team", "vision")])
+    assert _read(client, nid)["status"] == "STARTING"
+    doc = _settle(client, nid)
+    assert doc["status"] == "RUNNING" and doc["tags"] == [{"key": "team", "value": "vision"}]

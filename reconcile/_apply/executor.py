@@ -7,9 +7,19 @@ write waits for the notebook to settle (STARTING, STOPPING, CREATING, ...) by po
 within a per-notebook deadline. After its steps, each notebook is read again and every planned
 difference is compared with the new observation (`Verdict.drift` lists what still differs).
 
-Starts never switch auto-stop off: a start sends the lease the notebook should end with (the
-spec's, for a notebook whose lease the plan changes; else the observed duration and type), and a
-notebook whose auto-stop is off stays off (`duration=-1`, as the service reads it).
+Starts never switch auto-stop off. A lease's `duration` counts from its `create_at`, and a start
+begins a new lease, so: `start-after-update` (a running notebook put back after a stop for an
+update) sends the time its lease had left, `create_at + duration - now` as read before the stop,
+within the API's 1 h to 72 h, with the observed type, so its auto-stop moment stays where it was
+(the plan follows it with `update-lease` when the spec states the duration); the other starts send
+the lease the notebook should end with (the spec's where the plan changes it, else the observed
+duration and type). A notebook whose auto-stop is off stays off (`duration=-1`, as the service
+reads it).
+
+Tags are changed as the Terraform provider does: the pairs that change or go are deleted, then the
+new and changed pairs created. A replacement deletes the notebook, polls until it is gone, then
+creates the new one; a replacement of an entry identified by id is refused
+(`refuse-replace-by-id`): nothing is changed.
 
 When a step fails after a `*-for-update` step moved the notebook, the matching `*-after-update`
 step is still run to put its status back (not on an interrupt), so a failed apply does not leave
@@ -34,10 +44,13 @@ import attrs
 
 from reconcile._apply.journal import Journal
 from reconcile._codec.observed import decode_notebook
-from reconcile._core.errors import NotFoundError, ReconcileError
+from reconcile._core.errors import ApiError, NotFoundError, ReconcileError
 from reconcile._core.model import Notebook
 from reconcile._core.plan import Action, Plan, ResourceChange, Step
+from reconcile._core.secrets import Scrubber
 from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.protocol import LEASE_MAX, LEASE_MIN
+from reconcile._planning.decisions import BY_ID_NOTE
 from reconcile._planning.projection import observed_values
 
 __all__ = ["ApplyResult", "NotebookResult", "apply_plan"]
@@ -164,6 +177,8 @@ class _Run:
         self.deadline = time.monotonic() + timing.timeout
         before = rc.before or {}
         self.lease: Mapping[str, Any] = before.get("lease") or {}
+        #: When auto-stop was due (ms since the epoch) as read before a stop for an update.
+        self.stop_due: int | None = None
         self.created = False
 
     def run(self) -> NotebookResult:
@@ -253,6 +268,8 @@ class _Run:
         elif step in _STARTS:
             self._start(step)
         elif step in _STOPS:
+            if step is Step.STOP_FOR_UPDATE:
+                self.stop_due = _due(self.lease)
             self._write(step, {"method": "POST", "action": "stop"}, self.client.stop_notebook)
             self._settle("STOPPED")
         elif step in (Step.UPDATE_WHILE_RUNNING, Step.UPDATE_WHILE_STOPPED):
@@ -271,11 +288,11 @@ class _Run:
                 lambda nid: self.client.renew_lease(nid, duration, lease_type),
             )
         elif step is Step.UPDATE_TAGS:
-            raise StepFailed(
-                "tags are not applied yet (the notebook tags API is not supported by this version)"
-            )
+            self._tags(step)
         elif step is Step.DELETE:
-            raise StepFailed("deleting a notebook is not supported by this version; replace it by hand")
+            self._delete(step)
+        elif step is Step.REFUSE_REPLACE_BY_ID:
+            raise StepFailed(BY_ID_NOTE)
         elif step is Step.RECOVER:
             raise StepFailed(f"the notebook is {self.rc.status}: it needs attention, apply changes nothing")
         else:
@@ -291,11 +308,10 @@ class _Run:
         return answer
 
     def _desired_lease(self) -> tuple[int | None, str]:
-        """The lease to end with: the spec's where the plan changes it, else the observed one."""
-        after = (self.rc.after or {}).get("lease") or {}
-        lease = (
-            {**self.lease, **after} if any(d.path[0] == "lease" for d in self.rc.differences) else self.lease
-        )
+        """The lease to end with: the plan's `after` (the spec's where the plan changes it, else the
+        lease observed when planning)."""
+        before = (self.rc.before or {}).get("lease") or {}
+        lease = {**before, **((self.rc.after or {}).get("lease") or {})}
         lease_type = str(lease.get("type") or "TIMING")
         if lease.get("enable") is False:
             return None, lease_type
@@ -304,6 +320,11 @@ class _Run:
 
     def _start(self, step: Step) -> None:
         duration, lease_type = self._desired_lease()
+        if step is Step.START_AFTER_UPDATE and self.stop_due is not None:
+            # Put back with the time its lease had left, so auto-stop comes when it would have.
+            left = self.stop_due - int(time.time() * 1000)
+            duration = min(max(left, LEASE_MIN), LEASE_MAX)
+            lease_type = str(self.lease.get("type") or lease_type)
         known = bool(self.lease) or any(d.path[0] == "lease" for d in self.rc.differences)
         if not known:
             query: dict[str, Any] = {}  # no lease observed or wanted: the service's default
@@ -314,6 +335,53 @@ class _Run:
             send = lambda nid: self.client.start_notebook(nid, sent, lease_type)  # noqa: E731
         self._write(step, {"method": "POST", "action": "start", "query": query}, send)
         self._settle("RUNNING")
+
+    def _tags(self, step: Step) -> None:
+        """Delete the tag pairs that change or go, then create the new and changed ones.
+
+        The desired tags are the plan's `after`; the held ones are read again now (a create's new
+        notebook has none yet), so a repeated apply deletes and creates only what still differs.
+        """
+        nb = self._read()
+        wanted = _pairs((self.rc.after or {}).get("tags"))
+        held = _held(nb)
+        drop = sorted(held - wanted)
+        add = sorted(wanted - held)
+        scrub = Scrubber.of(nb.token)  # a tag that echoes the notebook's token is sent, never journaled
+        if drop:
+            request = scrub.value({"method": "DELETE", "action": "tags/delete", "body": _tag_body(drop)})
+            self._write(step, request, lambda nid: self.client.delete_tags(nid, drop))
+        if add:
+            request = scrub.value({"method": "POST", "action": "tags/create", "body": _tag_body(add)})
+            self._write(step, request, lambda nid: self.client.create_tags(nid, add))
+        if not drop and not add:
+            self._record(step, "ok", message="the tags already match")
+
+    def _delete(self, step: Step) -> None:
+        """DELETE the notebook, then poll until it is gone.
+
+        A delete whose answer was lost is sent again by the client's write policy; the repeat then
+        finds the notebook gone (not found) or DELETING (a conflict): both mean the first one
+        committed, so the step goes on to wait.
+        """
+        try:
+            self._write(step, {"method": "DELETE"}, self.client.delete_notebook)
+        except NotFoundError:
+            self._record(step, "ok", message="already gone")
+        except ApiError:
+            try:
+                status = self._read().status
+            except NotFoundError:
+                status = None
+            if status is not None and str(status.value) != "DELETING":
+                raise
+            self._record(step, "ok", message="already being deleted")
+        self._await_gone()
+
+    def _id(self) -> str:
+        if self.notebook_id is None:
+            raise StepFailed("the notebook has no id")
+        return self.notebook_id
 
     def _update_body(self, step: Step) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -358,7 +426,7 @@ class _Run:
             "volume": {
                 "category": volume["category"],
                 "ownership": volume.get("ownership") or "MANAGED",
-                **({"capacity": volume["capacity"]} if volume.get("capacity") is not None else {}),
+                **{k: volume[k] for k in ("capacity", "mount_path") if volume.get(k) is not None},
             },
             "feature": after.get("feature") or "NOTEBOOK",
         }
@@ -437,14 +505,17 @@ class _Run:
                 self.rc.address, self.notebook_id, tuple(done), (), f"re-read: {exc}", created=self.created
             )
         desired = {d.dotted_path: d.desired for d in self.rc.differences if d.path != ("tags",)}
-        if Action.CREATE in self.rc.actions:
-            desired = {}
+        tags = (self.rc.after or {}).get("tags") if Step.UPDATE_TAGS in self.rc.steps else None
+        if self.rc.actions == (Action.CREATE,):
+            desired = {}  # a create has no differences: its status and tags are checked below
         final = _final_status(self.rc)
         drift = [
             p
             for p, v in observed_values(nb, {p: v for p, v in desired.items() if p != "status"}).items()
             if not _same(v, desired[p])
         ]
+        if tags is not None and _held(nb) != _pairs(tags):
+            drift.append("tags")
         status = None if nb.status is None else str(nb.status.value)
         if final is not None and status != final:
             drift.append("status")
@@ -471,6 +542,32 @@ def _final_status(rc: ResourceChange) -> str | None:
     if Step.START in rc.steps or Step.CREATE in rc.steps:
         return "RUNNING"
     return rc.status if rc.status in ("RUNNING", "STOPPED") else None
+
+
+def _due(lease: Mapping[str, Any]) -> int | None:
+    """When auto-stop is due (`create_at + duration`, ms), or None when it is off or unknown."""
+    created, duration = lease.get("create_at"), lease.get("duration")
+    if lease.get("enable") is False or not isinstance(created, int) or not isinstance(duration, int):
+        return None
+    return created + duration
+
+
+def _pairs(tags: Any) -> frozenset[tuple[str, str]]:
+    """Tags as the plan or the API writes them (`[{key, value}]`) as a set of `(key, value)` pairs."""
+    return frozenset(
+        (str(t["key"]), str(t.get("value") or ""))
+        for t in tags or ()
+        if isinstance(t, Mapping) and t.get("key") is not None
+    )
+
+
+def _held(nb: Notebook) -> frozenset[tuple[str, str]]:
+    """The tags a decoded notebook holds, as `(key, value)` pairs."""
+    return _pairs([{"key": t.key, "value": t.value} for t in nb.tags or ()])
+
+
+def _tag_body(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    return {"tags": [{"key": k, "value": v} for k, v in pairs]}
 
 
 def _same(observed: Any, desired: Any) -> bool:

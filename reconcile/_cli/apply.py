@@ -27,6 +27,7 @@ from reconcile._cli.common import (
     live_settings,
     path_text,
     print_spec_problems,
+    use_color,
 )
 from reconcile._core.errors import ReconcileError, SpecError
 
@@ -123,6 +124,7 @@ def _run_spec(args: argparse.Namespace) -> int:
         sys.stdout.write("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.\n")
         return EXIT_OK
     if not args.auto_approve:
+        sys.stdout.write(_replacement_warning(plan, color=use_color(args)))
         sys.stdout.write(_PROMPT)
         sys.stdout.flush()
         answer = sys.stdin.readline().strip()
@@ -184,13 +186,34 @@ def _print_plan(args: argparse.Namespace, plan: Plan) -> None:
     emit(args, plan)
 
 
+def _replacement_warning(plan: Plan, *, color: bool) -> str:
+    """The lines before the confirmation naming each replacement (red on a terminal), or ""."""
+    from reconcile._core.plan import Action
+    from reconcile._render.common import clean_text
+
+    replaced = [rc.address for rc in plan.resource_changes if Action.DELETE in rc.actions]
+    if not replaced:
+        return ""
+    lines = [
+        f"Warning: {clean_text(address)} will be destroyed and created again: its storage is lost."
+        for address in replaced
+    ]
+    if color:
+        lines = [f"\x1b[1;31m{line}\x1b[0m" for line in lines]
+    return "\n" + "\n".join(lines) + "\n"
+
+
 def _refusals(args: argparse.Namespace, plan: Plan) -> int:
     """Refuse replacements without --allow-replace, and creates the spec cannot feed."""
-    from reconcile._core.plan import Action
+    from reconcile._core.plan import Action, Step
+    from reconcile._planning.decisions import BY_ID_NOTE
 
     status = EXIT_OK
     for rc in plan.resource_changes:
-        if Action.DELETE in rc.actions and not args.allow_replace:
+        if Step.REFUSE_REPLACE_BY_ID in rc.steps:
+            diagnose(f"reconcile: error: {rc.address} must be replaced, but {BY_ID_NOTE}")
+            status = EXIT_ERROR
+        elif Action.DELETE in rc.actions and not args.allow_replace:
             paths = ", ".join(".".join(p) for p in rc.replace_paths) or "its identity"
             diagnose(
                 f"reconcile: error: {rc.address} must be replaced ({paths}), which destroys its storage; "
@@ -316,12 +339,14 @@ def _report(plan: Plan, result: ApplyResult) -> int:
     from reconcile._core.plan import Action
 
     by_address = {rc.address: rc for rc in plan.resource_changes}
-    added = changed = 0
+    added = changed = destroyed = 0
     for r in result.results:
         steps = ", ".join(s.value for s in r.done) or "nothing"
         if r.complete:
             sys.stdout.write(f"{r.address}: done ({steps})\n")
-            if Action.CREATE in by_address[r.address].actions:
+            actions = by_address[r.address].actions
+            destroyed += Action.DELETE in actions
+            if Action.CREATE in actions:
                 added += 1
             else:
                 changed += 1
@@ -331,7 +356,9 @@ def _report(plan: Plan, result: ApplyResult) -> int:
         diagnose(f"reconcile: error: {r.address}: {why}; done: {steps}; not done: {left}")
     sys.stdout.flush()
     if result.complete:
-        sys.stdout.write(f"\nApply complete! Resources: {added} added, {changed} changed, 0 destroyed.\n")
+        sys.stdout.write(
+            f"\nApply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed.\n"
+        )
         return EXIT_OK
     applied = sum(r.complete for r in result.results)
     diagnose(

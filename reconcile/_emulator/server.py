@@ -10,8 +10,8 @@ It serves the notebooks of a `NotebookStore` (`reconcile._emulator.store`) under
   `name` a case-insensitive substring match (the service's filter is fuzzy too). `current` is the
   page index (`offset // limit`) and `size` the page size.
 
-- Writes (create, update, start, stop, lease): `reconcile._emulator.writes`, with the state machine,
-  the transition time (`transition_ms`) and the write faults of `Faults`.
+- Writes (create, update, delete, start, stop, lease, tags): `reconcile._emulator.writes`, with
+  the state machine, the transition time (`transition_ms`) and the write faults of `Faults`.
 
 Every response carries an `X-Request-Id`, and errors have ModelArts-shaped bodies
 (`{"error_code", "error_msg"}`; the gateway codes `APIGW.*` are illustrative). With `EmulatorAuth`,
@@ -191,7 +191,9 @@ class Emulator:
             self._error(handler, 404, _NOT_FOUND_BODY)
             return
         action = match.groupdict().get("action")
-        if handler.command not in ("GET", "PUT", "POST", "PATCH") or (handler.command == "GET" and action):
+        if handler.command not in ("GET", "PUT", "POST", "PATCH", "DELETE") or (
+            handler.command == "GET" and action
+        ):
             self._error(
                 handler,
                 405,

@@ -2,8 +2,8 @@
 
 Reads take a consistent snapshot under the lock; `put` replaces (or adds) one notebook and
 `transition` stores a notebook in a transitional status that settles into another at a due time
-(settled lazily, by the next read after it); `writing` serialises the write operations
-(`reconcile._emulator.writes`).
+(settled lazily, by the next read after it), or, for a delete (`settled=None`), is gone from then
+on; `writing` serialises the write operations (`reconcile._emulator.writes`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class NotebookStore:
         """
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
-        self._pending: dict[str, tuple[float, Mapping[str, Any]]] = {}
+        self._pending: dict[str, tuple[float, Mapping[str, Any] | None]] = {}
         self._documents: dict[str, Mapping[str, Any]] = {}
         self._bodies: dict[str, bytes] = {}
         for doc in documents:
@@ -92,8 +92,24 @@ class NotebookStore:
             self._documents[nid] = document
             self._bodies[nid] = body
 
-    def transition(self, now: Mapping[str, Any], settled: Mapping[str, Any], due: float) -> None:
-        """Store `now` (a transitional status) and replace it by `settled` at `due` (`time.monotonic`)."""
+    def amend(self, notebook_id: str, fields: Mapping[str, Any]) -> None:
+        """Set these top-level fields of one notebook, and of the status it is settling into (tags
+        change while a notebook starts or stops without ending the transition)."""
+        with self._lock:
+            current = self._documents.get(notebook_id)
+            if current is None:
+                return
+            self._documents[notebook_id] = {**current, **fields}
+            self._bodies[notebook_id] = json.dumps(self._documents[notebook_id]).encode()
+            pending = self._pending.get(notebook_id)
+            if pending is not None and pending[1] is not None:
+                self._pending[notebook_id] = (pending[0], {**pending[1], **fields})
+
+    def transition(self, now: Mapping[str, Any], settled: Mapping[str, Any] | None, due: float) -> None:
+        """Store `now` (a transitional status) and replace it by `settled` at `due` (`time.monotonic`).
+
+        With `settled` None the notebook is removed at `due` (a delete: DELETING, then gone).
+        """
         nid = _id_of(now)
         body = json.dumps(now).encode()
         with self._lock:
@@ -115,8 +131,11 @@ class NotebookStore:
         for nid, (due, settled) in list(self._pending.items()):
             if due <= now:
                 del self._pending[nid]
-                self._documents[nid] = settled
-                self._bodies[nid] = json.dumps(settled).encode()
+                if settled is None:
+                    del self._documents[nid], self._bodies[nid]
+                else:
+                    self._documents[nid] = settled
+                    self._bodies[nid] = json.dumps(settled).encode()
 
     @classmethod
     def from_documents(cls, documents: Iterable[Mapping[str, Any]]) -> NotebookStore:

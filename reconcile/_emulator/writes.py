@@ -11,11 +11,20 @@ JSON body) and changes the store:
   restarts with the duration and type given (`duration=-1`: auto-stop off, as Terraform sends).
 - `POST .../stop`: RUNNING to STOPPING to STOPPED.
 - `PATCH .../lease` (`{duration, type}`, or `?duration=`): only while RUNNING; the lease counts from now.
+- `DELETE /v1/{p}/notebooks/{id}`: any status but a transitional one (the service does not ask for
+  a stop first, as Terraform's delete shows); the notebook is DELETING, then gone after the
+  transition time (a GET then answers HTTP 400 `ModelArts.6309`, "no such notebook").
+- `POST .../tags/create` and `DELETE .../tags/delete`, each with `{"tags": [{"key", "value"}]}`: in
+  any status but DELETING. A create adds the tags; a key the notebook already has with another
+  value is refused (HTTP 400 `ModelArts.6318`), which is why a change deletes the old pair first, as
+  the Terraform provider does; a key it has with the same value is accepted (the same effect when
+  repeated). A delete removes the keys given (absent ones are no error). At most `MAX_TAGS` tags.
 
 Starting a RUNNING notebook or stopping a STOPPED one answers 200 with the notebook (the same effect
-when repeated). Any write to a notebook in a transitional status answers HTTP 409. A violated
-constraint answers HTTP 400 with a ModelArts error body (the `ModelArts.*` codes are illustrative).
-Transitions end lazily: the store settles a notebook when it is next read after its due time.
+when repeated). Any write but a tags one to a notebook in a transitional status answers HTTP 409.
+A violated constraint answers HTTP 400 with a ModelArts error body (the `ModelArts.*` codes are
+illustrative). Transitions end lazily: the store settles a notebook when it is next read after its
+due time.
 """
 
 from __future__ import annotations
@@ -28,20 +37,21 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from reconcile._core.spec import valid_tag
 from reconcile._emulator.store import NotebookStore
+from reconcile._modelarts.protocol import LEASE_MAX, LEASE_MIN
 
-__all__ = ["ACTION_PATH", "LEASE_MAX", "LEASE_MIN", "TRANSITIONAL", "Writes"]
+__all__ = ["ACTION_PATH", "LEASE_MAX", "LEASE_MIN", "MAX_TAGS", "TRANSITIONAL", "Writes"]
 
 #: The path of an action on one notebook (`start`, `stop`, `lease`).
 ACTION_PATH: Final = re.compile(
-    r"^/v1/(?P<project>[^/]+)/notebooks/(?P<id>[^/]+)/(?P<action>start|stop|lease)/?$"
+    r"^/v1/(?P<project>[^/]+)/notebooks/(?P<id>[^/]+)/(?P<action>start|stop|lease|tags/create|tags/delete)/?$"
 )
 #: Statuses in which the service refuses writes (HTTP 409).
 TRANSITIONAL: Final = frozenset({"INIT", "CREATING", "STARTING", "STOPPING", "DELETING", "SNAPSHOTTING"})
-#: The lease duration range the API accepts, in milliseconds.
-LEASE_MIN: Final = 3_600_000
-LEASE_MAX: Final = 259_200_000
 _STORAGE_MAX: Final = 4096
+#: The most tags one notebook holds (a TMS limit; the emulator's choice of number).
+MAX_TAGS: Final = 20
 _RUNNING_FIELDS: Final = frozenset({"name", "description", "storage_new_size"})
 _STOPPED_FIELDS: Final = frozenset({"flavor", "image_id", "endpoints"})
 
@@ -89,9 +99,12 @@ class Writes:
         route = (method, action)
         handlers: dict[tuple[str, str | None], Callable[[dict[str, Any], Mapping[str, Any]], Answer]] = {
             ("PUT", None): lambda doc, _q: self._update(doc, payload),
+            ("DELETE", None): lambda doc, _q: self._delete(doc),
             ("POST", "start"): self._start,
             ("POST", "stop"): lambda doc, _q: self._stop(doc),
             ("PATCH", "lease"): lambda doc, q: self._lease(doc, payload, q),
+            ("POST", "tags/create"): lambda doc, _q: self._tags(doc, payload, create=True),
+            ("DELETE", "tags/delete"): lambda doc, _q: self._tags(doc, payload, create=False),
         }
         handler = handlers.get(route)
         if handler is None:
@@ -101,7 +114,8 @@ class Writes:
             if current is None:
                 return _error(400, "ModelArts.6309", f"Notebook instance {notebook_id} does not exist")
             status = str(current.get("status"))
-            if status in TRANSITIONAL:
+            tags_any_status = action is not None and action.startswith("tags/") and status != "DELETING"
+            if status in TRANSITIONAL and not tags_any_status:
                 return _error(
                     409, "ModelArts.6307", f"Notebook instance {notebook_id} is {status}; try again later"
                 )
@@ -235,6 +249,42 @@ class Writes:
         }
         return self._commit(doc)
 
+    def _delete(self, doc: dict[str, Any]) -> Answer:
+        doc["status"] = "DELETING"
+        now = self.clock_ms()
+        doc["update_at"] = now
+        self.store.transition(doc, None, time.monotonic() + self.transition_ms / 1000)
+        return 200, _public(doc)
+
+    def _tags(self, doc: dict[str, Any], payload: Mapping[str, Any], *, create: bool) -> Answer:
+        pairs = _tag_pairs(payload.get("tags"))
+        if pairs is None:
+            return _error(
+                400,
+                "ModelArts.0101",
+                "Invalid parameter: tags must be a list of {key, value} objects of valid text",
+            )
+        held = {
+            str(t.get("key")): str(t.get("value") or "") for t in doc.get("tags") or [] if isinstance(t, dict)
+        }
+        if create:
+            for key, value in pairs:
+                if key in held and held[key] != value:
+                    return _error(
+                        400,
+                        "ModelArts.6318",
+                        f"Tag key {key!r} already exists with another value; delete it first",
+                    )
+                held[key] = value
+            if len(held) > MAX_TAGS:
+                return _error(400, "ModelArts.6319", f"A notebook holds at most {MAX_TAGS} tags")
+        else:
+            for key, _ in pairs:
+                held.pop(key, None)
+        tags = [{"key": k, "value": v} for k, v in sorted(held.items())]
+        self.store.amend(str(doc["id"]), {"tags": tags})  # update_at stays; a transition goes on
+        return 200, {}
+
     def _create(self, payload: Mapping[str, Any]) -> Answer:
         for key in ("name", "image_id", "flavor"):
             if not isinstance(payload.get(key), str) or not payload[key]:
@@ -284,6 +334,21 @@ class Writes:
             doc["pool"] = {"id": payload["pool_id"]}
         with self.store.writing():
             return self._commit(doc, "RUNNING")
+
+
+def _tag_pairs(tags: object) -> list[tuple[str, str]] | None:
+    """The `(key, value)` pairs of a tags body, or None when it is not a list of valid tags."""
+    if not isinstance(tags, list):
+        return None
+    pairs: list[tuple[str, str]] = []
+    for tag in tags:
+        if not isinstance(tag, dict):
+            return None
+        key, value = tag.get("key"), tag.get("value", "")
+        if not isinstance(key, str) or not isinstance(value, str) or not valid_tag(key, value):
+            return None
+        pairs.append((key, value))
+    return pairs
 
 
 def _public(doc: Mapping[str, Any]) -> Mapping[str, Any]:

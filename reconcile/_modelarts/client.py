@@ -2,7 +2,8 @@
 
 Reads: `get_notebook` (`GET /v1/{project_id}/notebooks/{id}`, the raw body, decoded
 elsewhere) and `list_notebooks` (every page of `GET /v1/{project_id}/notebooks`). Writes
-(`update_notebook`, `renew_lease`, `start_notebook`, `stop_notebook`, `create_notebook`) go through
+(`update_notebook`, `renew_lease`, `start_notebook`, `stop_notebook`, `delete_notebook`,
+`create_tags`, `delete_tags`, `create_notebook`) go through
 the same `Transport.request` path with the write retry policies (`write_retry`, `WRITE_RETRY` by
 default, for the idempotent ones; `CREATE_RETRY` for create, retried only when the request provably
 never left). Each write gives back the raw body of the answer (the notebook).
@@ -37,6 +38,7 @@ from reconcile._modelarts.protocol import (
     MAX_LIST_BYTES,
     MAX_LIST_ENTRIES,
     MAX_LIST_PAGES,
+    TAG_ACTIONS,
     notebook_path,
     notebooks_path,
 )
@@ -68,7 +70,7 @@ class ModelArtsClient:
         auth: `TokenAuth` or `AkSkAuth` (anything with `request_headers` and `secrets`).
         timeouts: connect, read and total timeouts of each call.
         retry: the retry policy of reads.
-        write_retry: the retry policy of idempotent writes (update, lease, start, stop).
+        write_retry: the retry policy of idempotent writes (update, lease, start, stop, delete, tags).
         max_body_bytes: responses larger than this are refused (`TransportError`).
         max_list_entries: a listing with more entries than this is refused (`TransportError`).
         ca_bundle: PEM CA bundle used by the pool this client builds.
@@ -252,6 +254,39 @@ class ModelArtsClient:
         """
         path = notebook_path(self.project_id, self._checked(notebook_id), "stop")
         return self._write("POST", path, notebook_id)
+
+    def delete_notebook(self, notebook_id: str) -> bytes:
+        """`DELETE /v1/{project_id}/notebooks/{id}`: the notebook goes DELETING, then is gone.
+
+        Idempotent (a repeated delete finds the notebook DELETING or gone), so retried as the
+        other writes are.
+
+        Raises:
+            NotFoundError: the notebook is already gone.
+            AuthError, ApiError, TransportError: as `get_notebook`.
+        """
+        return self._write("DELETE", self._notebook_path(notebook_id), notebook_id)
+
+    def create_tags(self, notebook_id: str, tags: list[tuple[str, str]]) -> bytes:
+        """`POST .../notebooks/{id}/tags/create` with `{"tags": [{"key", "value"}]}`.
+
+        Raises:
+            NotFoundError, AuthError, ApiError, TransportError: as `get_notebook`.
+        """
+        return self._tags("create", notebook_id, tags)
+
+    def delete_tags(self, notebook_id: str, tags: list[tuple[str, str]]) -> bytes:
+        """`DELETE .../notebooks/{id}/tags/delete` with `{"tags": [{"key", "value"}]}` (a DELETE with a body).
+
+        Raises:
+            NotFoundError, AuthError, ApiError, TransportError: as `get_notebook`.
+        """
+        return self._tags("delete", notebook_id, tags)
+
+    def _tags(self, action: str, notebook_id: str, tags: list[tuple[str, str]]) -> bytes:
+        path = notebook_path(self.project_id, self._checked(notebook_id), TAG_ACTIONS[action])
+        body = {"tags": [{"key": key, "value": value} for key, value in tags]}
+        return self._write("POST" if action == "create" else "DELETE", path, notebook_id, body=body)
 
     def create_notebook(self, body: dict[str, Any]) -> bytes:
         """`POST /v1/{project_id}/notebooks` with this `NotebookCreateRequest` body.

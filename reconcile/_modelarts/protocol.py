@@ -1,8 +1,9 @@
 """Facts of the ModelArts notebook API that the client and the emulator share (stdlib only).
 
 The paths (`notebooks_path`, `notebook_path`, `NOTEBOOK_PATH` to match them), the page sizes the
-list API accepts (`LIST_LIMITS`), the error codes that mean "no such notebook" (`NOT_FOUND_CODES`)
-and the bounds a client puts on a listing. The facts are listed in docs/design.md
+list API accepts (`LIST_LIMITS`), the error codes that mean "no such notebook" (`NOT_FOUND_CODES`),
+the lease durations start and lease accept (`LEASE_MIN`, `LEASE_MAX`), the tag actions
+(`TAG_ACTIONS`) and the bounds a client puts on a listing. The facts are listed in docs/design.md
 ("The ModelArts API facts"). The emulator imports this module,
 never the client (and so never urllib3).
 """
@@ -15,12 +16,15 @@ from urllib.parse import quote
 
 __all__ = [
     "DEFAULT_LIST_LIMIT",
+    "LEASE_MAX",
+    "LEASE_MIN",
     "LIST_LIMITS",
     "MAX_LIST_BYTES",
     "MAX_LIST_ENTRIES",
     "MAX_LIST_PAGES",
     "NOTEBOOK_PATH",
     "NOT_FOUND_CODES",
+    "TAG_ACTIONS",
     "notebook_path",
     "notebooks_path",
 ]
@@ -37,6 +41,12 @@ MAX_LIST_PAGES: Final = 1_000
 MAX_LIST_ENTRIES: Final = 20_000
 #: A listing whose pages add up to more bytes than this is refused (64 MiB; a notebook is ~2 KiB).
 MAX_LIST_BYTES: Final = 64 * 1024 * 1024
+#: The lease durations (`duration`, milliseconds) start and `PATCH .../lease` accept: 1 h to 72 h.
+LEASE_MIN: Final = 3_600_000
+LEASE_MAX: Final = 259_200_000
+#: The notebook tags API: `POST .../notebooks/{id}/tags/create` and `DELETE .../tags/delete`, each
+#: with a `{"tags": [{"key", "value"}]}` body (`notebook_path(project, id, TAG_ACTIONS[...])`).
+TAG_ACTIONS: Final = {"create": "tags/create", "delete": "tags/delete"}
 #: Matches `/v1/{project_id}/notebooks` and `/v1/{project_id}/notebooks/{id}` (both percent-encoded).
 NOTEBOOK_PATH: Final = re.compile(r"^/v1/(?P<project>[^/]+)/notebooks(?:/(?P<id>[^/]+))?/?$")
 

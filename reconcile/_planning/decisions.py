@@ -12,12 +12,23 @@ status and health) plus, for a create, the observed status of a notebook being d
   notebook moves more often than it must.
 - A transitional status is waited for first (`await-settled`), then planned as the status it
   settles in (STOPPING: STOPPED; the others: RUNNING); its status is not compared, so kept.
-- Tags go through the tags API, in any status: `update-tags`, last.
+- A running notebook stopped for an update is started again with the time left on its lease
+  (`start-after-update`), so its auto-stop moment stays where it was; when the spec states the
+  lease's duration, the lease is then set to it through the lease API (`update-lease`), so the
+  next plan finds the duration the spec asks for. Other starts send the observed lease duration
+  and type: auto-stop is never switched off by a start.
+- Tags go through the tags API, in any status: `update-tags`, last (also after a create, when
+  the new notebook is to have tags).
 - A failed notebook gets `recover` and a notebook in an undocumented status `hold`: apply changes
   neither and reports them. A replacement is `delete`, `create`, and `stop` when the final
   status is STOPPED (a new notebook comes up RUNNING); a DELETING notebook is waited for first.
+- A replacement of an entry identified by `id` starts with `refuse-replace-by-id`: the new
+  notebook gets a new id, so the entry could never find it again; apply refuses the change and
+  the plan says to identify the notebook by name (docs/design.md, "Replacement").
 
-`decided` wraps the comparator so every `ResourceChange` it returns carries its steps.
+`decided` wraps the comparator so every `ResourceChange` it returns carries its steps; it reads
+the spec entry for what the change alone does not say (whether it is identified by id, whether it
+states the lease duration).
 """
 
 from __future__ import annotations
@@ -28,10 +39,12 @@ from typing import Any, Final, TypeVar, cast
 
 import attrs
 
+from reconcile._core.catalogue import is_ignored
 from reconcile._core.enums import NotebookStatus
 from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange, Step
+from reconcile._core.spec import NotebookSpec
 
-__all__ = ["CREATE_REQUIRES", "create_missing", "decide", "decided", "steps_for"]
+__all__ = ["BY_ID_NOTE", "CREATE_REQUIRES", "Intent", "create_missing", "decide", "decided", "steps_for"]
 
 _RUNNING: Final = NotebookStatus.RUNNING.value
 _STOPPED: Final = NotebookStatus.STOPPED.value
@@ -39,6 +52,39 @@ _STOPPED: Final = NotebookStatus.STOPPED.value
 #: The inputs the create API requires (`NotebookCreateRequest`: name, image_id, volume with its
 #: category; flavor unless `custom_spec` is used, which specs cannot say), as `after` paths.
 CREATE_REQUIRES: Final = ("name", "flavor", "image.id", "volume.category")
+
+#: The plan's note on a replacement that apply refuses because the entry is identified by id.
+BY_ID_NOTE: Final = (
+    "the entry is identified by id and a replacement gets a new id, so apply refuses it: "
+    "identify the notebook by name (remove id) to replace it"
+)
+
+
+@attrs.frozen
+class Intent:
+    """What the spec entry says beyond the change itself, for deciding the steps.
+
+    Attributes:
+        by_id: the entry is identified by `id` (a replacement's new id could never match it).
+        states_lease_duration: the entry states `lease.duration` (compared, with auto-stop on): a
+            notebook restarted with the time left on its lease gets the stated duration back.
+    """
+
+    by_id: bool = False
+    states_lease_duration: bool = False
+
+    @classmethod
+    def of(cls, spec: NotebookSpec) -> Intent:
+        """The intent of one spec entry."""
+        lease = spec.lease
+        states = (
+            lease is not None
+            and lease.duration is not None
+            and lease.enable is not False
+            and not is_ignored("lease.duration", frozenset(spec.ignore_changes))
+        )
+        return cls(by_id=spec.id is not None, states_lease_duration=states)
+
 
 _RUNNING_WORK: Final = frozenset({ApplyMethod.IN_PLACE, ApplyMethod.GROW})
 _STOPPED_WORK: Final = frozenset({ApplyMethod.RESTART, ApplyMethod.STOPPED_UPDATE})
@@ -61,7 +107,7 @@ def _final_status(differences: tuple[Difference, ...]) -> str | None:
     return None
 
 
-def _update_steps(now: str, final: str, differences: tuple[Difference, ...]) -> list[Step]:
+def _update_steps(now: str, final: str, differences: tuple[Difference, ...], intent: Intent) -> list[Step]:
     """The steps of an in-place update of a notebook that is `now` RUNNING or STOPPED."""
     methods = {d.method for d in differences}
     running_work = bool(methods & _RUNNING_WORK)
@@ -74,6 +120,7 @@ def _update_steps(now: str, final: str, differences: tuple[Difference, ...]) -> 
         if final == _RUNNING:
             if stopped_work:
                 steps += [Step.STOP_FOR_UPDATE, Step.UPDATE_WHILE_STOPPED, Step.START_AFTER_UPDATE]
+                lease = lease or intent.states_lease_duration  # the restart kept the time left
             if lease:
                 steps.append(Step.UPDATE_LEASE)
         else:
@@ -101,13 +148,22 @@ def _update_steps(now: str, final: str, differences: tuple[Difference, ...]) -> 
     return steps
 
 
-def steps_for(rc: ResourceChange, observed_status: str | None = None) -> tuple[Step, ...]:
+def _tags_after_create(rc: ResourceChange) -> list[Step]:
+    """`update-tags` when the notebook a create makes is to have tags (the create API takes none)."""
+    return [Step.UPDATE_TAGS] if (rc.after or {}).get("tags") else []
+
+
+def steps_for(
+    rc: ResourceChange, observed_status: str | None = None, intent: Intent = Intent()
+) -> tuple[Step, ...]:
     """The steps that apply `rc`, in order.
 
     Args:
         rc: the planned change (actions, differences, observed status and health).
         observed_status: the observed status when `rc` does not hold it (a create planned for a
             DELETED or DELETING notebook); `rc.status` wins when set.
+        intent: what the spec entry says beyond the change (default: identified by name, no
+            lease duration stated).
 
     Returns:
         Empty for a no-op; otherwise the steps an apply executes one after the other.
@@ -120,7 +176,7 @@ def steps_for(rc: ResourceChange, observed_status: str | None = None) -> tuple[S
         steps.append(Step.CREATE)
         if (rc.after or {}).get("status") == _STOPPED:
             steps.append(Step.STOP)
-        return tuple(steps)
+        return tuple(steps + _tags_after_create(rc))
     final = _final_status(rc.differences)
     prefix = [Step.AWAIT_SETTLED] if rc.health is Health.PENDING else []
     now = _settles_to(status) if rc.health is Health.PENDING else status
@@ -128,12 +184,13 @@ def steps_for(rc: ResourceChange, observed_status: str | None = None) -> tuple[S
         if final is None and now in (_RUNNING, _STOPPED):
             final = now  # a replacement keeps the status the old notebook had
         stop = [Step.STOP] if final == _STOPPED else []
-        return (*prefix, Step.DELETE, Step.CREATE, *stop)
+        refuse = [Step.REFUSE_REPLACE_BY_ID] if intent.by_id else []
+        return (*refuse, *prefix, Step.DELETE, Step.CREATE, *stop, *_tags_after_create(rc))
     if rc.health is Health.FAILED:
         return (Step.RECOVER,)
     if now not in (_RUNNING, _STOPPED):
         return (Step.HOLD,)
-    steps = prefix + _update_steps(now, final or now, rc.differences)
+    steps = prefix + _update_steps(now, final or now, rc.differences, intent)
     if any(d.method is ApplyMethod.TAGS for d in rc.differences):
         steps.append(Step.UPDATE_TAGS)  # the tags API works in any status: last, out of the way
     return tuple(steps)
@@ -155,12 +212,18 @@ def create_missing(rc: ResourceChange, steps: tuple[Step, ...]) -> tuple[str, ..
     return tuple(p for p in CREATE_REQUIRES if not _has(after, p))
 
 
-def decide(rc: ResourceChange, observed_status: str | None = None) -> ResourceChange:
-    """`rc` with its steps and missing create inputs filled in."""
-    steps = steps_for(rc, observed_status)
+def decide(
+    rc: ResourceChange, observed_status: str | None = None, intent: Intent = Intent()
+) -> ResourceChange:
+    """`rc` with its steps and missing create inputs filled in (and, for a replacement apply
+    refuses, the note that says why)."""
+    steps = steps_for(rc, observed_status, intent)
     if not steps and not rc.steps:
         return rc  # a no-op, the common case in a fleet: nothing to add
-    return attrs.evolve(rc, steps=steps, create_missing=create_missing(rc, steps))
+    notes = rc.notes
+    if Step.REFUSE_REPLACE_BY_ID in steps and BY_ID_NOTE not in notes:
+        notes = (*notes, BY_ID_NOTE)
+    return attrs.evolve(rc, steps=steps, create_missing=create_missing(rc, steps), notes=notes)
 
 
 _Compare = TypeVar("_Compare", bound=Callable[..., ResourceChange])
@@ -173,6 +236,9 @@ def decided(compare: _Compare) -> _Compare:
     def with_steps(entry: Any, observed: Any = None, *args: Any, **kwargs: Any) -> ResourceChange:
         rc = compare(entry, observed, *args, **kwargs)
         status = getattr(observed, "status", None)
-        return decide(rc, None if status is None else str(status.value))
+        spec = getattr(entry, "notebook", None)
+        # Read only for a change: a fleet's no-ops (the common case) skip it.
+        intent = Intent.of(spec) if rc.is_change and isinstance(spec, NotebookSpec) else Intent()
+        return decide(rc, None if status is None else str(status.value), intent)
 
     return cast(_Compare, with_steps)
