@@ -308,7 +308,7 @@ def test_a_replacement_by_id_is_refused_and_nothing_changes(servers: Servers) ->
     client = servers.client(emulator)
     data = spec_data({"box": {"id": doc["id"], "pool": {"id": "pool-2"}}})
     plan = live_plan(data, client)
-    assert plan.resource_changes[0].steps[0] is S.REFUSE_REPLACE_BY_ID
+    assert plan.resource_changes[0].steps[0] is S.REFUSE_CREATE_BY_ID
     result = apply_plan(plan, client, timing=FAST)
     (only,) = result.results
     assert not only.complete and only.done == () and "identify the notebook by name" in (only.error or "")

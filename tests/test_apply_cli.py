@@ -188,6 +188,28 @@ def test_replacement_of_an_entry_by_id_is_refused_even_when_allowed(
     assert _doc(emulator)["volume"]["category"] == "EVS"
 
 
+def test_create_of_an_entry_by_id_is_refused_so_a_second_apply_makes_no_second_notebook(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A spec entry by an id that exists no more is not created (its new id could never be found again,
+    so every apply would make one more notebook): refused in one line, saying to use a name; nothing
+    is created, however often apply runs."""
+    doc = {**notebook_doc(0, "RUNNING"), "id": "0f0f0f0f-0000-4000-8000-00000000dead"}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "notebooks": {"box": spec_entry(doc)}}))
+    before = len(emulator.store)
+    for _ in range(2):
+        result = _cli(emulator, "apply", str(path), "--auto-approve", "--allow-replace", cwd=tmp_path)
+        assert result.returncode == 1
+        lines = result.stderr.splitlines()
+        assert lines[0].startswith(
+            f"reconcile: error: {ADDRESS} must be created, but the entry is identified by id"
+        )
+        assert "identify the notebook by name (remove id)" in lines[0]
+        assert lines[1:] == ["reconcile: error: nothing applied"]
+        assert len(emulator.store) == before
+
+
 def test_allowed_replacement_is_red_in_the_confirmation_and_counted_destroyed(
     emulator: Emulator, tmp_path: Path
 ) -> None:

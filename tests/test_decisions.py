@@ -102,7 +102,7 @@ _NEEDS: dict[Step, tuple[str | None, str | None]] = {
     Step.UPDATE_LEASE: ("RUNNING", None),
     Step.UPDATE_WHILE_STOPPED: ("STOPPED", None),
     Step.DELETE: (None, "GONE"),
-    Step.REFUSE_REPLACE_BY_ID: (None, None),
+    Step.REFUSE_CREATE_BY_ID: (None, None),
     Step.UPDATE_TAGS: (None, None),
     Step.CREATE: ("GONE", "RUNNING"),
 }
@@ -138,7 +138,7 @@ def test_every_step_meets_the_status_it_needs_and_ends_where_asked(
     if not rc.is_change:
         assert steps == ()
         return
-    if steps[0] is Step.REFUSE_REPLACE_BY_ID:  # first of all: nothing is waited for to be refused
+    if steps[0] is Step.REFUSE_CREATE_BY_ID:  # first of all: nothing is waited for to be refused
         steps = steps[1:]
     pending = observed not in ("RUNNING", "STOPPED")
     assert (steps[0] is Step.AWAIT_SETTLED) is pending
@@ -221,15 +221,15 @@ def test_every_step_meets_the_status_it_needs_and_ends_where_asked(
         ("STOPPING", None, "none", []),
         # replacements: a new notebook comes up RUNNING; the old status is kept unless the spec says
         # (an entry identified by id, as every entry here is: apply refuses it first)
-        ("RUNNING", None, "replace", ["refuse-replace-by-id", "delete", "create"]),
-        ("STOPPED", None, "replace+name", ["refuse-replace-by-id", "delete", "create", "stop"]),
-        ("STOPPED", "RUNNING", "replace", ["refuse-replace-by-id", "delete", "create"]),
-        ("RUNNING", "STOPPED", "replace", ["refuse-replace-by-id", "delete", "create", "stop"]),
+        ("RUNNING", None, "replace", ["refuse-create-by-id", "delete", "create"]),
+        ("STOPPED", None, "replace+name", ["refuse-create-by-id", "delete", "create", "stop"]),
+        ("STOPPED", "RUNNING", "replace", ["refuse-create-by-id", "delete", "create"]),
+        ("RUNNING", "STOPPED", "replace", ["refuse-create-by-id", "delete", "create", "stop"]),
         (
             "STOPPING",
             None,
             "replace",
-            ["refuse-replace-by-id", "await-settled", "delete", "create", "stop"],
+            ["refuse-create-by-id", "await-settled", "delete", "create", "stop"],
         ),
     ],
 )
@@ -252,11 +252,11 @@ def test_a_failed_notebook_is_recovered_by_hand(failed: str, kind: str) -> None:
 def test_a_failed_notebook_whose_spec_forces_replacement_is_replaced() -> None:
     """Replacing a failed notebook recreates it from the spec, ending in the spec's status."""
     steps = plan_one("CREATE_FAILED", "STOPPED", "replace").steps
-    assert steps == (Step.REFUSE_REPLACE_BY_ID, Step.DELETE, Step.CREATE, Step.STOP)
+    assert steps == (Step.REFUSE_CREATE_BY_ID, Step.DELETE, Step.CREATE, Step.STOP)
 
 
 def test_a_replacement_by_name_is_not_refused_and_by_id_says_why() -> None:
-    """Only an entry identified by id gets `refuse-replace-by-id`, with the plan's note saying to use a name."""
+    """Only an entry identified by id gets `refuse-create-by-id`, with the plan's note saying to use a name."""
     (by_name,) = spec_from_data(
         {"version": 1, "notebooks": {"nb": {"name": "nb", "pool": {"id": "pool-2"}}}}
     ).entries
@@ -264,7 +264,7 @@ def test_a_replacement_by_name_is_not_refused_and_by_id_says_why() -> None:
     assert rc.steps == (Step.DELETE, Step.CREATE)
     assert BY_ID_NOTE not in rc.notes
     by_id = plan_one("RUNNING", None, "replace")
-    assert by_id.steps[0] is Step.REFUSE_REPLACE_BY_ID and BY_ID_NOTE in by_id.notes
+    assert by_id.steps[0] is Step.REFUSE_CREATE_BY_ID and BY_ID_NOTE in by_id.notes
 
 
 def test_a_restart_gives_back_a_stated_lease_duration_through_the_lease_api() -> None:
@@ -305,7 +305,15 @@ def test_a_missing_notebook_is_created(
     observed: str | None, desired: str | None, expected: list[Step]
 ) -> None:
     """A create waits for a namesake being deleted, then stops the new notebook only if the spec says so."""
-    assert list(plan_one(observed, desired, "name").steps) == expected
+    fragment = {"name": "nb", **({"status": desired} if desired is not None else {})}
+    (by_name,) = spec_from_data({"version": 1, "notebooks": {"nb": fragment}}).entries
+    found = None if observed is None else decode_notebook({**BODY, "name": "nb", "status": observed})
+    rc = compare(by_name, found, "no notebook is named nb")
+    assert list(rc.steps) == expected
+    assert BY_ID_NOTE not in rc.notes
+    # The same entry by id is refused first: the notebook it would create could never be found by it.
+    by_id = plan_one(observed, desired, "name")
+    assert list(by_id.steps) == [Step.REFUSE_CREATE_BY_ID, *expected] and BY_ID_NOTE in by_id.notes
 
 
 def test_create_missing_names_what_the_create_api_needs() -> None:

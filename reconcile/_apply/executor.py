@@ -19,7 +19,7 @@ reads it).
 Tags are changed as the Terraform provider does: the pairs that change or go are deleted, then the
 new and changed pairs created. A replacement deletes the notebook, polls until it is gone, then
 creates the new one; a replacement of an entry identified by id is refused
-(`refuse-replace-by-id`): nothing is changed.
+(`refuse-create-by-id`): nothing is changed.
 
 When a step fails after a `*-for-update` step moved the notebook, the matching `*-after-update`
 step is still run to put its status back (not on an interrupt), so a failed apply does not leave
@@ -291,7 +291,7 @@ class _Run:
             self._tags(step)
         elif step is Step.DELETE:
             self._delete(step)
-        elif step is Step.REFUSE_REPLACE_BY_ID:
+        elif step is Step.REFUSE_CREATE_BY_ID:
             raise StepFailed(BY_ID_NOTE)
         elif step is Step.RECOVER:
             raise StepFailed(f"the notebook is {self.rc.status}: it needs attention, apply changes nothing")

@@ -204,14 +204,16 @@ def _replacement_warning(plan: Plan, *, color: bool) -> str:
 
 
 def _refusals(args: argparse.Namespace, plan: Plan) -> int:
-    """Refuse replacements without --allow-replace, and creates the spec cannot feed."""
+    """Refuse creates of entries by id, replacements without --allow-replace, and creates the spec
+    cannot feed."""
     from reconcile._core.plan import Action, Step
     from reconcile._planning.decisions import BY_ID_NOTE
 
     status = EXIT_OK
     for rc in plan.resource_changes:
-        if Step.REFUSE_REPLACE_BY_ID in rc.steps:
-            diagnose(f"reconcile: error: {rc.address} must be replaced, but {BY_ID_NOTE}")
+        if Step.REFUSE_CREATE_BY_ID in rc.steps:
+            verb = "replaced" if Action.DELETE in rc.actions else "created"
+            diagnose(f"reconcile: error: {rc.address} must be {verb}, but {BY_ID_NOTE}")
             status = EXIT_ERROR
         elif Action.DELETE in rc.actions and not args.allow_replace:
             paths = ", ".join(".".join(p) for p in rc.replace_paths) or "its identity"

@@ -111,7 +111,7 @@ class Step(enum.StrEnum):
     `STEP_METHODS`.
     """
 
-    REFUSE_REPLACE_BY_ID = "refuse-replace-by-id"  # a replacement of an entry by id: apply refuses it
+    REFUSE_CREATE_BY_ID = "refuse-create-by-id"  # a create or replacement of an entry by id: refused
     AWAIT_SETTLED = "await-settled"  # a transitional status: poll until it settles
     AWAIT_DELETION = "await-deletion"  # DELETING: poll until the old notebook is gone
     DELETE = "delete"  # DELETE the notebook (a replacement) and poll until it is gone

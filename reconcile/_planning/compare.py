@@ -109,9 +109,7 @@ def _create(entry: SpecEntry, reason: str) -> ResourceChange:
     desired = desired_values(entry.notebook)
     # A new notebook gets a new id: it is known after apply, so `after` holds none (not the old one).
     identity = {"name": entry.notebook.name} if entry.notebook.name is not None else {}
-    notes = [reason]
-    if entry.notebook.id is not None:
-        notes.append("a new notebook gets a new id: put it in the spec after creating it")
+    notes = [reason]  # an entry by id cannot be created: `decisions` adds the note that says so
     return ResourceChange(
         name=entry.name,
         notebook_id=entry.notebook.id,

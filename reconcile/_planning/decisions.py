@@ -22,9 +22,10 @@ status and health) plus, for a create, the observed status of a notebook being d
 - A failed notebook gets `recover` and a notebook in an undocumented status `hold`: apply changes
   neither and reports them. A replacement is `delete`, `create`, and `stop` when the final
   status is STOPPED (a new notebook comes up RUNNING); a DELETING notebook is waited for first.
-- A replacement of an entry identified by `id` starts with `refuse-replace-by-id`: the new
-  notebook gets a new id, so the entry could never find it again; apply refuses the change and
-  the plan says to identify the notebook by name (docs/design.md, "Replacement").
+- A create or a replacement of an entry identified by `id` starts with `refuse-create-by-id`:
+  the new notebook gets a new id, so the entry could never find it again (each apply would make
+  one more); apply refuses the change and the plan says to identify the notebook by name
+  (docs/design.md, "Replacement").
 
 `decided` wraps the comparator so every `ResourceChange` it returns carries its steps; it reads
 the spec entry for what the change alone does not say (whether it is identified by id, whether it
@@ -55,8 +56,8 @@ CREATE_REQUIRES: Final = ("name", "flavor", "image.id", "volume.category")
 
 #: The plan's note on a replacement that apply refuses because the entry is identified by id.
 BY_ID_NOTE: Final = (
-    "the entry is identified by id and a replacement gets a new id, so apply refuses it: "
-    "identify the notebook by name (remove id) to replace it"
+    "the entry is identified by id and a notebook that apply creates gets a new id the entry cannot "
+    "find, so apply refuses to create it: identify the notebook by name (remove id) to create or replace it"
 )
 
 
@@ -65,7 +66,7 @@ class Intent:
     """What the spec entry says beyond the change itself, for deciding the steps.
 
     Attributes:
-        by_id: the entry is identified by `id` (a replacement's new id could never match it).
+        by_id: the entry is identified by `id` (a created notebook's new id could never match it).
         states_lease_duration: the entry states `lease.duration` (compared, with auto-stop on): a
             notebook restarted with the time left on its lease gets the stated duration back.
     """
@@ -172,7 +173,9 @@ def steps_for(
     if not rc.is_change:
         return ()
     if rc.actions == (Action.CREATE,):
-        steps = [Step.AWAIT_DELETION] if status == NotebookStatus.DELETING.value else []
+        steps = [Step.REFUSE_CREATE_BY_ID] if intent.by_id else []
+        if status == NotebookStatus.DELETING.value:
+            steps.append(Step.AWAIT_DELETION)
         steps.append(Step.CREATE)
         if (rc.after or {}).get("status") == _STOPPED:
             steps.append(Step.STOP)
@@ -184,7 +187,7 @@ def steps_for(
         if final is None and now in (_RUNNING, _STOPPED):
             final = now  # a replacement keeps the status the old notebook had
         stop = [Step.STOP] if final == _STOPPED else []
-        refuse = [Step.REFUSE_REPLACE_BY_ID] if intent.by_id else []
+        refuse = [Step.REFUSE_CREATE_BY_ID] if intent.by_id else []
         return (*refuse, *prefix, Step.DELETE, Step.CREATE, *stop, *_tags_after_create(rc))
     if rc.health is Health.FAILED:
         return (Step.RECOVER,)
@@ -221,7 +224,7 @@ def decide(
     if not steps and not rc.steps:
         return rc  # a no-op, the common case in a fleet: nothing to add
     notes = rc.notes
-    if Step.REFUSE_REPLACE_BY_ID in steps and BY_ID_NOTE not in notes:
+    if Step.REFUSE_CREATE_BY_ID in steps and BY_ID_NOTE not in notes:
         notes = (*notes, BY_ID_NOTE)
     return attrs.evolve(rc, steps=steps, create_missing=create_missing(rc, steps), notes=notes)
 

@@ -55,6 +55,11 @@ def _methods(step: Step) -> str:
 #: `Step` makes the generator fail until its meaning is written here.
 _STEP_MEANINGS: Final[tuple[tuple[tuple[Step, ...], str], ...]] = (
     (
+        (Step.REFUSE_CREATE_BY_ID,),
+        "a create or a replacement of a spec entry identified by id (the new notebook would get a new "
+        "id the entry cannot find, so each apply would make one more); apply refuses the change",
+    ),
+    (
         (Step.AWAIT_SETTLED,),
         "poll until a transitional status settles (STOPPING to STOPPED, the others to RUNNING)",
     ),
@@ -73,14 +78,18 @@ _STEP_MEANINGS: Final[tuple[tuple[tuple[Step, ...], str], ...]] = (
     ),
     (
         (Step.UPDATE_LEASE,),
-        f"PATCH the lease with the {_methods(Step.UPDATE_LEASE)} differences (while RUNNING)",
+        f"PATCH the lease with the {_methods(Step.UPDATE_LEASE)} differences, or after a restart the "
+        "lease duration the spec states (while RUNNING)",
     ),
     (
         (Step.UPDATE_TAGS,),
         f"create and delete tags through the tags API with the {_methods(Step.UPDATE_TAGS)} "
-        "differences (any status; last)",
+        "differences, or after a create the tags of change.after (any status; last)",
     ),
-    ((Step.START_AFTER_UPDATE, Step.STOP_AFTER_UPDATE), "put back the status the notebook had"),
+    (
+        (Step.START_AFTER_UPDATE, Step.STOP_AFTER_UPDATE),
+        "put back the status the notebook had (a start with the time left on its lease)",
+    ),
     (
         (Step.START, Step.STOP),
         "reach the final status (the spec's; for a replacement with none stated, the old notebook's)",
