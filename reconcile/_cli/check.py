@@ -193,7 +193,7 @@ def diagnose_report(report: Report) -> None:
 
     for name, message in report.errors:
         diagnose(f"reconcile: error: {address(name)}: {message}")
-    for f in report.findings:
+    for f in report.problems():
         if f.status is Status.ERROR:
             diagnose(f"reconcile: error: {address(f.name)}: {f.rule} ({f.subject.value}): {f.message}")
     for w in report.unused_waivers:
