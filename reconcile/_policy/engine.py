@@ -45,7 +45,7 @@ from reconcile._policy.document import (
 from reconcile._policy.settings import Policy
 from reconcile._policy.waivers import Waiver, Waivers, state_at
 
-__all__ = ["Observed", "acknowledged_drift", "evaluate", "observed_state", "rfc3339", "rule_infos"]
+__all__ = ["Observed", "drift_matches", "evaluate", "observed_state", "rfc3339", "rule_infos"]
 
 
 @attrs.frozen
@@ -491,19 +491,19 @@ def apply_waivers(
     return out, waiving.infos(spec_only=spec_only)
 
 
-def acknowledged_drift(
+def drift_matches(
     rc: ResourceChange, waivers: Waivers, now: dt.datetime, warn_days: int
 ) -> list[tuple[str, Waiver, WaiverState]]:
-    """The differences of one planned change that a valid `drift:` waiver acknowledges, by path."""
+    """The differences of one planned change that a `drift:` waiver covers, by path, each with the
+    first waiver that covers it and its state (an expired one acknowledges nothing: the caller
+    counts that drift again)."""
     out: list[tuple[str, Waiver, WaiverState]] = []
     for d in rc.differences:
         for w in waivers.waivers:
             if w.drift is None or w.subject is Subject.DESIRED or not w.names(rc.name, rc.notebook_id):
                 continue
             if w.covers_drift(d.dotted_path):
-                state = state_at(w, now, warn_days)
-                if state is not WaiverState.EXPIRED:
-                    out.append((d.dotted_path, w, state))
+                out.append((d.dotted_path, w, state_at(w, now, warn_days)))
                 break
     return out
 
