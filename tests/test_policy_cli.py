@@ -226,3 +226,31 @@ def test_compliance_ci_example_runs_real_commands(tmp_path: Path) -> None:
         result = run(*words, "--now", NOW, cwd=tmp_path)
         assert result.returncode == 2, (command, result.stderr)  # the example spec trips rules
         assert "Traceback" not in result.stderr
+
+
+def test_also_writes_more_formats_from_one_evaluation(tmp_path: Path) -> None:
+    """`--also FORMAT=FILE` writes the same report in another format, byte for byte what a run with
+    that `--format` writes, beside `--out`; a bad value is a usage error naming the formats."""
+    base = ("check", str(ROOT / SPEC), "--observed", str(ROOT / "examples" / "observed"), "--now", NOW)
+    sarif, html = tmp_path / "r.sarif", tmp_path / "r.html"
+    both = run(
+        *base,
+        "--format",
+        "sarif",
+        "--out",
+        str(sarif),
+        "--also",
+        f"html={html}",
+        "--also",
+        "json=r.json",
+        cwd=tmp_path,
+    )
+    assert both.returncode == 2, both.stderr  # the example spec trips rules: the exit status is check's
+    alone = run(*base, "--format", "html", cwd=tmp_path)
+    assert html.read_text(encoding="utf-8") == alone.stdout
+    assert sarif.read_text(encoding="utf-8") == run(*base, "--format", "sarif", cwd=tmp_path).stdout
+    assert (tmp_path / "r.json").read_text(encoding="utf-8") == run(
+        *base, "--format", "json", cwd=tmp_path
+    ).stdout
+    bad = run(*base, "--also", "pdf=r.pdf", cwd=tmp_path)
+    assert bad.returncode == 1 and "expected FORMAT=FILE with FORMAT one of text, json, sarif" in bad.stderr

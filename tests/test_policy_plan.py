@@ -12,9 +12,11 @@ SPEC = "examples/gpu-fleet.yaml"
 OBSERVED = str(ROOT / "examples" / "observed")
 
 
-def _waivers(tmp_path: Path, *paths: str, expires: str = "2026-12-31") -> str:
+def _waivers(
+    tmp_path: Path, *paths: str, expires: str = "2026-12-31", notebook: str = "vision-gpu-02"
+) -> str:
     body = "".join(
-        f"  - {{drift: {p}, notebook: vision-gpu-02, reason: ticket OPS-12, owner: ops@example.com, expires: {expires}}}\n"
+        f"  - {{drift: {p}, notebook: {notebook}, reason: ticket OPS-12, owner: ops@example.com, expires: {expires}}}\n"
         for p in paths
     )
     path = tmp_path / "w.yaml"
@@ -65,4 +67,91 @@ def test_plan_reports_bad_waiver_files_like_spec_errors(tmp_path: Path) -> None:
     )
     result = run("plan", SPEC, "--observed", OBSERVED, "--waivers", str(bad), "--now", NOW)
     assert result.returncode == 1 and result.stdout == ""
-    assert f"{bad}:3: waivers[0].drift: expected a dotted spec path" in result.stderr
+    assert f"{bad}:3: waivers[0].drift: 'no such' names no managed field" in result.stderr
+
+
+def test_a_misspelt_drift_path_is_an_error_naming_the_nearest_field(tmp_path: Path) -> None:
+    """`drift: lease.durration` names no managed field: FILE:LINE: path: message with a hint, exit 1."""
+    waivers = _waivers(tmp_path, "lease.durration")
+    result = run("plan", SPEC, "--observed", OBSERVED, "--waivers", waivers, "--now", NOW)
+    assert result.returncode == 1 and result.stdout == ""
+    expected = f"{waivers}:3: waivers[0].drift: 'lease.durration' names no managed field (did you mean lease.duration?)"
+    assert expected in result.stderr
+    check = run("check", SPEC, "--observed", OBSERVED, "--waivers", waivers, "--now", NOW)
+    assert check.returncode == 1 and expected in check.stderr  # the same file, the same error in check
+
+
+def test_an_unused_drift_waiver_is_a_warning_and_strict_makes_it_an_error(tmp_path: Path) -> None:
+    """A drift waiver covering no difference warns (exit as without it); --strict-waivers exits 1."""
+    waivers = _waivers(tmp_path, "flavor")  # vision-gpu-02's flavor has not drifted
+    args = ("plan", SPEC, "--observed", OBSERVED, "--waivers", waivers, "--now", NOW, "--format", "json")
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"reconcile: warning: {waivers}:3: waivers[0]: waiver drift:flavor on vision-gpu-02 matches nothing (unused)"
+        in result.stderr
+    )
+    strict = run(*args, "--strict-waivers")
+    assert strict.returncode == 1
+    assert json.loads(strict.stdout)["resource_changes"]  # the plan is still written
+    used = run(*args[:5], _waivers(tmp_path, "volume.capacity"), *args[6:], "--strict-waivers")
+    assert used.returncode == 0 and "unused" not in used.stderr
+
+
+def test_an_expired_drift_waiver_counts_the_drift_again_and_says_so(tmp_path: Path) -> None:
+    """After expiry the difference is back in the plan, with a note and a warning naming the date."""
+    waivers = _waivers(tmp_path, "volume.capacity", expires="2026-11-30")
+    args = ("plan", SPEC, "--observed", OBSERVED, "--waivers", waivers, "--now", NOW)
+    result = run(*args, "--format", "json", "--detailed-exitcode")
+    assert result.returncode == 2, result.stderr
+    rc = _change(result.stdout, "vision-gpu-02")
+    assert ["volume", "capacity"] in [d["path"] for d in rc["differences"]]  # type: ignore[attr-defined]
+    assert "acknowledged" not in rc
+    assert any("waiver expired on 2026-11-30" in n for n in rc["notes"])  # type: ignore[attr-defined]
+    assert "waiver drift:volume.capacity on vision-gpu-02 expired on 2026-11-30" in result.stderr
+    assert "unused" not in result.stderr
+    text = run(*args, "--no-color")
+    assert "drift no longer acknowledged: volume.capacity (waiver expired on 2026-11-30" in text.stdout
+
+
+def test_acknowledged_drift_is_data_in_the_json_plan_and_survives_show(tmp_path: Path) -> None:
+    """Each acknowledged difference is an `acknowledged` entry (path, reason, owner, expiry) that
+    fits the plan schema and reads back through `reconcile show` unchanged."""
+    import jsonschema
+
+    waivers = _waivers(tmp_path, "volume", expires="2026-12-10")  # within warn_days of --now
+    out = tmp_path / "plan.json"
+    result = run(
+        "plan",
+        SPEC,
+        "--observed",
+        OBSERVED,
+        "--waivers",
+        waivers,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(out.read_text())
+    rc = _change(out.read_text(), "vision-gpu-02")
+    assert rc["acknowledged"] == [
+        {
+            "path": "volume.capacity",
+            "reason": "ticket OPS-12",
+            "owner": "ops@example.com",
+            "expires": "2026-12-10",
+            "expiring": True,
+        }
+    ]
+    assert "volume.capacity" in rc["ignored"]  # type: ignore[operator]
+    others = [c for c in plan["resource_changes"] if c["name"] != "vision-gpu-02"]
+    assert others and all("acknowledged" not in c for c in others)
+    schema = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(plan)
+    shown = run("show", str(out), "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    assert _change(shown.stdout, "vision-gpu-02")["acknowledged"] == rc["acknowledged"]

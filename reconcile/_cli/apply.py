@@ -108,9 +108,12 @@ def _run_spec(args: argparse.Namespace) -> int:
         diagnose("reconcile: error: apply needs a terminal to confirm, or --auto-approve")
         return EXIT_ERROR
     observations, _, _ = observe(args, spec)
-    plan = plan_with_waivers(args, spec, observations, **_provenance(args, spec))
-    if isinstance(plan, int):
-        return plan
+    planned = plan_with_waivers(args, spec, observations, **_provenance(args, spec))
+    if isinstance(planned, int):
+        return planned
+    plan, waiver_status = planned
+    if waiver_status:  # --strict-waivers and a drift waiver that matches nothing: nothing applied
+        return waiver_status
     _print_plan(args, plan)
     if plan.errors:
         for error in plan.errors:

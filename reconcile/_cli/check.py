@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from reconcile._cli.common import (
@@ -30,7 +31,7 @@ from reconcile._core.errors import ConfigError, SpecError
 if TYPE_CHECKING:
     from reconcile._core.observation import Observation
     from reconcile._core.plan import Plan
-    from reconcile._core.report import Report, Severity
+    from reconcile._core.report import Report, Severity, WaiverInfo
     from reconcile._core.spec import Spec
     from reconcile._policy.settings import Policy
     from reconcile._policy.waivers import Waivers
@@ -162,6 +163,14 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="SARIF: leave waived results out instead of including them with suppressions",
     )
+    p.add_argument(
+        "--also",
+        action="append",
+        type=_also,
+        metavar="FORMAT=FILE",
+        help="also write the same report as FORMAT to FILE (repeatable): several formats from one "
+        "evaluation, so the notebooks are observed once",
+    )
     live = p.add_argument_group("live observation (without --observed or --spec-only)")
     add_live_options(live)
     from reconcile._cli.plan import add_refresh_option
@@ -177,6 +186,22 @@ def write_report(args: argparse.Namespace, report: Report) -> None:
     write_output(
         args, render_report(report, args.format, color=use_color(args), suppressed=not args.omit_waived)
     )
+    from reconcile._cli.output import write_atomically
+
+    for fmt, path in getattr(args, "also", None) or ():  # the same report, more formats: one evaluation
+        write_atomically(Path(path), render_report(report, fmt, suppressed=not args.omit_waived))
+
+
+def _also(text: str) -> tuple[str, str]:
+    """`--also FORMAT=FILE`, checked."""
+    from reconcile._render.report_common import REPORT_FORMATS
+
+    fmt, sep, path = text.partition("=")
+    if not sep or fmt not in REPORT_FORMATS or not path:
+        raise argparse.ArgumentTypeError(
+            f"expected FORMAT=FILE with FORMAT one of {', '.join(REPORT_FORMATS)}, got {text!r}"
+        )
+    return fmt, path_text(path)
 
 
 def exit_status(report: Report, *, strict_waivers: bool = False) -> int:
@@ -193,15 +218,20 @@ def diagnose_report(report: Report) -> None:
 
     for name, message in report.errors:
         diagnose(f"reconcile: error: {address(name)}: {message}")
-    for f in report.findings:
+    for f in report.problems():
         if f.status is Status.ERROR:
             diagnose(f"reconcile: error: {address(f.name)}: {f.rule} ({f.subject.value}): {f.message}")
     for w in report.unused_waivers:
-        where = f"{w.location}: " if w.location else ""
-        diagnose(f"reconcile: warning: {where}waiver {w.key} on {w.target} matches nothing (unused)")
+        diagnose(unused_warning(w))
     for w in report.waivers:
         if w.state is WaiverState.EXPIRING and w.used:
             diagnose(f"reconcile: warning: waiver {w.key} on {w.target} expires on {w.expires}")
+
+
+def unused_warning(w: WaiverInfo) -> str:
+    """The warning line of a waiver that matched nothing (check and plan say it alike)."""
+    where = f"{w.location}: " if w.location else ""
+    return f"reconcile: warning: {where}waiver {w.key} on {w.target} matches nothing (unused)"
 
 
 def evaluate_specs(
@@ -272,39 +302,74 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
     )
     add_policy_option(g)
     add_now_option(g)
+    g.add_argument(
+        "--strict-waivers",
+        action="store_true",
+        help="an unused drift waiver is an error (exit 1), as in check",
+    )
 
 
 def plan_with_waivers(
     args: argparse.Namespace, spec: Spec, observations: Mapping[str, Observation], **provenance: Any
-) -> Plan | int:
+) -> tuple[Plan, int] | int:
     """The plan of `reconcile plan`, with the drift `--waivers` acknowledges taken out of it.
 
     Acknowledged paths are planned as if the spec ignored them (so actions, notes and `after` are
-    worked out by the planner itself), and each gets a note with the waiver's reason, owner and expiry.
-    Returns the exit status instead when the policy or waiver file has problems. `provenance` is
-    what `build_plan` records in the plan's metadata (project, endpoint, observed path, timestamp).
+    worked out by the planner itself); each is kept as data in the change's `acknowledged` (with the
+    waiver's reason, owner and expiry) and said in a note. A drift waiver that has expired
+    acknowledges nothing: its drift counts again, with a note and a warning saying so. A drift
+    waiver that covers no difference is a warning (`--strict-waivers`: an error). Returns the plan
+    and the exit status the waivers call for (0, or 1 for unused ones under `--strict-waivers`), or
+    only an exit status when the policy or waiver file has problems. `provenance` is what
+    `build_plan` records in the plan's metadata (project, endpoint, observed path, timestamp).
     """
     import attrs
 
+    from reconcile._core.plan import Acknowledgement
     from reconcile._core.report import WaiverState
     from reconcile._core.spec import Spec
     from reconcile._planning.planner import build_plan
-    from reconcile._policy.engine import acknowledged_drift
+    from reconcile._policy.engine import drift_matches
+    from reconcile._policy.waivers import state_at
 
     plan = build_plan(spec, observations, **provenance)
     if not getattr(args, "waivers", None) and not getattr(args, "policy", None):
-        return plan
+        return plan, EXIT_OK
     now = evaluation_time(args)
     policy, waivers, problems = load_rules(args, now)
     if problems:
         return print_spec_problems(SpecError([p for exc in problems for p in exc.problems]))
     if waivers is None:
-        return plan
+        return plan, EXIT_OK
     warn = policy.waivers.warn_days
-    acknowledged = {rc.name: acknowledged_drift(rc, waivers, now, warn) for rc in plan.resource_changes}
-    acknowledged = {name: found for name, found in acknowledged.items() if found}
-    if not acknowledged:
-        return plan
+    matches = {rc.name: drift_matches(rc, waivers, now, warn) for rc in plan.resource_changes}
+    used = {id(w) for found in matches.values() for _, w, _ in found}
+    status = EXIT_OK
+    for w in waivers.waivers:  # rule waivers are check's: plan judges drift only
+        state = state_at(w, now, warn)
+        if w.drift is not None and id(w) not in used and state is not WaiverState.EXPIRED:
+            diagnose(unused_warning(w.info(state)))
+            status = EXIT_ERROR if getattr(args, "strict_waivers", False) else status
+    for name, found in sorted(matches.items()):
+        for path, w, state in found:
+            where = f"{w.location}: " if w.location else ""
+            if state is WaiverState.EXPIRED:
+                diagnose(
+                    f"reconcile: warning: {where}waiver {w.key} on {w.info(state).target} expired on "
+                    f"{w.expires.isoformat()}: the drift of {path} on {name} counts again"
+                )
+            elif state is WaiverState.EXPIRING:
+                target, day = w.info(state).target, w.expires.isoformat()
+                diagnose(f"reconcile: warning: waiver {w.key} on {target} expires on {day}")
+    acknowledged = {
+        name: [(p, w, s) for p, w, s in found if s is not WaiverState.EXPIRED]
+        for name, found in matches.items()
+    }
+    expired = {
+        name: [(p, w) for p, w, s in found if s is WaiverState.EXPIRED] for name, found in matches.items()
+    }
+    if not any(acknowledged.values()) and not any(expired.values()):
+        return plan, status
     entries = []
     for entry in spec.entries:
         paths = tuple(path for path, _, _ in acknowledged.get(entry.name, ()))
@@ -319,6 +384,14 @@ def plan_with_waivers(
             f"acknowledged drift: {path} (waived by {w.owner} until {w.expires.isoformat()}"
             f"{', expires soon' if state is WaiverState.EXPIRING else ''}: {w.reason})"
             for path, w, state in acknowledged.get(rc.name, ())
+        ) + tuple(
+            f"drift no longer acknowledged: {path} (waiver expired on {w.expires.isoformat()}; "
+            f"owner {w.owner}: {w.reason})"
+            for path, w in expired.get(rc.name, ())
         )
-        changes.append(attrs.evolve(rc, notes=(*rc.notes, *notes)) if notes else rc)
-    return attrs.evolve(replanned, resource_changes=changes)
+        data = tuple(
+            Acknowledgement(path, w.reason, w.owner, w.expires.isoformat(), state is WaiverState.EXPIRING)
+            for path, w, state in acknowledged.get(rc.name, ())
+        )
+        changes.append(attrs.evolve(rc, notes=(*rc.notes, *notes), acknowledged=data) if notes else rc)
+    return attrs.evolve(replanned, resource_changes=changes), status

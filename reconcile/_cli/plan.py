@@ -191,9 +191,12 @@ def run(args: argparse.Namespace) -> int:
     observations, unusable, listing = observe(args, spec)
     mode = getattr(args, "unmanaged", "report")
     where = _provenance(args, spec)
-    plan = plan_with_waivers(args, spec, observations, **where, listing=None if mode == "ignore" else listing)
-    if isinstance(plan, int):
-        return plan
+    planned = plan_with_waivers(
+        args, spec, observations, **where, listing=None if mode == "ignore" else listing
+    )
+    if isinstance(planned, int):
+        return planned
+    plan, waiver_status = planned
     emit(args, plan)
     if plan.listed is not None:
         from reconcile._planning.unmanaged import unused_rules
@@ -214,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
         diagnose(f"reconcile: error: {error.address}: {error.message}")
     for problem in unusable:  # a file under --observed that could not be read: said even if unneeded
         diagnose(f"reconcile: error: observed input: {problem}")
-    if plan.errors or unusable:
+    if plan.errors or unusable or waiver_status:
         return EXIT_ERROR
     if args.detailed_exitcode and (plan.has_changes or (mode == "fail" and plan.summary.unmanaged)):
         return EXIT_CHANGES

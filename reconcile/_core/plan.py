@@ -32,6 +32,7 @@ __all__ = [
     "RECONCILE_FORMAT_VERSION",
     "RESOURCE_TYPE",
     "STEP_METHODS",
+    "Acknowledgement",
     "Action",
     "ApplyMethod",
     "Difference",
@@ -145,6 +146,26 @@ STEP_METHODS: Final[Mapping[Step, frozenset[ApplyMethod]]] = {
 
 
 @attrs.frozen
+class Acknowledgement:
+    """A difference a valid `drift:` waiver acknowledges (`plan --waivers`): left out of the change
+    (its path is in `ignored`), kept as data.
+
+    Attributes:
+        path: the drifted field, a dotted spec path (`volume.capacity`).
+        reason: why it is accepted, from the waiver.
+        owner: who answers for it.
+        expires: the waiver's last valid day, `YYYY-MM-DD` (through the end of that day, UTC).
+        expiring: whether the waiver expires within the policy's `warn_days`.
+    """
+
+    path: str
+    reason: str
+    owner: str
+    expires: str
+    expiring: bool = False
+
+
+@attrs.frozen
 class Difference:
     """One managed field whose observed value differs from the desired one.
 
@@ -195,6 +216,8 @@ class ResourceChange:
         create_missing: for a change with a `create` step, the inputs the create API requires
             (`name`, `flavor`, `image.id`, `volume.category`) that `after` does not give, as dotted
             paths; apply refuses such a create before it starts.
+        acknowledged: the differences `drift:` waivers acknowledge, in path order (their paths are
+            also in `ignored`).
     """
 
     name: str
@@ -211,6 +234,7 @@ class ResourceChange:
     location: Location | None = attrs.field(default=None, eq=False, repr=False)
     steps: tuple[Step, ...] = ()
     create_missing: tuple[str, ...] = ()
+    acknowledged: tuple[Acknowledgement, ...] = ()
 
     @property
     def address(self) -> str:

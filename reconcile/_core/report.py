@@ -13,7 +13,9 @@ renderers escape it for their medium. No secret is ever stored in a report.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+import functools
+import operator
+from collections.abc import Callable, Iterable, Iterator
 
 import attrs
 
@@ -23,6 +25,7 @@ __all__ = [
     "REPORT_VERSION",
     "Control",
     "Finding",
+    "NotebookResults",
     "Report",
     "ReportSummary",
     "RuleInfo",
@@ -215,8 +218,62 @@ class ReportSummary:
         return None if judged == 0 else round(100.0 * self.passed / judged, 1)
 
 
-def _sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    return tuple(sorted(findings, key=lambda f: f.sort_key))
+#: A pass or not-applicable result before it is made a `Finding`: rule, subject, field, status,
+#: severity, message. A fleet has hundreds of thousands of them and most formats only count them.
+Row = tuple[str, Subject, str, Status, Severity, str]
+
+#: The order of the results of one notebook: rule, subject, field (a StrEnum sorts as its text).
+_IN_NOTEBOOK = operator.attrgetter("rule", "subject", "field")
+
+
+@attrs.frozen
+class NotebookResults:
+    """The results of one notebook (a spec entry, or an unmanaged notebook), in the order produced.
+
+    Failures, errors and waived results are `Finding`s; passes and not-applicable results are kept
+    as `Row`s, made `Finding`s only when a renderer asks for every result (`Report.findings`).
+
+    Attributes:
+        name: the spec entry's local name (or the unmanaged notebook's name or id).
+        desired_id: the notebook id the spec states, when it does.
+        observed_id: the observed notebook's id, when it was observed.
+        items: the results, each a `Finding` or a `Row`.
+        locate: where the spec declares a field of this entry (None for an unmanaged notebook).
+    """
+
+    name: str
+    desired_id: str | None
+    observed_id: str | None
+    items: tuple[Finding | Row, ...]
+    locate: Callable[[str], Location] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def findings(self) -> list[Finding]:
+        """Every result as a `Finding`, in production order."""
+        name, locate, ids = self.name, self.locate, (self.desired_id, self.observed_id)
+        return [
+            item
+            if isinstance(item, Finding)
+            else Finding(
+                item[0],
+                name,
+                ids[item[1] is Subject.OBSERVED],
+                item[1],
+                item[3],
+                item[4],
+                item[5],
+                item[2],
+                None if locate is None else locate(item[2]),
+            )
+            for item in self.items
+        ]
+
+    def problems(self) -> Iterator[Finding]:
+        """The failures, errors and waived results (never a pass or a not-applicable one)."""
+        return (item for item in self.items if isinstance(item, Finding))
+
+
+def _by_name(results: Iterable[NotebookResults]) -> tuple[NotebookResults, ...]:
+    return tuple(sorted(results, key=operator.attrgetter("name")))  # stable: same names keep their order
 
 
 @attrs.frozen
@@ -226,7 +283,7 @@ class Report:
     Attributes:
         now: the evaluation time, RFC 3339 UTC (`2026-12-01T00:00:00Z`).
         rules: every known rule (built-in and custom, enabled or not), sorted by id.
-        findings: every result, sorted by notebook, rule, subject and field.
+        results: every notebook's results, sorted by notebook name (see `findings`).
         waivers: every waiver of the waiver file, in file order, with state and use.
         errors: notebooks or rules that could not be evaluated, as (name, message), sorted.
         fail_on: the lowest severity whose unwaived failures fail the run.
@@ -237,7 +294,7 @@ class Report:
 
     now: str
     rules: tuple[RuleInfo, ...]
-    findings: tuple[Finding, ...] = attrs.field(converter=_sorted_findings)
+    results: tuple[NotebookResults, ...] = attrs.field(converter=_by_name)
     waivers: tuple[WaiverInfo, ...] = ()
     errors: tuple[tuple[str, str], ...] = ()
     fail_on: Severity = Severity.LOW
@@ -245,12 +302,34 @@ class Report:
     project_id: str | None = None
     files: tuple[str, ...] = ()
 
+    @functools.cached_property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every result, sorted by notebook, rule, subject and field (made on first use)."""
+        return tuple(self._in_order(NotebookResults.findings))
+
+    def problems(self) -> Iterator[Finding]:
+        """The failures, errors and waived results, in the order of `findings` (no pass or n/a is made)."""
+        return self._in_order(lambda results: list(results.problems()))
+
+    def _in_order(self, take: Callable[[NotebookResults], list[Finding]]) -> Iterator[Finding]:
+        group: list[Finding] = []
+        name: str | None = None
+        for results in self.results:  # sorted by name: each notebook's results are sorted alone
+            if results.name != name:
+                group.sort(key=_IN_NOTEBOOK)
+                yield from group
+                group, name = [], results.name
+            group += take(results)
+        group.sort(key=_IN_NOTEBOOK)
+        yield from group
+
     @property
     def summary(self) -> ReportSummary:
         """Counts of pass, fail, waived, not applicable and error results."""
         counts = dict.fromkeys(Status, 0)
-        for f in self.findings:
-            counts[f.status] += 1
+        for results in self.results:
+            for item in results.items:
+                counts[item.status if isinstance(item, Finding) else item[3]] += 1
         return ReportSummary(
             counts[Status.PASS],
             counts[Status.FAIL],
@@ -270,13 +349,13 @@ class Report:
     def blocking(self) -> tuple[Finding, ...]:
         """The unwaived failures at or above `fail_on`: these make the exit status 2."""
         return tuple(
-            f for f in self.findings if f.status is Status.FAIL and f.severity.rank >= self.fail_on.rank
+            f for f in self.problems() if f.status is Status.FAIL and f.severity.rank >= self.fail_on.rank
         )
 
     @property
     def has_errors(self) -> bool:
         """Whether a notebook or a rule could not be evaluated (exit status 1)."""
-        return bool(self.errors) or any(f.status is Status.ERROR for f in self.findings)
+        return bool(self.errors) or any(f.status is Status.ERROR for f in self.problems())
 
     @property
     def unused_waivers(self) -> tuple[WaiverInfo, ...]:

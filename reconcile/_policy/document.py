@@ -25,7 +25,14 @@ from typing import Any
 from reconcile._core.model import Notebook
 from reconcile._core.spec import NotebookSpec
 
-__all__ = ["desired_document", "observed_document", "swr_org"]
+__all__ = [
+    "desired_document",
+    "desired_key",
+    "observed_document",
+    "observed_key",
+    "status_document",
+    "swr_org",
+]
 
 
 def _put(doc: dict[str, Any], key: str, value: Any) -> None:
@@ -153,4 +160,52 @@ def observed_document(nb: Notebook) -> dict[str, Any]:
     _put_lease_and_pool(doc, nb.lease, nb.pool)
     if nb.tags is not None:
         doc["tags"] = {t.key: t.value or "" for t in nb.tags if t.key is not None}
+    return doc
+
+
+def desired_key(nb: NotebookSpec) -> tuple[Any, ...]:
+    """What the built-in rules read of `desired_document(nb)` is made from, as one hashable value.
+
+    Two spec entries with equal keys get the same built-in results (bar the identity fields each
+    result carries), so the engine judges each key once. It leaves out only what no built-in rule
+    reads: id, name, description, workspace_id, feature, pool and the values of tags.
+    """
+    tags = nb.tags
+    return (
+        nb.flavor,
+        nb.status,
+        nb.image,
+        nb.volume,
+        nb.endpoints,
+        nb.lease,
+        None if tags is None else tuple(key for key, _ in tags),
+    )
+
+
+def observed_key(nb: Notebook, spec_services: tuple[str, ...]) -> tuple[Any, ...]:
+    """As `desired_key`, for `observed_document(nb)` with its endpoints numbered as the spec's
+    `spec_services` are; it also leaves out `create_at` and `update_at`, which make every
+    notebook's key unique: rules reading them are `volatile` and judged notebook by notebook."""
+    image, volume, lease, eps, tags = nb.image, nb.volume, nb.lease, nb.endpoints, nb.tags
+    return (
+        nb.flavor,
+        nb.status,
+        nb.fail_reason,
+        None if image is None else (image.id, image.name, image.swr_path, image.tag, image.namespace),
+        None if volume is None else (volume.category, volume.capacity, volume.ownership, volume.mount_path),
+        None if lease is None else (lease.enable, lease.duration, lease.type),
+        None if eps is None else tuple((ep.dev_service, ep.allowed_access_ips, ep.ssh_keys) for ep in eps),
+        None if tags is None else tuple(t.key for t in tags),
+        spec_services,
+    )
+
+
+def status_document(nb: Notebook) -> dict[str, Any]:
+    """The part of `observed_document(nb)` the volatile rules read: `status`, `fail_reason`,
+    `update_at` and `create_at` (absent when the service gave none)."""
+    doc: dict[str, Any] = {}
+    _put(doc, "status", _text(nb.status))
+    _put(doc, "fail_reason", nb.fail_reason)
+    _put(doc, "create_at", nb.create_at)
+    _put(doc, "update_at", nb.update_at)
     return doc

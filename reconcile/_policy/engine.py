@@ -8,8 +8,9 @@ notebook (or that rule on it); every other result is still produced.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -22,7 +23,9 @@ from reconcile._core.observation import Found, Observation
 from reconcile._core.plan import Action, Plan, ResourceChange
 from reconcile._core.report import (
     Finding,
+    NotebookResults,
     Report,
+    Row,
     RuleInfo,
     Severity,
     Status,
@@ -32,11 +35,17 @@ from reconcile._core.report import (
 )
 from reconcile._core.spec import Spec, SpecEntry
 from reconcile._policy import rules as builtin
-from reconcile._policy.document import desired_document, observed_document
+from reconcile._policy.document import (
+    desired_document,
+    desired_key,
+    observed_document,
+    observed_key,
+    status_document,
+)
 from reconcile._policy.settings import Policy
 from reconcile._policy.waivers import Waiver, Waivers, state_at
 
-__all__ = ["Observed", "acknowledged_drift", "evaluate", "observed_state", "rfc3339", "rule_infos"]
+__all__ = ["Observed", "drift_matches", "evaluate", "observed_state", "rfc3339", "rule_infos"]
 
 
 @attrs.frozen
@@ -105,96 +114,189 @@ def _align_endpoints(entry: SpecEntry, live: dict[str, Any]) -> None:
         ep["index"] = spec_index.get(ep.get("dev_service", ""), ep["index"])
 
 
+class _Live:
+    """The observed document of a notebook, made on first call, endpoints numbered as the spec's."""
+
+    __slots__ = ("_doc", "_entry", "_notebook")
+
+    def __init__(self, entry: SpecEntry, notebook: Notebook) -> None:
+        self._entry, self._notebook = entry, notebook
+        self._doc: dict[str, Any] | None = None
+
+    def __call__(self) -> dict[str, Any]:
+        if self._doc is None:
+            self._doc = observed_document(self._notebook)
+            _align_endpoints(self._entry, self._doc)
+        return self._doc
+
+
 class _Where:
     """Where the spec declares a field of one entry: the field, the nearest enclosing one, or the entry."""
 
-    __slots__ = ("_cache", "_entry", "_fields")
+    __slots__ = ("_cache", "_entry", "name")
 
     def __init__(self, entry: SpecEntry) -> None:
         self._entry = entry
-        self._fields: Mapping[str, Location] = getattr(entry, "field_locations", None) or {}
-        declared: Location | None = getattr(entry, "location", None)
-        self._cache: dict[str, Location] = {
-            "": declared or Location(entry.file, None, f"notebooks.{entry.name}")
-        }
+        self.name = entry.name
+        self._cache: dict[str, Location] | None = None  # made on first use: most entries never ask
+        # the spec's lines are read now, while the run is on: a report may be rendered much later
+        # (another working directory, the file edited meanwhile)
+        len(getattr(entry, "field_locations", None) or ())
 
     def __call__(self, field: str) -> Location:
-        found = self._cache.get(field)
+        cache = self._cache
+        if cache is None:
+            entry = self._entry
+            declared: Location | None = getattr(entry, "location", None)
+            cache = self._cache = {"": declared or Location(entry.file, None, f"notebooks.{entry.name}")}
+        found = cache.get(field)
         if found is None:
-            found = self._cache[field] = self._find(field)
+            found = cache[field] = self._find(field)
         return found
 
     def _find(self, field: str) -> Location:
-        if self._fields:
+        fields: Mapping[str, Location] = getattr(self._entry, "field_locations", None) or {}
+        if fields:
             parts = _spec_field(self._entry, field).split(".")
             for end in range(len(parts), 0, -1):  # the field, or the nearest enclosing one declared
-                hit = self._fields.get(".".join(parts[:end]))
+                hit = fields.get(".".join(parts[:end]))
                 if hit is not None:
                     return hit
-        return self._cache[""]
+        return self("")
 
 
-def _location(entry: SpecEntry, field: str) -> Location:
-    """Where the spec declares `field` of `entry` (see `_Where`)."""
-    return _Where(entry)(field)
+class _Waiving:
+    """Applies waivers to failures one by one, keeping which waiver was used."""
+
+    def __init__(self, waivers: Waivers | None, now: dt.datetime, warn_days: int) -> None:
+        self.listed = list(waivers.waivers) if waivers else []
+        self.states = [state_at(w, now, warn_days) for w in self.listed]
+        self.used = [False] * len(self.listed)
+
+    def __call__(self, f: Finding) -> Finding:
+        """The failure as the first waiver that matches it leaves it: waived, or failed as expired."""
+        for i, w in enumerate(self.listed):
+            if not w.matches(f):
+                continue
+            self.used[i] = True
+            if self.states[i] is WaiverState.EXPIRED:
+                return attrs.evolve(
+                    f, waiver=w.info(self.states[i], True), waiver_expired=w.expires.isoformat()
+                )
+            return attrs.evolve(f, status=Status.WAIVED, waiver=w.info(self.states[i], True))
+        return f
+
+    def infos(self, *, spec_only: bool) -> list[WaiverInfo]:
+        """Every waiver with its state and use."""
+        return [
+            w.info(self.states[i], self.used[i], evaluated=not (spec_only and w.observed_only()))
+            for i, w in enumerate(self.listed)
+        ]
+
+
+_QUIET = (Status.PASS, Status.NOT_APPLICABLE)
 
 
 class _Run:
-    """One evaluation: the policy, the time, the compiled custom rules, the findings so far."""
+    """One evaluation: the policy, the time, the compiled custom rules, the results so far."""
 
-    def __init__(self, policy: Policy, now: dt.datetime) -> None:
+    def __init__(self, policy: Policy, now: dt.datetime, waiving: _Waiving) -> None:
         self.policy = policy
         self.now = now
-        self.findings: list[Finding] = []
+        self.waive = waiving if waiving.listed else None
         self.errors: list[tuple[str, str]] = []
         self.programs: dict[str, Any] = {}
         # worked out once per run, not once per notebook: the enabled checks with their settings
-        self.checks = {
-            subject: [
-                (rule.id, rule.check, policy.severity(rule.id), policy.params(rule.id))
-                for rule in builtin.BUILTIN.values()
-                if rule.check is not None and subject in rule.subjects and policy.setting(rule.id).enabled
-            ]
-            for subject in Subject
-        }
+        self.checks, self.volatile = (
+            {
+                subject: [
+                    (rule.id, rule.check, policy.severity(rule.id), policy.params(rule.id))
+                    for rule in builtin.BUILTIN.values()
+                    if rule.check is not None
+                    and rule.volatile is volatile
+                    and subject in rule.subjects
+                    and policy.setting(rule.id).enabled
+                ]
+                for subject in Subject
+            }
+            for volatile in (False, True)
+        )
+        enabled = policy.setting("MA012").enabled
+        self.drift_severity = policy.severity("MA012") if enabled else None
+        self.in_sync: Row = (
+            "MA012",
+            Subject.OBSERVED,
+            "",
+            Status.PASS,
+            policy.severity("MA012"),
+            "matches the spec",
+        )
+        # the results of the non-volatile checks by (subject, key): a fleet repeats a few shapes
+        self.memo: dict[tuple[Subject, Any], tuple[tuple[Row, ...], bool]] = {}
         self.contexts = {subject: builtin.check_context(subject, now) for subject in Subject}
-        self._where: tuple[SpecEntry | None, _Where | None] = (None, None)
         if policy.custom:
             from reconcile._policy import cel
 
             for rule in policy.custom:
                 self.programs[rule.id] = cel.compile_expression(rule.expression)  # checked on load
 
-    def where(self, entry: SpecEntry) -> _Where:
-        """The location finder of `entry` (kept while the run stays on the same entry)."""
-        last, finder = self._where
-        if last is not entry or finder is None:
-            finder = _Where(entry)
-            self._where = (entry, finder)
-        return finder
+    def builtin(  # noqa: PLR0917 - the state judged, and how to name and place its results
+        self,
+        items: list[Finding | Row],
+        where: _Where,
+        subject: Subject,
+        key: Any,
+        doc: Callable[[], Mapping[str, Any]],
+        nb_id: str | None,
+    ) -> None:
+        """The non-volatile checks on one state, judged once per distinct `key` (`doc` made on a miss)."""
+        memo_key = (subject, key)
+        known = self.memo.get(memo_key)
+        if known is None:
+            known = self.memo[memo_key] = self._judge(self.checks[subject], subject, doc())
+        rows, problems = known
+        if not problems:
+            items += rows
+            return
+        for row in rows:
+            if row[3] in _QUIET:
+                items.append(row)
+            else:
+                items.append(self.finding(where, row[0], subject, row[3], row[4], row[5], row[2], nb_id))
 
-    def builtin(self, entry: SpecEntry, subject: Subject, doc: Mapping[str, Any], nb_id: str | None) -> None:
+    def volatile_checks(
+        self, items: list[Finding | Row], where: _Where, doc: Mapping[str, Any], nb_id: str | None
+    ) -> None:
+        """The volatile checks on one observed state, notebook by notebook."""
+        rows, _ = self._judge(self.volatile[Subject.OBSERVED], Subject.OBSERVED, doc)
+        for row in rows:
+            if row[3] in _QUIET:
+                items.append(row)
+            else:
+                items.append(self.finding(where, row[0], row[1], row[3], row[4], row[5], row[2], nb_id))
+
+    def _judge(
+        self,
+        checks: Sequence[tuple[str, Any, Severity, Mapping[str, Any]]],
+        subject: Subject,
+        doc: Mapping[str, Any],
+    ) -> tuple[tuple[Row, ...], bool]:
         ctx = self.contexts[subject]
-        where = self.where(entry)
-        append = self.findings.append
-        name = entry.name
-        for rule_id, check, severity, params in self.checks[subject]:
-            for out in check(doc, params, ctx):
-                append(
-                    Finding(
-                        rule_id,
-                        name,
-                        nb_id,
-                        subject,
-                        out.status,
-                        severity,
-                        out.message,
-                        out.field,
-                        where(out.field),
-                    )
-                )
+        rows = tuple(
+            (rule_id, subject, out.field, out.status, severity, out.message)
+            for rule_id, check, severity, params in checks
+            for out in check(doc, params, ctx)
+        )
+        return rows, any(row[3] not in _QUIET for row in rows)
 
-    def custom(self, entry: SpecEntry, subject: Subject, doc: dict[str, Any], nb_id: str | None) -> None:
+    def custom(
+        self,
+        items: list[Finding | Row],
+        where: _Where,
+        subject: Subject,
+        doc: dict[str, Any],
+        nb_id: str | None,
+    ) -> None:
         if not self.policy.custom:
             return
         from reconcile._policy import cel
@@ -207,39 +309,40 @@ class _Run:
                 variables = variables if variables is not None else cel.activation(doc)
                 ok = cel.evaluate(self.programs[rule.id], doc, variables)
             except cel.CelError as exc:
-                self.add(
-                    entry,
-                    rule.id,
-                    subject,
-                    Status.ERROR,
-                    rule.severity,
-                    f"expression failed: {exc}",
-                    "",
-                    nb_id,
+                message = f"expression failed: {exc}"
+                items.append(
+                    self.finding(where, rule.id, subject, Status.ERROR, rule.severity, message, "", nb_id)
                 )
                 continue
-            status, message = (Status.PASS, rule.title) if ok else (Status.FAIL, rule.message)
-            self.add(entry, rule.id, subject, status, rule.severity, message, "", nb_id)
+            if ok:
+                items.append((rule.id, subject, "", Status.PASS, rule.severity, rule.title))
+            else:
+                items.append(
+                    self.finding(where, rule.id, subject, Status.FAIL, rule.severity, rule.message, "", nb_id)
+                )
 
-    def drift(self, entry: SpecEntry, rc: ResourceChange) -> None:
-        if not self.policy.setting("MA012").enabled:
+    def drift(self, items: list[Finding | Row], where: _Where, rc: ResourceChange) -> None:
+        if self.drift_severity is None:  # MA012 is disabled
             return
-        severity = self.policy.severity("MA012")
+        severity = self.drift_severity
         nb_id = rc.notebook_id
+        observed = Subject.OBSERVED
         if Action.CREATE in rc.actions and not rc.differences:
             note = rc.notes[0] if rc.notes else "the notebook does not exist"
-            self.add(entry, "MA012", Subject.OBSERVED, Status.FAIL, severity, note, "", nb_id)
+            items.append(self.finding(where, "MA012", observed, Status.FAIL, severity, note, "", nb_id))
             return
         if not rc.differences:
-            self.add(entry, "MA012", Subject.OBSERVED, Status.PASS, severity, "matches the spec", "", nb_id)
+            items.append(self.in_sync)
             return
         for d in rc.differences:
             message = f"{d.dotted_path}: observed {_short(d.observed)}, the spec says {_short(d.desired)}"
-            self.add(entry, "MA012", Subject.OBSERVED, Status.FAIL, severity, message, d.dotted_path, nb_id)
+            items.append(
+                self.finding(where, "MA012", observed, Status.FAIL, severity, message, d.dotted_path, nb_id)
+            )
 
-    def add(  # noqa: PLR0917 - one finding's fields, always given in this order
+    def finding(  # noqa: PLR0917 - one finding's fields, always given in this order
         self,
-        entry: SpecEntry,
+        where: _Where | None,
         rule: str,
         subject: Subject,
         status: Status,
@@ -247,12 +350,21 @@ class _Run:
         message: str,
         field: str,
         nb_id: str | None,
-    ) -> None:
-        self.findings.append(
-            Finding(
-                rule, entry.name, nb_id, subject, status, severity, message, field, _location(entry, field)
-            )
+        name: str | None = None,
+    ) -> Finding:
+        """A failure or error as a `Finding`, its waiver applied."""
+        f = Finding(
+            rule,
+            where.name if name is None and where is not None else name or "",
+            nb_id,
+            subject,
+            status,
+            severity,
+            message,
+            field,
+            None if where is None else where(field),
         )
+        return self.waive(f) if self.waive is not None and status is Status.FAIL else f
 
 
 def evaluate(
@@ -278,62 +390,84 @@ def evaluate(
         CelError: a custom expression does not compile (the policy loader checks this first).
     """
     policy = policy or Policy()
-    run = _Run(policy, now)
+    waiving = _Waiving(waivers, now, policy.waivers.warn_days)
+    run = _Run(policy, now, waiving)
     changes = {rc.name: rc for rc in observed.plan.resource_changes} if observed else {}
     plan_errors = {e.name: e for e in observed.plan.errors} if observed else {}
+    ma013 = observed is not None and policy.setting("MA013").enabled
+    if ma013 and observed is not None:
+        listed = observed.plan.listed is not None
+        managed: Row = (
+            "MA013",
+            Subject.OBSERVED,
+            "",
+            Status.PASS if listed else Status.NOT_APPLICABLE,
+            policy.severity("MA013"),
+            "managed by this spec" if listed else "no listing of the project was observed",
+        )
+    results: list[NotebookResults] = []
     for entry in spec.entries:
-        doc = desired_document(entry.notebook)
-        run.builtin(entry, Subject.DESIRED, doc, entry.notebook.id)
-        run.custom(entry, Subject.DESIRED, doc, entry.notebook.id)
-        if observed is None:
-            continue
-        if entry.name in plan_errors:
-            run.errors.append((entry.name, plan_errors[entry.name].message))
-            continue
-        notebook = observed.notebooks.get(entry.name)
-        if notebook is not None:
-            live = observed_document(notebook)
-            _align_endpoints(entry, live)
-            run.builtin(entry, Subject.OBSERVED, live, notebook.id)
-            run.custom(entry, Subject.OBSERVED, live, notebook.id)
-            if policy.setting("MA013").enabled:
-                listed = observed.plan.listed is not None
-                run.add(
-                    entry,
-                    "MA013",
-                    Subject.OBSERVED,
-                    Status.PASS if listed else Status.NOT_APPLICABLE,
-                    policy.severity("MA013"),
-                    "managed by this spec" if listed else "no listing of the project was observed",
-                    "",
-                    notebook.id,
-                )
-        rc = changes.get(entry.name)
-        if rc is not None:
-            run.drift(entry, rc)
-    if observed is not None and policy.setting("MA013").enabled:
+        items: list[Finding | Row] = []
+        where = _Where(entry)
+        spec_nb = entry.notebook
+        run.builtin(
+            items,
+            where,
+            Subject.DESIRED,
+            desired_key(spec_nb),
+            functools.partial(desired_document, spec_nb),
+            spec_nb.id,
+        )
+        if policy.custom:
+            run.custom(items, where, Subject.DESIRED, desired_document(spec_nb), spec_nb.id)
+        notebook = None
+        if observed is not None:
+            if entry.name in plan_errors:
+                run.errors.append((entry.name, plan_errors[entry.name].message))
+            else:
+                notebook = observed.notebooks.get(entry.name)
+                if notebook is not None:
+                    services = tuple(str(ep.dev_service) for ep in spec_nb.endpoints or ())
+                    live = _Live(entry, notebook)
+                    run.builtin(
+                        items, where, Subject.OBSERVED, observed_key(notebook, services), live, notebook.id
+                    )
+                    if run.volatile[Subject.OBSERVED]:
+                        run.volatile_checks(items, where, status_document(notebook), notebook.id)
+                    if policy.custom:
+                        run.custom(items, where, Subject.OBSERVED, live(), notebook.id)
+                    if ma013:
+                        items.append(managed)
+                rc = changes.get(entry.name)
+                if rc is not None:
+                    run.drift(items, where, rc)
+        results.append(
+            NotebookResults(
+                entry.name, entry.notebook.id, None if notebook is None else notebook.id, tuple(items), where
+            )
+        )
+    if ma013 and observed is not None:
         for u in observed.plan.unmanaged:
             if u.counts:  # one the spec's unmanaged.ignore rules names is known, not a finding
-                run.findings.append(
-                    Finding(
-                        "MA013",
-                        u.name if u.name is not None else u.notebook_id,
-                        u.notebook_id,
-                        Subject.OBSERVED,
-                        Status.FAIL,
-                        policy.severity("MA013"),
-                        f"notebook {u.notebook_id} ({u.status or 'no status'}) is listed, "
-                        "but no spec entry manages it",
-                    )
+                name = u.name if u.name is not None else u.notebook_id
+                f = run.finding(
+                    None,
+                    "MA013",
+                    Subject.OBSERVED,
+                    Status.FAIL,
+                    policy.severity("MA013"),
+                    f"notebook {u.notebook_id} ({u.status or 'no status'}) is listed, "
+                    "but no spec entry manages it",
+                    "",
+                    u.notebook_id,
+                    name=name,
                 )
-    findings, infos = apply_waivers(
-        run.findings, waivers, now, policy.waivers.warn_days, spec_only=observed is None
-    )
+                results.append(NotebookResults(name, None, u.notebook_id, (f,)))
     return Report(
         now=rfc3339(now),
         rules=rule_infos(policy),
-        findings=tuple(findings),
-        waivers=tuple(infos),
+        results=tuple(results),
+        waivers=tuple(waiving.infos(spec_only=observed is None)),
         errors=tuple(sorted(run.errors)),
         fail_on=fail_on,
         spec_only=observed is None,
@@ -352,43 +486,24 @@ def apply_waivers(
 ) -> tuple[list[Finding], list[WaiverInfo]]:
     """Each failure covered by the first waiver that matches it: waived while the waiver is valid,
     failed with `waiver_expired` after. Returns the findings and every waiver with state and use."""
-    listed = list(waivers.waivers) if waivers else []
-    states = [state_at(w, now, warn_days) for w in listed]
-    used = [False] * len(listed)
-    out: list[Finding] = []
-    for finding in findings:
-        f = finding
-        if f.status is Status.FAIL:
-            for i, w in enumerate(listed):
-                if not w.matches(f):
-                    continue
-                used[i] = True
-                if states[i] is WaiverState.EXPIRED:
-                    f = attrs.evolve(f, waiver=w.info(states[i], True), waiver_expired=w.expires.isoformat())
-                else:
-                    f = attrs.evolve(f, status=Status.WAIVED, waiver=w.info(states[i], True))
-                break
-        out.append(f)
-    infos = [
-        w.info(states[i], used[i], evaluated=not (spec_only and w.observed_only()))
-        for i, w in enumerate(listed)
-    ]
-    return out, infos
+    waiving = _Waiving(waivers, now, warn_days)
+    out = [waiving(f) if f.status is Status.FAIL else f for f in findings]
+    return out, waiving.infos(spec_only=spec_only)
 
 
-def acknowledged_drift(
+def drift_matches(
     rc: ResourceChange, waivers: Waivers, now: dt.datetime, warn_days: int
 ) -> list[tuple[str, Waiver, WaiverState]]:
-    """The differences of one planned change that a valid `drift:` waiver acknowledges, by path."""
+    """The differences of one planned change that a `drift:` waiver covers, by path, each with the
+    first waiver that covers it and its state (an expired one acknowledges nothing: the caller
+    counts that drift again)."""
     out: list[tuple[str, Waiver, WaiverState]] = []
     for d in rc.differences:
         for w in waivers.waivers:
             if w.drift is None or w.subject is Subject.DESIRED or not w.names(rc.name, rc.notebook_id):
                 continue
             if w.covers_drift(d.dotted_path):
-                state = state_at(w, now, warn_days)
-                if state is not WaiverState.EXPIRED:
-                    out.append((d.dotted_path, w, state))
+                out.append((d.dotted_path, w, state_at(w, now, warn_days)))
                 break
     return out
 

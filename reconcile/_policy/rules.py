@@ -83,6 +83,9 @@ class RuleDef:
     Attributes:
         subjects: the states it judges (MA010 and MA011 read the observed state only).
         check: the document check, or None for rules the engine judges itself (MA012, MA013).
+        volatile: the check reads `create_at` or `update_at`, unique to each notebook: the engine
+            judges it notebook by notebook on `status_document`, where other checks are judged once
+            per distinct `desired_key` / `observed_key` (the fields every other check reads).
     """
 
     id: str
@@ -95,6 +98,7 @@ class RuleDef:
     params: Mapping[str, Param] = attrs.field(factory=dict)
     subjects: frozenset[Subject] = frozenset(Subject)
     check: Check | None = None
+    volatile: bool = False
 
     @property
     def help_uri(self) -> str:
@@ -522,6 +526,7 @@ BUILTIN: dict[str, RuleDef] = {
             },
             subjects=frozenset({Subject.OBSERVED}),
             check=_ma011,
+            volatile=True,
         ),
         RuleDef(
             "MA012",

@@ -18,7 +18,8 @@ change it silently::
          "change": {"actions", "before", "after", "before_sensitive", "after_sensitive",
                     "after_unknown", "replace_paths"},
          "differences": [{"path", "observed", "desired", "action", "forces_replacement"}],
-         "ignored", "health", "status", "notes", "steps", "create_missing"}
+         "ignored", "health", "status", "notes", "steps", "create_missing",
+         ["acknowledged": [{"path", "reason", "owner", "expires", "expiring"}]]}
       ],
       "prior_state": {"format_version": "1.0", "terraform_version",
                       "values": {"root_module": {"resources": [...as in planned_values]}}},
@@ -71,6 +72,7 @@ from reconcile._core.plan import (
     FORMAT_VERSION,
     RECONCILE_FORMAT_VERSION,
     RESOURCE_TYPE,
+    Acknowledgement,
     Action,
     ApplyMethod,
     Difference,
@@ -248,6 +250,25 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
         "status": rc.status,
         "notes": list(notes_of(rc)),
         **_decision_keys(rc),
+        **_acknowledged(rc),
+    }
+
+
+def _acknowledged(rc: ResourceChange) -> dict[str, Any]:
+    """`acknowledged` (since 2.1, only when a drift waiver acknowledges something)."""
+    if not rc.acknowledged:
+        return {}
+    return {
+        "acknowledged": [
+            {
+                "path": a.path,
+                "reason": a.reason,
+                "owner": a.owner,
+                "expires": a.expires,
+                "expiring": a.expiring,
+            }
+            for a in rc.acknowledged
+        ]
     }
 
 
@@ -590,8 +611,28 @@ class _Reader:
             before=before,
             after=after,
             location=self.location(obj, address, path),
+            acknowledged=self.acknowledgements(obj, path),
         )
         return self.decisions(obj, rc, path)
+
+    def acknowledgements(self, obj: Mapping[str, Any], path: str) -> tuple[Acknowledgement, ...]:
+        """The optional `acknowledged` of an entry (absent when nothing is acknowledged)."""
+        if "acknowledged" not in obj:
+            return ()
+        out = []
+        for i, item in enumerate(self.typed(obj["acknowledged"], list, f"{path}.acknowledged")):
+            where = f"{path}.acknowledged[{i}]"
+            a = self.typed(item, dict, where)
+            out.append(
+                Acknowledgement(
+                    self.field(a, "path", str, where),
+                    self.field(a, "reason", str, where),
+                    self.field(a, "owner", str, where),
+                    self.field(a, "expires", str, where),
+                    self.field(a, "expiring", bool, where),
+                )
+            )
+        return tuple(out)
 
     def location(self, obj: Mapping[str, Any], address: str, path: str) -> Location | None:
         """The optional `location` of an entry (plans before 0.2 have none)."""

@@ -89,7 +89,7 @@ def render(report: Report) -> str:
         ] + [""]
     rows = [
         _row(f)
-        for f in failures_first(report.findings)
+        for f in failures_first(tuple(report.problems()))
         if f.status in (Status.ERROR, Status.FAIL, Status.WAIVED)
     ]
     table = [

@@ -142,7 +142,7 @@ def document(report: Report, *, suppressed: bool = True) -> dict[str, Any]:
     index = {r.id: i for i, r in enumerate(rules)}
     results = [
         _result(f, index[f.rule], suppressed)
-        for f in report.findings
+        for f in report.problems()
         if f.status is Status.FAIL or (f.status is Status.WAIVED and suppressed)
     ]
     notes = [
@@ -154,7 +154,7 @@ def document(report: Report, *, suppressed: bool = True) -> dict[str, Any]:
             "message": {"text": f"{address(f.name)}: {f.rule} ({f.subject.value}): {f.message}"},
             "associatedRule": {"id": f.rule, "index": index[f.rule]},
         }
-        for f in report.findings
+        for f in report.problems()
         if f.status is Status.ERROR
     ]
     project = report.project_id or "default"

@@ -7,7 +7,7 @@ counts and the compliance percentage, pass / (pass + fail), waived shown apart.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Final
 
 from reconcile._core.report import Finding, Report, Severity, Status
@@ -65,8 +65,13 @@ def render(report: Report, *, color: bool = False) -> str:
     scope = "desired state only (--spec-only)" if report.spec_only else "desired and observed state"
     out = [f"Compliance report at {report.now}: {scope}; fail on {report.fail_on.value} and above", ""]
     by_name: dict[str, list[Finding]] = defaultdict(list)
-    for f in report.findings:
+    for f in report.problems():
         by_name[f.name].append(f)
+    quiet: dict[str, Counter[Status]] = defaultdict(Counter)
+    for results in report.results:
+        if results.items:  # every notebook with a result gets its paragraph, problems or not
+            by_name.setdefault(results.name, [])
+        quiet[results.name].update(item[3] for item in results.items if not isinstance(item, Finding))
     errors = dict(report.errors)
     for name in sorted(set(by_name) | set(errors)):
         findings = by_name.get(name, [])
@@ -82,8 +87,7 @@ def render(report: Report, *, color: bool = False) -> str:
         ]
         for f in shown:
             out += _line(f, color)
-        passed = sum(f.status is Status.PASS for f in findings)
-        na = sum(f.status is Status.NOT_APPLICABLE for f in findings)
+        passed, na = quiet[name][Status.PASS], quiet[name][Status.NOT_APPLICABLE]
         out.append(f"  {passed} passed, {na} not applicable")
         out.append("")
     if report.waivers:

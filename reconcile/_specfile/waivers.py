@@ -7,11 +7,12 @@ lie further ahead of `--now` than the policy's `max_lifetime`.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import difflib
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from reconcile._core.catalogue import IGNORABLE_PATHS
 from reconcile._core.errors import SpecError
 from reconcile._core.report import Subject
 from reconcile._policy.settings import WaiverLimits
@@ -23,7 +24,6 @@ __all__ = ["WAIVERS_VERSION", "load_waivers"]
 #: The waiver file format version this release reads.
 WAIVERS_VERSION = 1
 _KEYS = {"rule", "drift", "notebook", "id", "subject", "reason", "owner", "expires"}
-_DRIFT_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
 
 
 def _date(value: Any) -> dt.date | None:
@@ -67,10 +67,12 @@ def _waiver(  # noqa: PLR0917 - private, called once
         col.add(path, "give exactly one of `rule` (a rule id) or `drift` (a spec path)")
     if "rule" in texts and texts["rule"] not in rules:
         col.add((*path, "rule"), f"unknown rule {texts['rule']!r} (expected a built-in or custom rule id)")
-    if "drift" in texts and not _DRIFT_PATH.fullmatch(texts["drift"]):
-        col.add(
-            (*path, "drift"), f"expected a dotted spec path such as lease.duration, got {texts['drift']!r}"
+    if "drift" in texts and texts["drift"] not in IGNORABLE_PATHS:
+        close = difflib.get_close_matches(texts["drift"], sorted(IGNORABLE_PATHS), n=1)
+        hint = (
+            f"did you mean {close[0]}?" if close else "expected a managed field path such as lease.duration"
         )
+        col.add((*path, "drift"), f"{texts['drift']!r} names no managed field ({hint})")
     if ("notebook" in body) == ("id" in body):
         col.add(path, "give exactly one of `notebook` (the spec name) or `id` (the notebook id)")
     for key in ("reason", "owner"):

@@ -1,0 +1,155 @@
+"""The engine judges each distinct shape of notebook once: a notebook's results never depend on which
+other notebooks share the run (`desired_key` / `observed_key` keep everything the rules read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconcile._core.observation import Found
+from reconcile._core.report import Finding
+from reconcile._planning.planner import build_plan
+from reconcile._policy.engine import evaluate, observed_state
+from reconcile._policy.settings import Policy, RuleSetting
+from reconcile._specfile.load import spec_from_data
+
+NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+DAY = 86_400_000
+NOW_MS = int(NOW.timestamp() * 1000)
+
+#: Every setting that makes a rule applicable, so every field the rules read is judged.
+POLICY = Policy(
+    {
+        "MA006": RuleSetting(params={"allowed_image_orgs": ["atelier"]}),
+        "MA007": RuleSetting(params={"allowed_flavors": ["modelarts.vm.cpu.2u"]}),
+        "MA009": RuleSetting(params={"required_tags": ["owner"]}),
+    }
+)
+
+IPS = st.sampled_from(
+    [["10.0.0.0/24"], ["0.0.0.0/0"], ["10.0.0.0/8", "192.0.2.1"], ["::/0"], ["2001:db8::/48"]]
+)
+KEYS = st.sampled_from([None, [], ["k1"], ["k1", "k2"]])
+FLAVORS = st.sampled_from(["modelarts.vm.cpu.2u", "modelarts.vm.gpu.t4"])
+IMAGES = st.sampled_from(
+    [
+        {"swr_path": "swr.cn-north-4.myhuaweicloud.com/atelier/pt:1"},
+        {"swr_path": "swr.cn-north-4.myhuaweicloud.com/other/pt:1"},
+        {"name": "pt", "tag": "1"},
+        {"id": "img-1"},
+    ]
+)
+TAGS = st.sampled_from([None, {}, {"owner": "a"}, {"owner": "b", "x": "y"}, {"x": "owner"}])
+
+
+@st.composite
+def ssh(draw: st.DrawFn, observed: bool) -> list[dict[str, Any]]:
+    eps: list[dict[str, Any]] = []
+    for service in draw(st.sampled_from([[], ["SSH"], ["NOTEBOOK", "SSH"], ["SSH", "NOTEBOOK"]])):
+        ep: dict[str, Any] = {"dev_service": service}
+        if service == "SSH":
+            ips = draw(st.one_of(st.none(), IPS)) if observed else draw(IPS)
+            if ips is not None:
+                ep["allowed_access_ips"] = ips
+            keys = draw(KEYS)
+            if keys is not None and (keys or observed):
+                ep["ssh_keys"] = keys
+        eps.append(ep)
+    return eps
+
+
+@st.composite
+def notebook(draw: st.DrawFn, i: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A spec entry and the notebook the service returns for it, from small pools so shapes repeat."""
+    nid = f"00000000-0000-4000-8000-{i:012d}"
+    entry: dict[str, Any] = {"id": nid, "flavor": draw(FLAVORS), "image": draw(IMAGES)}
+    if eps := draw(ssh(False)):
+        entry["endpoints"] = eps
+    if draw(st.booleans()):
+        entry["lease"] = {"enable": draw(st.booleans()), "duration": draw(st.sampled_from(["2h", "10h"]))}
+    if draw(st.booleans()):
+        entry["volume"] = {"category": "EVS", "capacity": draw(st.sampled_from([50, 2048]))}
+    tags = draw(TAGS)
+    if tags is not None:
+        entry["tags"] = tags
+    status = draw(st.sampled_from(["RUNNING", "STOPPED", "ERROR", "CREATE_FAILED"]))
+    body: dict[str, Any] = {
+        "id": nid,
+        "name": f"nb-{i}",
+        "flavor": draw(FLAVORS),
+        "status": status,
+        "fail_reason": draw(st.sampled_from([None, "no quota", "disk full"])),
+        "update_at": NOW_MS - draw(st.sampled_from([1, 40, 400])) * DAY,
+        "image": {
+            "id": "img-1",
+            "name": "pt",
+            "tag": "1",
+            "namespace": draw(st.sampled_from([None, "atelier", "other"])),
+        },
+        "endpoints": draw(ssh(True)),
+        "volume": {"category": "EVS", "capacity": draw(st.sampled_from([50, 2048])), "ownership": "MANAGED"},
+        "lease": {"enable": draw(st.booleans()), "duration": draw(st.sampled_from([2, 10])) * 3_600_000},
+    }
+    observed_tags = draw(TAGS)
+    if observed_tags is not None:
+        body["tags"] = [{"key": k, "value": v} for k, v in observed_tags.items()]
+    return entry, body
+
+
+def _results(entries: dict[str, dict[str, Any]], bodies: dict[str, dict[str, Any]]) -> list[Finding]:
+    spec = spec_from_data({"version": 1, "notebooks": entries})
+    observations: dict[str, Any] = {name: Found(body, "<test>") for name, body in bodies.items()}
+    observed = observed_state(build_plan(spec, observations), observations)
+    return list(evaluate(spec, POLICY, now=NOW, observed=observed).findings)
+
+
+SPEC_FIELDS = ["flavor", "image", "endpoints", "lease", "volume", "tags"]
+BODY_FIELDS = [
+    "flavor",
+    "status",
+    "fail_reason",
+    "update_at",
+    "image",
+    "endpoints",
+    "volume",
+    "lease",
+    "tags",
+]
+
+
+@st.composite
+def fleets(draw: st.DrawFn) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """A notebook and variants of it that differ from it in one field of the spec or the body: the
+    shapes a key must tell apart (and, for the fields no rule reads, need not)."""
+    entry, body = draw(notebook(0))
+    fleet = [(entry, body)]
+    for i in range(1, draw(st.integers(2, 6))):
+        other_entry, other_body = draw(notebook(i))
+        e, b = dict(entry, id=other_entry["id"]), dict(body, id=other_body["id"], name=other_body["name"])
+        if draw(st.booleans()):
+            key = draw(st.sampled_from(SPEC_FIELDS))
+            e.pop(key, None)
+            if key in other_entry:
+                e[key] = other_entry[key]
+        else:
+            key = draw(st.sampled_from(BODY_FIELDS))
+            b.pop(key, None)
+            if key in other_body:
+                b[key] = other_body[key]
+        fleet.append((e, b))
+    return fleet
+
+
+@given(fleets())
+def test_a_notebooks_results_do_not_depend_on_the_others_in_the_run(
+    fleet: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> None:
+    """Each notebook judged in a run with others gets exactly the results it gets judged alone."""
+    entries = {f"nb-{i}": entry for i, (entry, _) in enumerate(fleet)}
+    bodies = {f"nb-{i}": body for i, (_, body) in enumerate(fleet)}
+    together = _results(entries, bodies)
+    alone = [f for name in entries for f in _results({name: entries[name]}, {name: bodies[name]})]
+    assert together == alone
