@@ -470,6 +470,36 @@ def _resource_change() -> dict[str, Any]:
                 "type": "array",
                 "items": {"type": "string"},
             },
+            "acknowledged": {
+                "description": (
+                    "Differences a valid drift: waiver acknowledges (plan --waivers), in path order: "
+                    "left out of differences, actions and after (their paths are in ignored). Present "
+                    "only when there are some."
+                ),
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["path", "reason", "owner", "expires", "expiring"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "path": {"description": "The drifted field, a dotted spec path.", "type": "string"},
+                        "reason": {
+                            "description": "Why the drift is accepted, from the waiver.",
+                            "type": "string",
+                        },
+                        "owner": {"description": "Who answers for the waiver.", "type": "string"},
+                        "expires": {
+                            "description": "The waiver's last valid day (through its end, UTC).",
+                            "type": "string",
+                            "format": "date",
+                        },
+                        "expiring": {
+                            "description": "Whether the waiver expires within the policy's warn_days.",
+                            "type": "boolean",
+                        },
+                    },
+                },
+            },
             "health": {
                 "description": "Runtime health, kept apart from drift.",
                 "enum": [h.value for h in Health],
