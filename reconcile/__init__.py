@@ -49,7 +49,18 @@ if TYPE_CHECKING:
     from reconcile._core.location import Location
     from reconcile._core.model import Notebook, NotebookList
     from reconcile._core.observation import Failed, Found, Missing, Observation
-    from reconcile._core.plan import Action, Difference, Health, Plan, PlanError, ResourceChange, Summary
+    from reconcile._core.plan import (
+        Acknowledgement,
+        Action,
+        ApplyMethod,
+        Difference,
+        Health,
+        Plan,
+        PlanError,
+        ResourceChange,
+        Step,
+        Summary,
+    )
     from reconcile._core.secrets import Secret
     from reconcile._core.spec import NotebookSpec, Spec, SpecEntry
     from reconcile._render import FORMATS
@@ -57,8 +68,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PARALLELISM",
     "FORMATS",
+    "Acknowledgement",
     "Action",
     "ApiError",
+    "ApplyMethod",
     "AuthError",
     "ConfigError",
     "DecodeError",
@@ -84,6 +97,7 @@ __all__ = [
     "SpecEntry",
     "SpecError",
     "SpecProblem",
+    "Step",
     "Summary",
     "TransportError",
     "__version__",
@@ -135,7 +149,18 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(["Notebook", "NotebookList"], "reconcile._core.model"),
     **dict.fromkeys(["Failed", "Found", "Missing", "Observation"], "reconcile._core.observation"),
     **dict.fromkeys(
-        ["Action", "Difference", "Health", "Plan", "PlanError", "ResourceChange", "Summary"],
+        [
+            "Acknowledgement",
+            "Action",
+            "ApplyMethod",
+            "Difference",
+            "Health",
+            "Plan",
+            "PlanError",
+            "ResourceChange",
+            "Step",
+            "Summary",
+        ],
         "reconcile._core.plan",
     ),
     "Secret": "reconcile._core.secrets",

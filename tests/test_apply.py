@@ -110,12 +110,19 @@ def _running_with_lease(
     return doc, servers.client(servers.emulator([doc], transition_ms=20))
 
 
-@pytest.mark.parametrize("lease_type", ["TIMING", "IDLE"])
-def test_a_restart_for_an_update_keeps_auto_stop_on_with_the_time_left(
-    servers: Servers, lease_type: str
+@pytest.mark.parametrize(
+    ("lease_type", "left_ms"),
+    [
+        ("TIMING", 5_400_000),  # a deadline: 1.5 h left of 2 h begun 30 min ago, as before the restart
+        ("IDLE", 7_200_000),  # an idle timeout: the same 2 h timeout, never shortened by a restart
+    ],
+)
+def test_a_restart_for_an_update_keeps_auto_stop_as_it_was(
+    servers: Servers, lease_type: str, left_ms: int
 ) -> None:
-    """A running notebook stopped for a flavor change is started with the time its lease had left (not a
-    fresh full lease, never auto-stop off), so auto-stop comes when it would have; the type is kept."""
+    """A running notebook stopped for a flavor change is started with auto-stop on and its type kept: a
+    TIMING lease with the time it had left (auto-stop comes when it would have), an IDLE one with its
+    timeout (the time left of a timeout means nothing: it would shrink with every restart)."""
     doc, client = _running_with_lease(servers, 1_800_000, lease_type)
     data = spec_data({"box": {"id": doc["id"], "flavor": "modelarts.vm.cpu.8u"}})
     plan = live_plan(data, client)
@@ -123,7 +130,7 @@ def test_a_restart_for_an_update_keeps_auto_stop_on_with_the_time_left(
     assert apply_plan(plan, client, timing=FAST).complete
     after = json.loads(client.get_notebook(doc["id"]))["lease"]
     assert after["enable"] is True and after["type"] == lease_type
-    assert abs(_time_left(after) - 5_400_000) < 60_000  # 1.5 h left, as before the restart
+    assert abs(_time_left(after) - left_ms) < 60_000
     assert not live_plan(data, client).has_changes
 
 
@@ -139,15 +146,34 @@ def test_a_restart_with_little_time_left_starts_with_the_shortest_lease_the_api_
 
 
 def test_a_restart_with_a_stated_lease_duration_ends_with_that_duration(servers: Servers) -> None:
-    """When the spec states the lease duration, the restart's shorter lease is set back to it through the
-    lease API, so the re-read and the next plan find the duration the spec asks for."""
+    """When the spec states the lease duration, the restart starts with it and the lease API sets it, so
+    the re-read and the next plan find the duration the spec asks for, counted from the restart."""
     doc, client = _running_with_lease(servers, 1_800_000)
     data = spec_data({"box": spec_entry(doc, flavor="modelarts.vm.cpu.8u")})
-    result = apply_plan(live_plan(data, client), client, timing=FAST)
+    stream = io.StringIO()
+    result = apply_plan(live_plan(data, client), client, timing=FAST, journal=Journal(stream, ()))
     assert result.complete and result.results[0].done[-1] is S.UPDATE_LEASE
+    starts = [
+        r for r in map(json.loads, stream.getvalue().splitlines()) if r.get("step") == "start-after-update"
+    ]
+    assert starts and all(r["request"]["query"]["duration"] == 7_200_000 for r in starts if "request" in r)
     after = json.loads(client.get_notebook(doc["id"]))["lease"]
     assert (after["enable"], after["duration"]) == (True, 7_200_000)
+    assert abs(_time_left(after) - 7_200_000) < 60_000
     assert not live_plan(data, client).has_changes
+
+
+def test_a_restart_of_a_notebook_with_auto_stop_off_and_a_stated_duration_completes(servers: Servers) -> None:
+    """Auto-stop off, and a spec that states only the lease duration: the restart keeps auto-stop off and
+    plans no lease API call (which cannot switch auto-stop off, so it would fail the apply)."""
+    off = {"create_at": 1, "duration": 7_200_000, "enable": False, "type": "TIMING", "update_at": 1}
+    doc = notebook_doc(0, "RUNNING", lease=off)
+    client = servers.client(servers.emulator([doc], transition_ms=20))
+    data = spec_data({"box": {"id": doc["id"], "flavor": "modelarts.vm.cpu.8u", "lease": {"duration": "2h"}}})
+    plan = live_plan(data, client)
+    assert S.UPDATE_LEASE not in plan.resource_changes[0].steps
+    assert apply_plan(plan, client, timing=FAST).complete
+    assert json.loads(client.get_notebook(doc["id"]))["lease"]["enable"] is False
 
 
 def test_a_start_with_auto_stop_off_keeps_it_off(servers: Servers) -> None:
@@ -239,6 +265,42 @@ REPLACEMENTS: list[tuple[str, dict[str, Any]]] = [
                                                "allowed_access_ips": ["203.0.113.0/24"]}]}),
     ("endpoints.SSH", {"endpoints": []}),
 ]  # fmt: skip
+
+
+def test_a_second_interrupt_stops_waiting_for_a_deletion_and_says_what_is_left(servers: Servers) -> None:
+    """A first Ctrl-C lets the delete in flight wait for the notebook to go; a second stops that wait
+    at once (not at the 20 min deadline), and the result says the notebook is deleted and its
+    replacement not created."""
+    doc = notebook_doc(0, "STOPPED", pool={"id": "pool-1"})
+    emulator = servers.emulator([doc], transition_ms=60_000)  # the deletion would take a minute
+    client = servers.client(emulator)
+    data = spec_data({"box": {"name": doc["name"], "pool": {"id": "pool-2"}, "flavor": doc["flavor"]}})
+    plan = live_plan(data, client)
+    stream = io.StringIO()
+    stop, abort = threading.Event(), threading.Event()
+
+    def interrupt_twice() -> None:
+        while '"outcome": "ok"' not in stream.getvalue():  # the DELETE was answered
+            time.sleep(0.01)
+        stop.set()
+        time.sleep(0.2)
+        kept_waiting.append(not done.is_set())  # the first interrupt alone keeps waiting
+        abort.set()
+
+    done = threading.Event()
+    kept_waiting: list[bool] = []
+    helper = threading.Thread(target=interrupt_twice)
+    helper.start()
+    started = time.monotonic()
+    result = apply_plan(plan, client, timing=Timing(timeout=600.0, poll_initial=0.01, poll_max=0.05),
+                        journal=Journal(stream, ()), stop=stop, abort=abort)  # fmt: skip
+    done.set()
+    helper.join()
+    assert kept_waiting == [True]
+    assert time.monotonic() - started < 10
+    (one,) = result.results
+    assert result.interrupted and not one.done and S.CREATE in one.not_done
+    assert one.error is not None and "it is deleted and its replacement is not created" in one.error
 
 
 @pytest.mark.parametrize(("path", "wanted"), REPLACEMENTS, ids=[r[0] for r in REPLACEMENTS])

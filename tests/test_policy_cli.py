@@ -142,11 +142,11 @@ def test_unused_waiver_warns_and_strict_waivers_fails(tmp_path: Path) -> None:
     )
     result = run("check", spec, "--spec-only", "--waivers", waivers, "--now", NOW)
     assert result.returncode == 0
+    assert "reconcile: warning: " in result.stderr
     assert "w.yaml:3: waivers[0]: waiver MA004 on safe matches nothing (unused)" in result.stderr
-    assert (
-        run("check", spec, "--spec-only", "--waivers", waivers, "--now", NOW, "--strict-waivers").returncode
-        == 1
-    )
+    strict = run("check", spec, "--spec-only", "--waivers", waivers, "--now", NOW, "--strict-waivers")
+    assert strict.returncode == 1
+    assert "reconcile: error: " in strict.stderr and "warning" not in strict.stderr
 
 
 def test_bad_policy_and_waiver_files_report_every_problem_with_lines(tmp_path: Path) -> None:
@@ -254,3 +254,28 @@ def test_also_writes_more_formats_from_one_evaluation(tmp_path: Path) -> None:
     ).stdout
     bad = run(*base, "--also", "pdf=r.pdf", cwd=tmp_path)
     assert bad.returncode == 1 and "expected FORMAT=FILE with FORMAT one of text, json, sarif" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("outputs", "message"),
+    [
+        (("--out", "r.sarif", "--also", "json=r.sarif"), "--also json=r.sarif: r.sarif is also --out"),
+        (("--also", "json=a.json", "--also", "html=a.json"), "a.json is also --also json=a.json"),
+        (("--also", "json=-"), "--also json=-: '-' is not a file"),
+        (("--also", "json=spec.yaml"), "spec.yaml is also the input spec.yaml"),
+        (("--out", "spec.yaml"), "--out: spec.yaml is also the input spec.yaml"),
+        (("--also", "json=nodir/x.json"), "no such directory 'nodir'"),
+    ],
+)
+def test_outputs_that_would_clobber_each_other_or_an_input_are_refused_first(
+    tmp_path: Path, outputs: tuple[str, ...], message: str
+) -> None:
+    """An `--out`/`--also` file given twice, naming an input or stdout, or in a missing folder is a
+    one-line error before anything is evaluated: exit 1, and no file is written or changed."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_bytes((ROOT / SPEC).read_bytes())
+    result = run("check", "spec.yaml", "--spec-only", "--format", "sarif", *outputs, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [result.stderr.strip()] and message in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
+    assert spec.read_bytes() == (ROOT / SPEC).read_bytes()

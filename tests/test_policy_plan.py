@@ -93,6 +93,8 @@ def test_an_unused_drift_waiver_is_a_warning_and_strict_makes_it_an_error(tmp_pa
     )
     strict = run(*args, "--strict-waivers")
     assert strict.returncode == 1
+    assert "reconcile: error: " in strict.stderr and "matches nothing (unused)" in strict.stderr
+    assert "warning" not in strict.stderr  # what makes it exit 1 is said as an error
     assert json.loads(strict.stdout)["resource_changes"]  # the plan is still written
     used = run(*args[:5], _waivers(tmp_path, "volume.capacity"), *args[6:], "--strict-waivers")
     assert used.returncode == 0 and "unused" not in used.stderr
@@ -155,3 +157,16 @@ def test_acknowledged_drift_is_data_in_the_json_plan_and_survives_show(tmp_path:
     shown = run("show", str(out), "--format", "json")
     assert shown.returncode == 0, shown.stderr
     assert _change(shown.stdout, "vision-gpu-02")["acknowledged"] == rc["acknowledged"]
+
+
+def test_a_drift_waiver_on_the_desired_state_is_an_error(tmp_path: Path) -> None:
+    """Drift is what was observed: a drift waiver with `subject: desired` could never match, so the file
+    is refused naming the field, rather than the waiver showing up as unused forever."""
+    bad = tmp_path / "w.yaml"
+    bad.write_text(
+        "version: 1\nwaivers:\n  - {drift: flavor, subject: desired, notebook: vision-gpu-02, reason: r,"
+        " owner: o, expires: 2026-12-31}\n"
+    )
+    result = run("plan", SPEC, "--observed", OBSERVED, "--waivers", str(bad), "--now", NOW)
+    assert result.returncode == 1 and result.stdout == ""
+    assert f"{bad}:3: waivers[0].subject: a drift waiver acknowledges what was observed" in result.stderr

@@ -19,8 +19,10 @@ from tests.conftest import ROOT
 EXPORTED = [
     "DEFAULT_PARALLELISM",
     "FORMATS",
+    "Acknowledgement",
     "Action",
     "ApiError",
+    "ApplyMethod",
     "AuthError",
     "ConfigError",
     "DecodeError",
@@ -46,6 +48,7 @@ EXPORTED = [
     "SpecEntry",
     "SpecError",
     "SpecProblem",
+    "Step",
     "Summary",
     "TransportError",
     "__version__",

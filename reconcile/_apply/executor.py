@@ -7,11 +7,12 @@ write waits for the notebook to settle (STARTING, STOPPING, CREATING, ...) by po
 within a per-notebook deadline. After its steps, each notebook is read again and every planned
 difference is compared with the new observation (`Verdict.drift` lists what still differs).
 
-Starts never switch auto-stop off. A lease's `duration` counts from its `create_at`, and a start
-begins a new lease, so: `start-after-update` (a running notebook put back after a stop for an
-update) sends the time its lease had left, `create_at + duration - now` as read before the stop,
-within the API's 1 h to 72 h, with the observed type, so its auto-stop moment stays where it was
-(the plan follows it with `update-lease` when the spec states the duration); the other starts send
+Starts never switch auto-stop off. A TIMING lease's `duration` counts from its `create_at`, and a
+start begins a new lease, so: `start-after-update` (a running notebook put back after a stop for an
+update) of a TIMING lease sends the time it had left, `create_at + duration - now` as read before
+the stop, within the API's 1 h to 72 h, so its auto-stop moment stays where it was; an IDLE lease
+(an idle timeout) is sent as it was; when the spec states the duration, the plan follows the start
+with `update-lease` and the start sends the stated duration (the spec wins); the other starts send
 the lease the notebook should end with (the spec's where the plan changes it, else the observed
 duration and type). A notebook whose auto-stop is off stays off (`duration=-1`, as the service
 reads it).
@@ -26,7 +27,8 @@ step is still run to put its status back (not on an interrupt), so a failed appl
 a notebook stopped that the next plan would keep stopped.
 
 `stop` (a `threading.Event`, set on Ctrl-C) lets the step in flight finish, then starts nothing
-new: the steps not taken are reported as not done. Writes are retried only as the client's
+new: the steps not taken are reported as not done; `abort` (set on a second Ctrl-C) makes a step
+that polls stop waiting at once. Writes are retried only as the client's
 policies allow (idempotent writes on connection errors, 429 and 503; a create only when it never
 left).
 """
@@ -63,6 +65,10 @@ _STOPS: Final = frozenset({Step.STOP, Step.STOP_FOR_UPDATE, Step.STOP_AFTER_UPDA
 
 class StepFailed(ReconcileError):
     """A step could not be carried out (the message says why, in one line, without secrets)."""
+
+
+class _Interrupted(StepFailed):
+    """A second Ctrl-C while a step polls: it stops waiting (its write, if any, was made)."""
 
 
 @attrs.frozen
@@ -124,18 +130,23 @@ def apply_plan(
     journal: Journal | None = None,
     stop: threading.Event | None = None,
     progress: Callable[[NotebookResult], None] | None = None,
+    abort: threading.Event | None = None,
 ) -> ApplyResult:
     """Apply every change of `plan` (no-ops are skipped), at most `parallelism` notebooks at once.
+
+    `stop` set (a first Ctrl-C): the steps in flight finish, waits included, and nothing new starts.
+    `abort` set (a second one): the steps in flight stop waiting for the service too.
 
     Returns:
         One `NotebookResult` per changed notebook, sorted by address.
     """
     stop = stop if stop is not None else threading.Event()
+    abort = abort if abort is not None else threading.Event()
     changes = [rc for rc in plan.resource_changes if rc.is_change and rc.steps]
     results: list[NotebookResult] = []
 
     def one(rc: ResourceChange) -> NotebookResult:
-        result = _Run(rc, client, timing=timing, journal=journal, stop=stop).run()
+        result = _Run(rc, client, timing=timing, journal=journal, stop=stop, abort=abort).run()
         if progress is not None:
             progress(result)
         return result
@@ -152,7 +163,11 @@ def apply_plan(
                         continue
         except KeyboardInterrupt:
             stop.set()
-            results = [f.result() for f in futures]
+            try:
+                results = [f.result() for f in futures]
+            except KeyboardInterrupt:  # a second one: stop waiting for the service as well
+                abort.set()
+                results = [f.result() for f in futures]
     return ApplyResult(tuple(sorted(results, key=lambda r: r.address)), interrupted=stop.is_set())
 
 
@@ -167,12 +182,14 @@ class _Run:
         timing: Timing,
         journal: Journal | None,
         stop: threading.Event,
+        abort: threading.Event | None = None,
     ) -> None:
         self.rc = rc
         self.client = client
         self.timing = timing
         self.journal = journal
         self.stop = stop
+        self.abort = abort if abort is not None else threading.Event()
         self.notebook_id = rc.notebook_id
         self.deadline = time.monotonic() + timing.timeout
         before = rc.before or {}
@@ -320,11 +337,16 @@ class _Run:
 
     def _start(self, step: Step) -> None:
         duration, lease_type = self._desired_lease()
-        if step is Step.START_AFTER_UPDATE and self.stop_due is not None:
+        keeps_moment = (
+            step is Step.START_AFTER_UPDATE
+            and self.stop_due is not None
+            and Step.UPDATE_LEASE not in self.rc.steps  # the spec states the duration: start with it
+            and str(self.lease.get("type") or "TIMING") == "TIMING"  # IDLE is a timeout: kept as it is
+        )
+        if keeps_moment and self.stop_due is not None:
             # Put back with the time its lease had left, so auto-stop comes when it would have.
             left = self.stop_due - int(time.time() * 1000)
             duration = min(max(left, LEASE_MIN), LEASE_MAX)
-            lease_type = str(self.lease.get("type") or lease_type)
         known = bool(self.lease) or any(d.path[0] == "lease" for d in self.rc.differences)
         if not known:
             query: dict[str, Any] = {}  # no lease observed or wanted: the service's default
@@ -368,15 +390,24 @@ class _Run:
             self._write(step, {"method": "DELETE"}, self.client.delete_notebook)
         except NotFoundError:
             self._record(step, "ok", message="already gone")
-        except ApiError:
+        except ApiError as exc:
             try:
                 status = self._read().status
             except NotFoundError:
-                status = None
-            if status is not None and str(status.value) != "DELETING":
-                raise
+                pass  # gone: the first delete committed
+            except ReconcileError:
+                raise exc from None  # the re-read failed too: the delete's own error is the one to report
+            else:
+                if status is None or str(status.value) != "DELETING":
+                    raise exc from None
             self._record(step, "ok", message="already being deleted")
-        self._await_gone()
+        try:
+            self._await_gone()
+        except _Interrupted:
+            raise StepFailed(
+                "interrupted while waiting for the deleted notebook to be gone: it is deleted and its "
+                "replacement is not created (apply again to create it)"
+            ) from None
 
     def _id(self) -> str:
         if self.notebook_id is None:
@@ -464,11 +495,13 @@ class _Run:
         return decode_notebook(self.client.get_notebook(self.notebook_id), source=self.notebook_id)
 
     def _sleep(self, wait: float) -> float:
+        """Wait before the next poll (raises at the deadline, and at once on a second Ctrl-C)."""
         if time.monotonic() + wait > self.deadline:
             raise StepFailed(
                 f"timed out waiting for the notebook (per-notebook deadline of {self.timing.timeout:g} s)"
             )
-        time.sleep(wait)
+        if self.abort.wait(wait):
+            raise _Interrupted("interrupted twice: stopped waiting for the notebook")
         return min(wait * 2, self.timing.poll_max)
 
     def _settle(self, wanted: str | None) -> Notebook:

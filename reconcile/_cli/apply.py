@@ -281,7 +281,7 @@ def _execute(args: argparse.Namespace, plan: Plan, settings: ClientSettings) -> 
     from reconcile._apply.journal import Journal
     from reconcile._modelarts.client import ModelArtsClient
 
-    stop = threading.Event()
+    stop, abort = threading.Event(), threading.Event()
     with contextlib.ExitStack() as stack:
         journal = None
         if args.journal:
@@ -296,8 +296,14 @@ def _execute(args: argparse.Namespace, plan: Plan, settings: ClientSettings) -> 
 
         def interrupted(_signum: int, _frame: object) -> None:
             if not stop.is_set():
-                diagnose("reconcile: interrupted: finishing the steps in flight, starting nothing new")
-            stop.set()
+                diagnose(
+                    "reconcile: interrupted: finishing the steps in flight, starting nothing new "
+                    "(interrupt again to stop waiting for the service)"
+                )
+                stop.set()
+            elif not abort.is_set():
+                diagnose("reconcile: interrupted again: the steps in flight stop waiting for the service")
+                abort.set()
 
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, interrupted)
@@ -313,6 +319,7 @@ def _execute(args: argparse.Namespace, plan: Plan, settings: ClientSettings) -> 
                 journal=journal,
                 stop=stop,
                 progress=progress,
+                abort=abort,
             )
         finally:
             if progress is not None:

@@ -204,6 +204,30 @@ def _also(text: str) -> tuple[str, str]:
     return fmt, path_text(path)
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before anything is evaluated, `--out`/`--also` files that would clobber each other or
+    an input, that name stdout, or whose folder does not exist.
+
+    Raises:
+        ConfigError: the first such file, in one line.
+    """
+    outputs = [("--out", args.out)] if args.out else []
+    outputs += [(f"--also {fmt}={path}", path) for fmt, path in getattr(args, "also", None) or ()]
+    inputs = [*args.specs, *(getattr(args, "policy", None) or ()), *([args.waivers] if args.waivers else [])]
+    taken = {Path(p).resolve(): f"the input {p}" for p in inputs}
+    for option, path in outputs:
+        if option != "--out" and path == "-":
+            raise ConfigError(
+                f"{option}: '-' is not a file (the report of --format goes to stdout without --out)"
+            )
+        where = Path(path).resolve()
+        if where in taken:
+            raise ConfigError(f"{option}: {path} is also {taken[where]}: each output needs a file of its own")
+        if not where.parent.is_dir():
+            raise ConfigError(f"{option}: {path}: no such directory {str(Path(path).parent)!r}")
+        taken[where] = option
+
+
 def exit_status(report: Report, *, strict_waivers: bool = False) -> int:
     """1 on errors (and unused waivers when strict), else 2 on blocking failures, else 0."""
     if report.has_errors or (strict_waivers and report.unused_waivers):
@@ -211,7 +235,7 @@ def exit_status(report: Report, *, strict_waivers: bool = False) -> int:
     return EXIT_CHANGES if report.blocking else EXIT_OK
 
 
-def diagnose_report(report: Report) -> None:
+def diagnose_report(report: Report, *, strict_waivers: bool = False) -> None:
     """Errors, unused and expiring waivers on stderr, one line each."""
     from reconcile._core.report import Status, WaiverState
     from reconcile._render.report_common import address
@@ -222,16 +246,18 @@ def diagnose_report(report: Report) -> None:
         if f.status is Status.ERROR:
             diagnose(f"reconcile: error: {address(f.name)}: {f.rule} ({f.subject.value}): {f.message}")
     for w in report.unused_waivers:
-        diagnose(unused_warning(w))
+        diagnose(unused_warning(w, strict=strict_waivers))
     for w in report.waivers:
         if w.state is WaiverState.EXPIRING and w.used:
             diagnose(f"reconcile: warning: waiver {w.key} on {w.target} expires on {w.expires}")
 
 
-def unused_warning(w: WaiverInfo) -> str:
-    """The warning line of a waiver that matched nothing (check and plan say it alike)."""
+def unused_warning(w: WaiverInfo, *, strict: bool = False) -> str:
+    """The line of a waiver that matched nothing (check and plan say it alike): a warning, or an
+    error under `--strict-waivers`."""
     where = f"{w.location}: " if w.location else ""
-    return f"reconcile: warning: {where}waiver {w.key} on {w.target} matches nothing (unused)"
+    kind = "error" if strict else "warning"
+    return f"reconcile: {kind}: {where}waiver {w.key} on {w.target} matches nothing (unused)"
 
 
 def evaluate_specs(
@@ -268,6 +294,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.spec_only and args.observed:
         raise ConfigError("--spec-only evaluates the spec alone: drop --observed, or drop --spec-only")
+    _check_outputs(args)
     now = evaluation_time(args)
     problems: list[SpecError] = []
     spec = None
@@ -283,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
         args, spec, policy=policy, waivers=waivers, now=now, fail_on=Severity(args.fail_on)
     )
     write_report(args, report)
-    diagnose_report(report)
+    diagnose_report(report, strict_waivers=args.strict_waivers)
     for problem in unusable:  # a file under --observed that could not be read: an error, as in plan
         diagnose(f"reconcile: error: observed input: {problem}")
     status = exit_status(report, strict_waivers=args.strict_waivers)
@@ -348,8 +375,9 @@ def plan_with_waivers(
     for w in waivers.waivers:  # rule waivers are check's: plan judges drift only
         state = state_at(w, now, warn)
         if w.drift is not None and id(w) not in used and state is not WaiverState.EXPIRED:
-            diagnose(unused_warning(w.info(state)))
-            status = EXIT_ERROR if getattr(args, "strict_waivers", False) else status
+            strict = bool(getattr(args, "strict_waivers", False))
+            diagnose(unused_warning(w.info(state), strict=strict))
+            status = EXIT_ERROR if strict else status
     for name, found in sorted(matches.items()):
         for path, w, state in found:
             where = f"{w.location}: " if w.location else ""

@@ -12,11 +12,13 @@ status and health) plus, for a create, the observed status of a notebook being d
   notebook moves more often than it must.
 - A transitional status is waited for first (`await-settled`), then planned as the status it
   settles in (STOPPING: STOPPED; the others: RUNNING); its status is not compared, so kept.
-- A running notebook stopped for an update is started again with the time left on its lease
-  (`start-after-update`), so its auto-stop moment stays where it was; when the spec states the
-  lease's duration, the lease is then set to it through the lease API (`update-lease`), so the
-  next plan finds the duration the spec asks for. Other starts send the observed lease duration
-  and type: auto-stop is never switched off by a start.
+- A running notebook stopped for an update is started again (`start-after-update`) with its
+  auto-stop kept: a TIMING lease with the time it had left, so auto-stop comes when it would have;
+  an IDLE lease (an idle timeout, not a deadline) with the same timeout. When the spec states the
+  duration of a lease that stays on, the start sends that duration and the lease API then sets it
+  (`update-lease`), so the next plan finds the duration the spec asks for (counted from the
+  restart, as any lease the spec sets). Other starts send the observed lease duration and type:
+  auto-stop is never switched off by a start.
 - Tags go through the tags API, in any status: `update-tags`, last (also after a create, when
   the new notebook is to have tags).
 - A failed notebook gets `recover` and a notebook in an undocumented status `hold`: apply changes
@@ -108,7 +110,15 @@ def _final_status(differences: tuple[Difference, ...]) -> str | None:
     return None
 
 
-def _update_steps(now: str, final: str, differences: tuple[Difference, ...], intent: Intent) -> list[Step]:
+def _lease_on(after: Mapping[str, Any]) -> bool:
+    """Whether auto-stop is on in the plan's `after` (the lease API cannot switch it off)."""
+    lease = after.get("lease")
+    return isinstance(lease, Mapping) and lease.get("enable") is not False
+
+
+def _update_steps(
+    now: str, final: str, differences: tuple[Difference, ...], intent: Intent, after: Mapping[str, Any]
+) -> list[Step]:
     """The steps of an in-place update of a notebook that is `now` RUNNING or STOPPED."""
     methods = {d.method for d in differences}
     running_work = bool(methods & _RUNNING_WORK)
@@ -121,7 +131,9 @@ def _update_steps(now: str, final: str, differences: tuple[Difference, ...], int
         if final == _RUNNING:
             if stopped_work:
                 steps += [Step.STOP_FOR_UPDATE, Step.UPDATE_WHILE_STOPPED, Step.START_AFTER_UPDATE]
-                lease = lease or intent.states_lease_duration  # the restart kept the time left
+                # The spec states the duration of a lease that stays on: the restart starts with it
+                # and the lease API sets it (a start may count a lease anew), so the next plan finds it.
+                lease = lease or (intent.states_lease_duration and _lease_on(after))
             if lease:
                 steps.append(Step.UPDATE_LEASE)
         else:
@@ -193,7 +205,7 @@ def steps_for(
         return (Step.RECOVER,)
     if now not in (_RUNNING, _STOPPED):
         return (Step.HOLD,)
-    steps = prefix + _update_steps(now, final or now, rc.differences, intent)
+    steps = prefix + _update_steps(now, final or now, rc.differences, intent, rc.after or {})
     if any(d.method is ApplyMethod.TAGS for d in rc.differences):
         steps.append(Step.UPDATE_TAGS)  # the tags API works in any status: last, out of the way
     return tuple(steps)

@@ -88,7 +88,7 @@ _STEP_MEANINGS: Final[tuple[tuple[tuple[Step, ...], str], ...]] = (
     ),
     (
         (Step.START_AFTER_UPDATE, Step.STOP_AFTER_UPDATE),
-        "put back the status the notebook had (a start with the time left on its lease)",
+        "put back the status the notebook had (a start keeps auto-stop as it was)",
     ),
     (
         (Step.START, Step.STOP),

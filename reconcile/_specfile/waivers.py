@@ -84,6 +84,12 @@ def _waiver(  # noqa: PLR0917 - private, called once
             subject = Subject(body["subject"])
         except ValueError:
             col.add((*path, "subject"), f"expected desired or observed, got {body['subject']!r}")
+        if subject is Subject.DESIRED and "drift" in body:
+            col.add(
+                (*path, "subject"),
+                "a drift waiver acknowledges what was observed: `subject: desired` would never match "
+                "(drop subject, or say observed)",
+            )
     expires = None
     if "expires" not in body:
         col.add(path, "`expires` is required (a date, YYYY-MM-DD)")
