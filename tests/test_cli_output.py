@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,31 @@ def test_show_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     result = run("show", str(fifo))
     assert result.returncode == 1 and "not a regular file" in result.stderr
+
+
+def test_a_stream_that_fails_midway_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    """Pieces written as they come: an exception while making them keeps the old file, leaves no temporary."""
+    from reconcile._cli.output import write_atomically
+
+    target = tmp_path / "plan.json"
+    target.write_text("old\n")
+
+    def pieces() -> Iterator[str]:
+        yield "new" * 100_000
+        raise ValueError("Out of range float values are not JSON compliant")
+
+    with pytest.raises(ValueError, match="Out of range"):
+        write_atomically(target, pieces())
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+    write_atomically(target, iter(["a", "b", "c\n"]))
+    assert target.read_text() == "abc\n"
+
+
+def test_streamed_json_out_is_the_same_bytes_as_stdout(tmp_path: Path) -> None:
+    """`plan --format json --out` (streamed into the file) writes exactly what stdout shows."""
+    out = tmp_path / "plan.json"
+    to_file = run("plan", *EXAMPLES, "--observed", OBSERVED, "--format", "json", "--out", str(out))
+    to_stdout = run("plan", *EXAMPLES, "--observed", OBSERVED, "--format", "json")
+    assert to_file.returncode == to_stdout.returncode == 0
+    assert out.read_text(encoding="utf-8") == to_stdout.stdout

@@ -510,3 +510,57 @@ def test_a_tampered_plan_that_contradicts_itself_is_refused() -> None:
             rc["change"]["actions"] = ["no-op"]
     with pytest.raises(PlanFormatError, match="forces replacement, but the actions do not replace"):
         read_plan(json.dumps(doc), "p.json")
+
+
+def _whole(plan: Plan) -> str:
+    """The plan's document encoded in one call, as the JSON plan was written before streaming."""
+    return jsonplan._dump(jsonplan.plan_document(plan)) + "\n"
+
+
+@pytest.mark.parametrize("name", sorted(samples.SAMPLES))
+def test_streamed_pieces_are_the_document_encoded_whole(name: str) -> None:
+    """`render_chunks` joined is byte for byte `plan_document` encoded in one `json.dumps` call."""
+    plan = samples.SAMPLES[name]()
+    assert "".join(jsonplan.render_chunks(plan)) == _whole(plan) == jsonplan.render(plan)
+
+
+@given(samples.plans())
+def test_any_plan_streams_as_it_encodes_whole(plan: Plan) -> None:
+    """For any plan, the streamed JSON is the same bytes as the whole document encoded at once."""
+    assert jsonplan.render(plan) == _whole(plan)
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "\x00reconcile:before\x00",
+        "\x00reconcile:after\x00",
+        "\x00reconcile:resource_changes\x00",
+        "\x00reconcile:configuration\x00",
+    ],
+)
+def test_values_spelled_like_the_streams_holes_are_written_as_themselves(spelled: str) -> None:
+    """A plan value spelled like one of the streaming writer's holes is written as the value it is."""
+    base = samples.update_restart()
+    rc = base.resource_changes[0]
+    before = {**(rc.before or {}), "description": spelled}
+    plans = [
+        Plan([attrs.evolve(rc, before=before)]),
+        Plan([attrs.evolve(rc, notes=(spelled,))]),
+        Plan([attrs.evolve(rc, notes=(spelled,), before=None, actions=(reconcile.Action.CREATE,))]),
+        attrs.evolve(base, errors=(attrs.evolve(samples.errors().errors[0], message=spelled),)),
+    ]
+    for plan in plans:
+        written = jsonplan.render(plan)
+        assert written == _whole(plan)
+        assert json.dumps(spelled)[1:-1] in written
+
+
+def test_a_value_json_cannot_hold_fails_the_stream_before_its_piece() -> None:
+    """NaN in a plan raises ValueError from the stream, as from the whole render."""
+    rc = samples.update_restart().resource_changes[0]
+    plan = Plan([attrs.evolve(rc, before={**(rc.before or {}), "capacity": float("nan")})])
+    with pytest.raises(ValueError, match="Out of range float"):
+        jsonplan.render(plan)
+    with pytest.raises(ValueError, match="Out of range float"):
+        "".join(jsonplan.render_chunks(plan))

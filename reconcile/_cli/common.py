@@ -204,6 +204,12 @@ def emit(args: argparse.Namespace, plan: Plan) -> None:
     """Render `plan` as `--format` says, to `--out` (atomically) or stdout."""
     from reconcile._render import render
 
+    if args.out and args.format == "json":  # streamed into the temporary file: never held whole
+        from reconcile._cli.output import write_atomically
+        from reconcile._render.jsonplan import render_chunks
+
+        write_atomically(Path(args.out), render_chunks(plan))
+        return
     write_output(args, render(plan, args.format, color=use_color(args), artifact_name=args.artifact_name))
 
 

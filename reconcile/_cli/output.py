@@ -7,18 +7,20 @@ import errno
 import os
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import FrameType
 
 __all__ = ["write_atomically"]
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     """Write `text` to `path` through a temporary file in the same directory and a rename.
 
-    A reader never sees half a file, and an interruption (an error, Ctrl-C, SIGTERM) leaves the old
-    file as it was and no temporary file behind.
+    `text` is the whole text or its pieces in order (a renderer's stream, written as it comes, so a
+    large plan is never held whole). A reader never sees half a file, and an interruption (an
+    error, Ctrl-C, SIGTERM), or an exception raised while the pieces are made, leaves the old file
+    as it was and no temporary file behind.
 
     Raises:
         OSError: naming `path` (never the temporary file) when it cannot be written.
@@ -29,15 +31,19 @@ def write_atomically(path: Path, text: str) -> None:
         if exc.filename == str(path):
             raise
         raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+    except RecursionError:  # from rendering the pieces, not from the path
+        raise
     except RuntimeError as exc:  # a symlink loop, from Path.resolve()
         raise OSError(errno.ELOOP, f"cannot resolve the path ({exc})", str(path)) from None
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str | Iterable[str]) -> None:
+    pieces = (text,) if isinstance(text, str) else text
     if path.is_symlink():
         path = path.resolve(strict=False)  # write where the link points; the link itself stays
     if path.exists() and not path.is_file() and not path.is_dir():
         # /dev/stdout, a FIFO, a device: no rename over it, write through.
+        text = "".join(pieces)  # made whole first: a failure while rendering writes nothing
         with path.open("w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         return
@@ -50,7 +56,7 @@ def _write(path: Path, text: str) -> None:
     with _removed_on_termination(tmp):
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+                handle.writelines(pieces)
                 handle.flush()
                 os.fsync(handle.fileno())
             # mkstemp makes the file 0600; give it the mode a plain open() would (or the old file's).

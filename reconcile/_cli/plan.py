@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from reconcile._cli.common import (
@@ -181,6 +183,27 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     """Load, observe, plan, render; the exit status follows `terraform plan -detailed-exitcode`."""
+    with _rare_collections():
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[None]:
+    """The cyclic garbage collector runs rarely while a plan is made, as it was before, afterwards.
+
+    A fleet's plan allocates millions of objects in no cycle (parsed bodies, models, documents);
+    the default thresholds make the collector walk that growing heap again and again, a quarter of
+    a 10,000-notebook plan's time. Cycles are still collected, only less often.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _run(args: argparse.Namespace) -> int:
     from reconcile._cli.check import plan_with_waivers
     from reconcile._specfile.load import load_spec
 

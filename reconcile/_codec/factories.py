@@ -28,6 +28,7 @@ __all__ = [
     "OptionalUnstructureFactory",
     "TupleFactory",
     "UnionFactory",
+    "fast_structure_fn",
     "is_optional",
     "is_plain_union",
     "is_tuple_of",
@@ -176,11 +177,15 @@ class ClassFactory:
 
     def __call__(self, cls: type) -> Hook:
         aliases = ALIASES.get(cls, {})
-        generated: Hook = make_dict_structure_fn(
-            cls,
-            self.converter,
-            _cattrs_forbid_extra_keys=self.strict_keys,
-            _cattrs_detailed_validation=self.converter.detailed_validation,
+        generated: Hook = (
+            make_dict_structure_fn(
+                cls,
+                self.converter,
+                _cattrs_forbid_extra_keys=self.strict_keys,
+                _cattrs_detailed_validation=True,
+            )
+            if self.converter.detailed_validation
+            else fast_structure_fn(cls, self.converter, self.generated, strict_keys=self.strict_keys)
         )
 
         if aliases:  # never bypassed: the aliases must be read first
@@ -218,6 +223,94 @@ def _apply_aliases(v: Mapping[str, Any], aliases: Mapping[str, str]) -> Mapping[
 
 def _empty(value: Any) -> bool:
     return value is None or ((type(value) is list or type(value) is str) and not value)
+
+
+def fast_structure_fn(
+    cls: type, converter: cattrs.Converter, generated: Generated, *, strict_keys: bool
+) -> Hook:
+    """The dict-structuring function of an attrs class for a fast (non-detailed) converter.
+
+    What cattrs' `make_dict_structure_fn` generates (each present key through its field's hook,
+    then one `cls(**res)`; with `strict_keys`, an unknown key fails), with the hot fields' hooks
+    inlined: an optional `str` or `int` (and, in observed mode, `bool`) is checked in place, an
+    open enum's documented value is looked up in place, a nested object's dict goes straight to its
+    class's function and a list's items straight to their hook. Any failure raises, and the caller then runs
+    the detailed converter, which names every bad field: this function only has to accept exactly
+    what the hooks accept, and build the same instance.
+    """
+    observed = not strict_keys
+    attrs.resolve_types(cls)
+    lines = ["def structure(o, _):"]
+    names: dict[str, Any] = {"Mismatch": Mismatch, "cls": cls}
+    if strict_keys:
+        names["allowed"] = frozenset(a.name for a in attrs.fields(cls))
+        lines.append("    if not allowed.issuperset(o):")
+        lines.append("        raise Mismatch('known keys only', o)")
+    lines.append("    res = {}")
+    for i, a in enumerate(attrs.fields(cls)):
+        lines += _field_lines(i, a, converter, generated, names, observed=observed)
+    lines.append("    return cls(**res)")
+    code = "\n".join(lines) + "\n"
+    exec(compile(code, f"<reconcile fast structure {cls.__module__}.{cls.__qualname__}>", "exec"), names)
+    function: Hook = names["structure"]
+    return function
+
+
+def _field_lines(
+    i: int,
+    a: attrs.Attribute[Any],
+    converter: cattrs.Converter,
+    generated: Generated,
+    names: dict[str, Any],
+    *,
+    observed: bool,
+) -> list[str]:
+    """The lines of `fast_structure_fn` reading field number `i` (its helpers added to `names`)."""
+    lines: list[str] = []
+    key, arg, tp = a.name, a.alias, a.type
+    inner = strip_none(tp) if is_optional(tp) else None
+    lines.append(f"    if {key!r} in o:")
+    lines.append(f"        v = o[{key!r}]")
+    if inner in (str, int) or (inner is bool and observed):
+        names[f"t{i}"] = inner
+        names[f"n{i}"] = type_name(inner)
+        lines.append(f"        if v is not None and type(v) is not t{i}:")
+        lines.append(f"            raise Mismatch(n{i}, v)")
+    elif observed and inner is not None and is_open_enum(inner):
+        names[f"m{i}"] = open_enum_members(inner)
+        names[f"h{i}"] = converter.get_structure_hook(tp)
+        names[f"t{i}"] = tp
+        lines.append("        if v is not None:")
+        lines.append(f"            m = m{i}.get(v) if type(v) is str or type(v) is int else None")
+        lines.append(f"            v = m if m is not None else h{i}(v, t{i})")
+    elif inner is not None and attrs.has(inner) and inner not in ALIASES:
+        # A nested object: a dict goes straight to its generated function (as `OptionalFactory`).
+        names[f"h{i}"] = converter.get_structure_hook(tp)
+        names[f"t{i}"] = tp
+        names[f"c{i}"] = inner
+        names[f"g{i}"] = generated.get(inner) or names[f"h{i}"]
+        lines.append("        if v is not None:")
+        lines.append(f"            v = g{i}(v, c{i}) if type(v) is dict else h{i}(v, t{i})")
+    elif inner is not None and is_tuple_of(inner):
+        # A list (`TupleFactory`): strings pass whole, other items through the item's hook.
+        item = typing.get_args(inner)[0]
+        names[f"i{i}"] = converter.get_structure_hook(item)
+        names[f"c{i}"] = item
+        lines.append("        if v is not None:")
+        lines.append("            if type(v) is not list:")
+        lines.append("                raise Mismatch('list', v)")
+        if item is str:
+            lines.append("            if not all(type(x) is str for x in v):")
+            lines.append("                raise Mismatch('str', v)")
+            lines.append("            v = tuple(v)")
+        else:
+            lines.append(f"            v = tuple([i{i}(x, c{i}) for x in v])")
+    else:
+        names[f"h{i}"] = converter.get_structure_hook(tp)
+        names[f"t{i}"] = tp
+        lines.append(f"        v = h{i}(v, t{i})")
+    lines.append(f"        res[{arg!r}] = v")
+    return lines
 
 
 @attrs.frozen(eq=False)

@@ -170,12 +170,13 @@ class Scrubber:
 
     @classmethod
     def of(cls, *secrets: Secret | str | None) -> Scrubber:
-        """A scrubber for these secrets (`None` and empty values are ignored)."""
-        forms: frozenset[str] = frozenset()
-        for s in secrets:
-            if s:
-                forms |= encoded_forms(s.reveal() if isinstance(s, Secret) else s)
-        return cls(forms, tuple({f.encode("utf-8", "surrogatepass").lower() for f in forms}))
+        """A scrubber for these secrets (`None` and empty values are ignored).
+
+        The scrubber of one secret is built once and reused (a plan compared again, a watch loop,
+        a client's credentials): working out the encoded forms is most of what building costs.
+        """
+        values = tuple(s.reveal() if isinstance(s, Secret) else s for s in secrets if s)
+        return _scrubber_of(values)
 
     @property
     def _pattern(self) -> re.Pattern[str] | None:
@@ -264,3 +265,12 @@ class Scrubber:
                 return value
             return type(value)(out)
         return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _scrubber_of(values: tuple[str, ...]) -> Scrubber:
+    """The scrubber of these secret values (kept for reuse: `Scrubber.of`)."""
+    forms: frozenset[str] = frozenset()
+    for value in values:
+        forms |= encoded_forms(value)
+    return Scrubber(forms, tuple({f.encode("utf-8", "surrogatepass").lower() for f in forms}))

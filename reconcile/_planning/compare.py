@@ -3,10 +3,11 @@
 `compare(entry, observed)` -> `ResourceChange`. Only the fields the spec states are compared, both
 sides normalised the same way and flattened to `{spec path: normalised value}`
 (`reconcile._planning.projection`), `ignore_changes` paths left out. Equal dicts (the common case)
-cost one comparison, and only when they differ does deepdiff find which paths differ; deepdiff's
-own objects never leave here. How each difference applies comes from the field catalogue
-(`reconcile._core.catalogue`) refined by the notebook's state (`reconcile._core.lifecycle`);
-Terraform's `after` is built by `reconcile._planning.after`.
+cost one comparison; when they differ, each unequal path is a difference (the projection's values
+are scalars and flat sets), and deepdiff is consulted only for a nested value, should a projection
+ever hold one; deepdiff's own objects never leave here. How each difference applies comes from the
+field catalogue (`reconcile._core.catalogue`) refined by the notebook's state
+(`reconcile._core.lifecycle`); Terraform's `after` is built by `reconcile._planning.after`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from deepdiff import DeepDiff
 
 from reconcile._codec import decode_notebook, unstructure
 from reconcile._core.catalogue import Change, is_ignored, rule_for
@@ -37,19 +37,36 @@ __all__ = ["compare"]
 def _changed_paths(observed: Flat, desired: Flat) -> list[str]:
     """The paths whose values differ.
 
-    Scalars (text, numbers, booleans) differ exactly when they are unequal. Structured values (the
-    IP and key sets) go to deepdiff, only those that are unequal, so its fixed cost (a few hundred
-    microseconds per call) is paid only where there is structure to compare.
+    Scalars (text, numbers, booleans) differ exactly when they are unequal, and so do the
+    projection's sets (tuples of scalars, or of scalar pairs: the IP and key sets, the tags): each
+    differs at its own path, which is all the plan records. Any other structure goes to deepdiff,
+    only where it is unequal, so deepdiff (and its import) is paid only where there is nested
+    structure to compare.
     """
     suspects = [p for p, v in desired.items() if observed[p] != v]
-    structured = [p for p in suspects if isinstance(desired[p], tuple) or isinstance(observed[p], tuple)]
+    structured = [p for p in suspects if not (_flat(desired[p]) and _flat(observed[p]))]
     changed = set(suspects) - set(structured)
     if structured:
+        from deepdiff import DeepDiff  # imported on first need: most plans never need it
+
         tree = DeepDiff(
             {p: observed[p] for p in structured}, {p: desired[p] for p in structured}, view="tree"
         )
         changed |= {level.path(output_format="list")[0] for levels in tree.values() for level in levels}
     return sorted(changed)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _flat(value: Any) -> bool:
+    """A scalar, or a tuple of scalars or of tuples of scalars (how the projection writes sets)."""
+    if type(value) is not tuple:
+        return isinstance(value, _SCALARS)
+    return all(
+        isinstance(item, _SCALARS) or (type(item) is tuple and all(isinstance(x, _SCALARS) for x in item))
+        for item in value
+    )
 
 
 @attrs.frozen

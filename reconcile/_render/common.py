@@ -128,8 +128,11 @@ def secret_keys(rc: ResourceChange) -> frozenset[str]:
     return SENSITIVE_KEYS | frozenset(rc.sensitive)
 
 
-def without_sensitive(values: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
-    """A `before`/`after` mapping without its secret keys."""
+def without_sensitive(values: Mapping[str, Any], secrets: frozenset[str]) -> Mapping[str, Any]:
+    """A `before`/`after` mapping without its secret keys: `values` itself when it has none (the
+    common case: the plan keeps secrets out of `before` already), else a copy without them."""
+    if secrets.isdisjoint(values.keys()):
+        return values
     return {k: v for k, v in values.items() if k not in secrets}
 
 

@@ -57,9 +57,11 @@ are sorted, so equal plans give identical bytes.
 
 from __future__ import annotations
 
+import functools
 import json
+import json.encoder
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, NoReturn
 
 import attrs
@@ -147,16 +149,105 @@ def render(plan: Plan) -> str:
     One line because Terraform tools expect it (terraform-compliance reads a multi-line file wrong);
     non-ASCII text written as itself, not as `\\u` escapes, because checkov misreads escaped surrogate
     pairs. The C encoder does the work; only a lone surrogate (which UTF-8 cannot hold) is escaped.
+    The text is `render_chunks` joined: exactly `json.dumps(plan_document(plan), sort_keys=True,
+    ensure_ascii=False, allow_nan=False)` and a newline.
 
     Raises:
         ValueError: a value in the plan is not representable in JSON (NaN, infinity).
     """
-    return _dump(plan_document(plan)) + "\n"
+    return "".join(render_chunks(plan))
+
+
+def render_chunks(plan: Plan) -> Iterator[str]:
+    """`render(plan)` in consecutive pieces, each resource built and encoded only when it is reached.
+
+    A notebook appears up to five times in the document (`resource_changes` before and after,
+    `planned_values`, `prior_state`, `resource_drift`): its `before` and `after` are encoded once
+    each and the text is reused, and no section is held whole. `reconcile plan --out` writes the
+    pieces as they come (to a temporary file, renamed when complete), so a 10,000-notebook plan never
+    holds its own text. The bytes are those of `render`, which joins these pieces.
+
+    Raises:
+        ValueError: a value in the plan is not representable in JSON (NaN, infinity); raised while
+            iterating, before the piece that holds it.
+    """
+    views = [_Views.of(rc) for rc in plan.resource_changes]
+    skeleton = _document(plan, views, _holes(_SECTIONS))
+    text = _ENCODE(skeleton)
+    parts = _HOLE.split(text)
+    if parts[1::2] != sorted(_SECTIONS):  # a value of the plan spelled like a hole: no splicing
+        yield _dump(plan_document(plan)) + "\n"
+        return
+    fragments = _Fragments()
+    sections: dict[str, Callable[[], Iterator[str]]] = {
+        "configuration": lambda: (_ENCODE(r) for r in _configuration_resources(views, plan.errors)),
+        "planned_values": lambda: (
+            fragments.spliced(v, _planned, ("after",)) for v in views if v.after is not None
+        ),
+        "prior_state": lambda: (
+            fragments.spliced(v, _prior, ("before",)) for v in views if v.before is not None
+        ),
+        "resource_changes": lambda: (fragments.spliced(v, _changed, v.present) for v in views),
+        "resource_drift": lambda: (
+            fragments.spliced(v, _drifted, v.present)
+            for v in views
+            if _drift(v, v.after, v.before) is not None
+        ),
+    }
+    yield _safe(parts[0])
+    for name, following in zip(parts[1::2], parts[2::2], strict=True):
+        yield from _array(sections[name]())
+        yield _safe(following)
+    yield "\n"
+
+
+def _array(items: Iterator[str]) -> Iterator[str]:
+    """A JSON array of already-encoded items, in pieces of about `_PIECE` characters."""
+    batch: list[str] = []
+    size = 0
+    first = True
+    for item in items:
+        batch.append(item)
+        size += len(item)
+        if size >= _PIECE:
+            yield _safe(("[" if first else ", ") + ", ".join(batch))
+            batch, size, first = [], 0, False
+    if batch or first:
+        yield _safe(("[" if first else ", ") + ", ".join(batch))
+    yield "]"
+
+
+#: How many characters `render_chunks` gathers before it hands a piece on (a write's worth).
+_PIECE: Final = 1 << 18
+
+
+def _encoder() -> Callable[[Any], str]:
+    """JSON text of a value with the flags the plan is written with (the C encoder, made once)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython without its _json accelerator
+        return functools.partial(json.dumps, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    encoder = make(None, _not_json, json.encoder.encode_basestring, None, ": ", ", ", True, False, False)
+
+    def encode(value: Any) -> str:
+        return "".join(encoder(value, 0))
+
+    return encode
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_ENCODE: Final = _encoder()
 
 
 def _dump(value: Any) -> str:
     # Keys sorted at every depth, so equal plans are equal bytes.
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return _safe(json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False))
+
+
+def _safe(text: str) -> str:
+    """`text` with every lone surrogate written as a `\\uXXXX` escape (UTF-8 cannot hold one)."""
     if text.isascii():
         return text
     try:
@@ -170,14 +261,122 @@ def _dump(value: Any) -> str:
 # JSON strings, where the `\\uXXXX` escape is valid JSON and reads back as the same string.
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
+# --- streaming: holes in a document, filled with text encoded elsewhere ---------------------------
+#
+# A hole is a string no plan holds in practice (NUL-delimited); the document with holes is encoded by
+# the same encoder, then split at the holes' encoded text and the pieces filled in. Splitting checks
+# that each hole was found exactly where it was put: a plan value spelled like a hole (however
+# unlikely) makes that document be encoded whole instead, so the bytes never depend on the trick.
+
+_HOLE: Final = re.compile(r'"\\u0000reconcile:([a-z_]+)\\u0000"')
+#: The sections of the document whose resources are streamed one by one.
+_SECTIONS: Final = ("configuration", "planned_values", "prior_state", "resource_changes", "resource_drift")
+
+
+def _hole(name: str) -> str:
+    return f"\x00reconcile:{name}\x00"
+
+
+_BEFORE_HOLE: Final = _hole("before")
+_AFTER_HOLE: Final = _hole("after")
+
+
+def _holes(names: tuple[str, ...]) -> dict[str, str]:
+    return {name: _hole(name) for name in names}
+
+
+class _Fragments:
+    """Each notebook's `before` and `after`, encoded once, and the documents they fill."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[str | None, str | None]] = {}
+
+    def of(self, views: _Views) -> tuple[str | None, str | None]:
+        """The encoded `before` and `after` of `views` (the same text when they are the same values)."""
+        key = id(views)
+        found = self._texts.get(key)
+        if found is None:
+            before = None if views.before is None else _ENCODE(views.before)
+            if views.after is None:
+                after = None
+            elif views.after is views.before or (
+                views.rc.after is views.rc.before and views.after.keys() == (views.before or {}).keys()
+            ):
+                after = before
+            else:
+                after = _ENCODE(views.after)
+            found = self._texts[key] = (before, after)
+        return found
+
+    def spliced(
+        self,
+        views: _Views,
+        build: Callable[[_Views, Any, Any], dict[str, Any]],
+        expected: tuple[str, ...],
+    ) -> str:
+        """The document `build(views, before, after)` makes, encoded with this notebook's values encoded once.
+
+        `build` is given holes where the notebook has values, and `expected` names the holes the
+        document holds; when the encoded text holds other holes too (a plan value spelled like
+        one), the document is built with the values themselves and encoded whole.
+        """
+        text = _ENCODE(
+            build(
+                views,
+                None if views.before is None else _BEFORE_HOLE,
+                None if views.after is None else _AFTER_HOLE,
+            )
+        )
+        parts = _HOLE.split(text)
+        names = parts[1::2]
+        if tuple(sorted(names)) != expected:
+            return _ENCODE(build(views, views.before, views.after))
+        if not names:
+            return text
+        before, after = self.of(views)
+        filled = {"before": before, "after": after}
+        parts[1::2] = [filled[n] for n in names]
+        return "".join(parts)
+
+
+def _planned(views: _Views, before: Any, after: Any) -> dict[str, Any]:
+    return _state_resource(views.rc, after)
+
+
+def _prior(views: _Views, before: Any, after: Any) -> dict[str, Any]:
+    return _state_resource(views.rc, before)
+
+
+def _changed(views: _Views, before: Any, after: Any) -> dict[str, Any]:
+    return _change_entry(views, (before, after))
+
+
+def _drifted(views: _Views, before: Any, after: Any) -> dict[str, Any]:
+    drift = _drift(views, after, before)
+    assert drift is not None  # only called for a notebook with drift
+    return drift
+
 
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The JSON plan as Python data (its values shared with the plan: read, do not modify)."""
+    views = [_Views.of(rc) for rc in plan.resource_changes]
+    return _document(plan, views, None)
+
+
+def _document(plan: Plan, views: list[_Views], holes: dict[str, str] | None) -> dict[str, Any]:
+    """The document; with `holes`, each streamed section's resource list is that hole instead."""
     summary = plan.summary
+    errored = bool(plan.errors)
+
+    def section(name: str, resources: Callable[[], list[dict[str, Any]]]) -> Any:
+        return holes[name] if holes is not None else resources()
+
     return {
         "format_version": FORMAT_VERSION,
         **_provenance_keys(plan),
-        "resource_changes": [_with_terraform_keys(rc, _resource_change(rc)) for rc in plan.resource_changes],
+        "resource_changes": section(
+            "resource_changes", lambda: [_change_entry(v, (v.before, v.after)) for v in views]
+        ),
         "summary": {
             "add": summary.add,
             "change": summary.change,
@@ -207,7 +406,45 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             }
             for u in plan.unmanaged
         ],
-        **_terraform_document(plan),
+        # The keys Terraform tools read (see below).
+        "terraform_version": TERRAFORM_VERSION,
+        "planned_values": {
+            "root_module": {
+                "resources": section(
+                    "planned_values",
+                    lambda: [_state_resource(v.rc, v.after) for v in views if v.after is not None],
+                )
+            }
+        },
+        "resource_drift": section(
+            "resource_drift",
+            lambda: [drift for v in views if (drift := _drift(v, v.after, v.before)) is not None],
+        ),
+        "prior_state": {
+            "format_version": STATE_FORMAT_VERSION,
+            "terraform_version": TERRAFORM_VERSION,
+            "values": {
+                "root_module": {
+                    "resources": section(
+                        "prior_state",
+                        lambda: [_state_resource(v.rc, v.before) for v in views if v.before is not None],
+                    )
+                }
+            },
+        },
+        "configuration": {
+            "provider_config": {PROVIDER_KEY: {"name": PROVIDER_KEY, "full_name": PROVIDER_NAME}},
+            "root_module": {
+                "resources": section(
+                    "configuration", lambda: list(_configuration_resources(views, plan.errors))
+                )
+            },
+        },
+        # Terraform's meanings: something to apply and nothing failed; every resource was planned;
+        # planning failed somewhere (here: a notebook that could not be observed).
+        "applyable": plan.has_changes and not errored,
+        "complete": not errored,
+        "errored": errored,
     }
 
 
@@ -216,23 +453,27 @@ def _location(location: Location | None) -> dict[str, Any] | None:
     return None if location is None else {"file": location.file, "line": location.line}
 
 
-def _resource_change(rc: ResourceChange) -> dict[str, Any]:
-    secrets = secret_keys(rc)
-    # Terraform's `*_sensitive`: false without an object, else the secret keys the notebook has.
-    flags = dict.fromkeys(sorted(sensitive_fields(rc)), True)
-    return {
+def _change_entry(views: _Views, values: tuple[Any, Any]) -> dict[str, Any]:
+    """One entry of `resource_changes`, its `before` and `after` given (the values, or holes)."""
+    rc = views.rc
+    before, after = values
+    secrets = views.secrets
+    flags = views.flags  # Terraform's `*_sensitive`: false without an object, else the secret keys
+    entry: dict[str, Any] = {
         "address": rc.address,
         "mode": "managed",
         "type": RESOURCE_TYPE,
         "name": rc.name,
+        "provider_name": PROVIDER_NAME,
         "notebook_id": rc.notebook_id,
         "location": _location(rc.location),
         "change": {
             "actions": [a.value for a in rc.actions],
-            "before": None if rc.before is None else without_sensitive(rc.before, secrets),
-            "after": None if rc.after is None else without_sensitive(rc.after, secrets),
+            "before": before,
+            "after": after,
             "before_sensitive": False if rc.before is None else flags,
             "after_sensitive": False if rc.after is None else flags,
+            "after_unknown": dict.fromkeys(sorted(_unknown_after(rc)), True),
             "replace_paths": [list(p) for p in rc.replace_paths],
         },
         "differences": [
@@ -252,6 +493,12 @@ def _resource_change(rc: ResourceChange) -> dict[str, Any]:
         **_decision_keys(rc),
         **_acknowledged(rc),
     }
+    if Action.CREATE in rc.actions and Action.DELETE in rc.actions:
+        # A failed notebook replaced for recovery is Terraform's tainted object.
+        entry["action_reason"] = (
+            REPLACE_BECAUSE_CANNOT_UPDATE if rc.replace_paths else REPLACE_BECAUSE_TAINTED
+        )
+    return entry
 
 
 def _acknowledged(rc: ResourceChange) -> dict[str, Any]:
@@ -280,43 +527,33 @@ def _acknowledged(rc: ResourceChange) -> dict[str, Any]:
 # policies usually read `resource_changes`, `resource_drift` and the top-level `errored`/`complete`.
 
 
-def _terraform_document(plan: Plan) -> dict[str, Any]:
-    """The top-level keys of `terraform show -json` besides `format_version` and `resource_changes`."""
-    errored = bool(plan.errors)
-    # Each notebook's written `after` and `before`, worked out once for every section that shows them.
-    views = [
-        _Views(
-            rc,
-            _written_after(rc),
-            None if rc.before is None else without_sensitive(rc.before, secret_keys(rc)),
-        )
-        for rc in plan.resource_changes
-    ]
-    return {
-        "terraform_version": TERRAFORM_VERSION,
-        "planned_values": {"root_module": {"resources": _planned_resources(views)}},
-        "resource_drift": [drift for v in views if (drift := _drift(v)) is not None],
-        "prior_state": {
-            "format_version": STATE_FORMAT_VERSION,
-            "terraform_version": TERRAFORM_VERSION,
-            "values": {"root_module": {"resources": _prior_resources(views)}},
-        },
-        "configuration": _configuration(views, plan.errors),
-        # Terraform's meanings: something to apply and nothing failed; every resource was planned;
-        # planning failed somewhere (here: a notebook that could not be observed).
-        "applyable": plan.has_changes and not errored,
-        "complete": not errored,
-        "errored": errored,
-    }
-
-
 @attrs.frozen
 class _Views:
-    """A resource change with its `after` and `before` as written (secrets and unknowns left out)."""
+    """A resource change with its `after` and `before` as written (secrets and unknowns left out),
+    worked out once for every section that shows them."""
 
     rc: ResourceChange
-    after: dict[str, Any] | None
-    before: dict[str, Any] | None
+    after: Mapping[str, Any] | None
+    before: Mapping[str, Any] | None
+    secrets: frozenset[str]
+    flags: dict[str, bool]
+
+    @property
+    def present(self) -> tuple[str, ...]:
+        """The names of the written values this notebook has, sorted (`("after", "before")`)."""
+        return tuple(name for name, v in (("after", self.after), ("before", self.before)) if v is not None)
+
+    @classmethod
+    def of(cls, rc: ResourceChange) -> _Views:
+        """The written views of `rc`."""
+        secrets = secret_keys(rc)
+        return cls(
+            rc,
+            _written_after(rc, secrets),
+            None if rc.before is None else without_sensitive(rc.before, secrets),
+            secrets,
+            dict.fromkeys(sorted(sensitive_fields(rc)), True),
+        )
 
 
 def _identity(name: str, address: str) -> dict[str, Any]:
@@ -333,28 +570,14 @@ def _unknown_after(rc: ResourceChange) -> frozenset[str]:
     return COMPUTED_KEYS if Action.CREATE in rc.actions else frozenset()
 
 
-def _written_after(rc: ResourceChange) -> dict[str, Any] | None:
+def _written_after(rc: ResourceChange, secrets: frozenset[str]) -> Mapping[str, Any] | None:
     """`after` as written: without secret keys, and without the attributes unknown until apply."""
     if rc.after is None:
         return None
-    return without_sensitive(rc.after, secret_keys(rc) | _unknown_after(rc))
+    return without_sensitive(rc.after, secrets | _unknown_after(rc))
 
 
-def _with_terraform_keys(rc: ResourceChange, entry: dict[str, Any]) -> dict[str, Any]:
-    """A resource change with Terraform's `provider_name`, `after_unknown` and `action_reason`."""
-    entry["provider_name"] = PROVIDER_NAME
-    change = entry["change"]
-    change["after"] = _written_after(rc)
-    change["after_unknown"] = dict.fromkeys(sorted(_unknown_after(rc)), True)
-    if Action.CREATE in rc.actions and Action.DELETE in rc.actions:
-        # A failed notebook replaced for recovery is Terraform's tainted object.
-        entry["action_reason"] = (
-            REPLACE_BECAUSE_CANNOT_UPDATE if rc.replace_paths else REPLACE_BECAUSE_TAINTED
-        )
-    return entry
-
-
-def _state_resource(rc: ResourceChange, values: Mapping[str, Any]) -> dict[str, Any]:
+def _state_resource(rc: ResourceChange, values: Any) -> dict[str, Any]:
     """A resource of `planned_values` or `prior_state`: identity, provider, values and their secret flags."""
     return {
         **_identity(rc.name, rc.address),
@@ -365,31 +588,22 @@ def _state_resource(rc: ResourceChange, values: Mapping[str, Any]) -> dict[str, 
     }
 
 
-def _planned_resources(views: list[_Views]) -> list[dict[str, Any]]:
-    """Every notebook as it will be after apply (the unchanged ones too, as Terraform lists them)."""
-    return [_state_resource(v.rc, v.after) for v in views if v.after is not None]
-
-
-def _prior_resources(views: list[_Views]) -> list[dict[str, Any]]:
-    """Every observed notebook as it is now (Terraform's refreshed prior state)."""
-    return [_state_resource(v.rc, v.before) for v in views if v.before is not None]
-
-
-def _drift(views: _Views) -> dict[str, Any] | None:
+def _drift(views: _Views, desired: Any, observed: Any) -> dict[str, Any] | None:
     """The drift of one notebook as Terraform reports changes made outside it, or None without drift.
 
     Terraform's `resource_drift` goes from the state it last recorded (`before`) to the object it
     found (`after`). Here the recorded state is the spec: `before` is the desired view of the
-    notebook, `after` the observed one; a notebook the spec names by id that no longer exists is a
-    `delete`. The same differences, seen the other way round, are what `resource_changes` plans.
+    notebook (`desired`: the written `after`, or its hole), `after` the observed one (`observed`); a
+    notebook the spec names by id that no longer exists is a `delete`. The same differences, seen
+    the other way round, are what `resource_changes` plans.
     """
-    rc, desired, observed = views.rc, views.after, views.before
-    if desired is None or (observed is not None and not rc.differences):
+    rc = views.rc
+    if views.after is None or (views.before is not None and not rc.differences):
         return None
-    if observed is None and rc.notebook_id is None:
+    if views.before is None and rc.notebook_id is None:
         return None
-    actions = ["update"] if observed is not None else ["delete"]
-    flags = dict.fromkeys(sorted(sensitive_fields(rc)), True)
+    actions = ["update"] if views.before is not None else ["delete"]
+    flags = views.flags
     return {
         **_identity(rc.name, rc.address),
         "provider_name": PROVIDER_NAME,
@@ -398,14 +612,14 @@ def _drift(views: _Views) -> dict[str, Any] | None:
             "before": desired,
             "after": observed,
             "before_sensitive": flags,
-            "after_sensitive": False if observed is None else flags,
+            "after_sensitive": False if views.before is None else flags,
             "after_unknown": {},
         },
     }
 
 
-def _configuration(views: list[_Views], errors: tuple[PlanError, ...]) -> dict[str, Any]:
-    """Terraform's `configuration`: the provider, and one resource per spec entry with its expressions.
+def _configuration_resources(views: list[_Views], errors: tuple[PlanError, ...]) -> list[dict[str, Any]]:
+    """Terraform's `configuration.root_module.resources`: one per spec entry with its expressions.
 
     The expressions are the managed fields (those of the field catalogue) of the desired state, each
     a `constant_value`; a spec entry that could not be observed is listed without expressions.
@@ -417,7 +631,7 @@ def _configuration(views: list[_Views], errors: tuple[PlanError, ...]) -> dict[s
             "schema_version": 0,
             "expressions": {
                 key: {"constant_value": value}
-                for key, value in sorted((v.after or {}).items())
+                for key, value in (v.after or {}).items()
                 if key in MANAGED_KEYS
             },
         }
@@ -433,10 +647,7 @@ def _configuration(views: list[_Views], errors: tuple[PlanError, ...]) -> dict[s
         for e in errors
     ]
     resources.sort(key=lambda r: str(r["address"]))
-    return {
-        "provider_config": {PROVIDER_KEY: {"name": PROVIDER_KEY, "full_name": PROVIDER_NAME}},
-        "root_module": {"resources": resources},
-    }
+    return resources
 
 
 def _provenance_keys(plan: Plan) -> dict[str, Any]:
