@@ -7,8 +7,9 @@ for our client and for the SDK). Timed round by round:
 - `observe_live(targets, client, parallelism=10)` with `ModelArtsClient` + `AkSkAuth`, a fresh
   client (and connection pool) each round. Against the ideal `count * latency / parallelism`: the
   time if requests cost nothing but the server's latency and exactly 10 are always in flight.
-- `reconcile plan fleet.yaml --endpoint URL` as a subprocess, the whole command: start-up, spec
-  loading, observation, plan, JSON rendering. Against the same ideal.
+- `reconcile plan fleet.yaml --endpoint URL --refresh get --unmanaged ignore` as a subprocess, the
+  whole command: start-up, spec loading, observation by GET (no listing), plan, JSON rendering.
+  Against the same ideal. List mode has its own benchmark, `bench/fleet_list.py`.
 
 The emulator counts the requests it receives (`Emulator.requests_received`); the count per
 `observe_live` and per `reconcile plan` is reported (one GET per notebook is the expected count).
@@ -100,6 +101,10 @@ def _cli(url: str, spec_path: Path, out: Path) -> float:
         str(spec_path),
         "--endpoint",
         url,
+        "--refresh",
+        "get",  # one GET per notebook, as this benchmark measures (list mode: bench/fleet_list.py)
+        "--unmanaged",
+        "ignore",
         "--project-id",
         fixtures.PROJECT_ID,
         "--parallelism",

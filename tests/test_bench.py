@@ -197,3 +197,14 @@ def test_measured_child_flags_the_processes_it_started(tmp_path: Path) -> None:
     assert child.returncode == 0, child.stderr
     assert child.children_maxrss_bytes >= 64 * 2**20
     assert child.peak_bytes < child.children_maxrss_bytes
+
+
+def test_fleet_live_measures_one_get_per_notebook(
+    quick_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    """fleet_live measures get mode, as its ideal assumes: the library and the CLI each make one GET per
+    notebook (50 in quick mode) and no listing."""
+    _, document = quick_run
+    measurements = document["benchmarks"]["fleet_live"]["measurements"]
+    assert measurements["requests.observe_live"]["runs"] == [50]
+    assert measurements["requests.cli"]["runs"] == [50]
