@@ -282,8 +282,11 @@ def evaluate_specs(
         from reconcile._cli.plan import observe
         from reconcile._planning.planner import build_plan
 
-        observations, unusable, listing = observe(args, spec)
-        observed = observed_state(build_plan(spec, observations, listing=listing), observations)
+        decided: dict[str, Any] = {}
+        observations, unusable, listing = observe(args, spec, decided)
+        observed = observed_state(
+            build_plan(spec, observations, listing=listing, decided=decided), observations
+        )
     return evaluate(spec, policy, waivers, now=now, observed=observed, fail_on=fail_on), unusable
 
 

@@ -78,8 +78,13 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
 Listing = tuple[Mapping[str, Any], ...] | None
 
 
-def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation], tuple[str, ...], Listing]:
+def observe(
+    args: argparse.Namespace, spec: Spec, decided: dict[str, Any] | None = None
+) -> tuple[dict[str, Observation], tuple[str, ...], Listing]:
     """Observe every entry of `spec`: offline from `--observed`, or live from the API.
+
+    In list mode, the entries planned from their list entries are put in `decided` (by local name,
+    `reconcile._planning.planner.Decided`), so `build_plan` need not decode and compare them again.
 
     Returns:
         The observations, the observed inputs that could not be used (files under `--observed`),
@@ -101,7 +106,7 @@ def observe(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Observation
     progress = _Progress(len(wanted)) if sys.stderr.isatty() else None
     try:
         needs_listing = getattr(args, "unmanaged", "report") != "ignore"
-        trust = _trust(spec) if refresh_mode(args, len(wanted), needs_listing) == "list" else None
+        trust = _trust(spec, decided) if refresh_mode(args, len(wanted), needs_listing) == "list" else None
         if not needs_listing and trust is None:
             return live.observe_with_settings(settings, wanted, progress=progress), (), None
         listed: list[live.Listed] = []
@@ -150,15 +155,20 @@ def refresh_mode(args: argparse.Namespace, targets: int, needs_listing: bool) ->
     return "list" if needs_listing or targets > LIST_PAGE else "get"
 
 
-def _trust(spec: Spec) -> Any:
-    """The list-mode test of one target's list entry (`plannable_from_list` for its spec entry)."""
-    from reconcile._planning.listmode import plannable_from_list
+def _trust(spec: Spec, decided: dict[str, Any] | None = None) -> Any:
+    """The list-mode test of one target's list entry (`planned_from_list` for its spec entry); what
+    it planned is kept in `decided`, by local name, for `build_plan` to reuse."""
+    from reconcile._planning.listmode import planned_from_list
 
     entries = {entry.name: entry for entry in spec.entries}
+    kept = decided if decided is not None else {}
 
     def trust(target: Any, body: Mapping[str, Any]) -> bool:
         entry = entries.get(target.name)
-        return entry is not None and plannable_from_list(entry, body)
+        planned = planned_from_list(entry, body) if entry is not None else None
+        if planned is not None:
+            kept[target.name] = planned
+        return planned is not None
 
     return trust
 
@@ -211,11 +221,12 @@ def _run(args: argparse.Namespace) -> int:
         spec = load_spec(args.specs)
     except SpecError as exc:
         return print_spec_problems(exc)
-    observations, unusable, listing = observe(args, spec)
+    decided: dict[str, Any] = {}
+    observations, unusable, listing = observe(args, spec, decided)
     mode = getattr(args, "unmanaged", "report")
     where = _provenance(args, spec)
     planned = plan_with_waivers(
-        args, spec, observations, **where, listing=None if mode == "ignore" else listing
+        args, spec, observations, **where, listing=None if mode == "ignore" else listing, decided=decided
     )
     if isinstance(planned, int):
         return planned

@@ -20,8 +20,9 @@ from reconcile._core.errors import DecodeError
 from reconcile._core.plan import Health
 from reconcile._core.spec import SpecEntry
 from reconcile._planning.compare import compare
+from reconcile._planning.planner import Decided
 
-__all__ = ["carries_managed_fields", "plannable_from_list"]
+__all__ = ["carries_managed_fields", "plannable_from_list", "planned_from_list"]
 
 #: Spec objects whose stated members must each be in the list entry's object (a member left out
 #: reads as a default: `lease.type` TIMING, `volume.ownership` MANAGED).
@@ -50,13 +51,21 @@ def carries_managed_fields(entry: SpecEntry, body: Mapping[str, Any]) -> bool:
     return True
 
 
-def plannable_from_list(entry: SpecEntry, body: Mapping[str, Any]) -> bool:
-    """Whether `entry` may be planned from the list entry `body` alone (see the module docstring)."""
+def planned_from_list(entry: SpecEntry, body: Mapping[str, Any]) -> Decided | None:
+    """`entry` planned from the list entry `body` alone, or None when it may not be (see the module
+    docstring): the notebook decoded and the change compared, which the planner can reuse."""
     if not carries_managed_fields(entry, body):
-        return False
+        return None
     try:
         notebook = decode_notebook(dict(body), source="list entry")
     except DecodeError:
-        return False
+        return None
     change = compare(entry, notebook)
-    return not change.is_change and change.health is Health.HEALTHY
+    if change.is_change or change.health is not Health.HEALTHY:
+        return None
+    return Decided(entry, dict(body), notebook, change)
+
+
+def plannable_from_list(entry: SpecEntry, body: Mapping[str, Any]) -> bool:
+    """Whether `entry` may be planned from the list entry `body` alone (see the module docstring)."""
+    return planned_from_list(entry, body) is not None

@@ -13,6 +13,7 @@ import attrs
 
 from reconcile._codec import decode_notebook
 from reconcile._core.errors import DecodeError
+from reconcile._core.model import Notebook
 from reconcile._core.observation import Failed, Found, Missing, Observation, Target
 from reconcile._core.plan import (
     ADDRESS_PREFIX,
@@ -24,12 +25,27 @@ from reconcile._core.plan import (
     ResourceChange,
     SpecDigest,
 )
-from reconcile._core.spec import Spec
+from reconcile._core.spec import Spec, SpecEntry
 from reconcile._planning.compare import compare
 from reconcile._planning.provenance import fingerprint_record, spec_digests
 from reconcile._planning.unmanaged import find_unmanaged
 
-__all__ = ["build_plan", "targets"]
+__all__ = ["Decided", "build_plan", "targets"]
+
+
+@attrs.frozen
+class Decided:
+    """An entry already planned from an observed body (list mode's trust test did the work).
+
+    `build_plan` reuses `notebook` and `change` for the entry only when it is this very `entry`
+    object (a spec rebuilt with acknowledged paths ignored is planned afresh) and its observation's
+    body equals `body`; the plan is then what decoding and comparing again would give.
+    """
+
+    entry: SpecEntry
+    body: Mapping[str, Any] = attrs.field(repr=False)
+    notebook: Notebook = attrs.field(repr=False)
+    change: ResourceChange
 
 
 def targets(spec: Spec) -> list[Target]:
@@ -50,6 +66,7 @@ def build_plan(
     spec_files: Sequence[SpecDigest] | None = None,
     timestamp: str | None = None,
     listing: Iterable[Mapping[str, Any]] | None = None,
+    decided: Mapping[str, Decided] | None = None,
 ) -> Plan:
     """Plan every spec entry; an entry that cannot be observed or decoded becomes a PlanError.
 
@@ -65,6 +82,8 @@ def build_plan(
         timestamp: when the plan was made (RFC 3339); default none, so equal inputs give equal plans.
         listing: the project's list entries, when a listing was made: the plan then reports the
             unmanaged notebooks and the coverage; None leaves both unknown.
+        decided: entries already decoded and compared from their observed body, by local name
+            (list mode's trust test); reused only where they apply (`Decided`).
     """
     changes: list[ResourceChange] = []
     errors: list[PlanError] = []
@@ -79,20 +98,29 @@ def build_plan(
             errors.append(PlanError(entry.name, observation.message, entry.notebook.id, entry.location))
         else:
             assert isinstance(observation, Found)
-            try:
-                notebook = decode_notebook(observation.body, source=observation.source)
-            except DecodeError as exc:
-                errors.append(
-                    PlanError(entry.name, f"undecodable response: {exc}", entry.notebook.id, entry.location)
-                )
-                continue
+            prior = (decided or {}).get(entry.name)
+            change: ResourceChange | None = None
+            if prior is not None and prior.entry is entry and prior.body == observation.body:
+                notebook, change = prior.notebook, prior.change
+            else:
+                try:
+                    notebook = decode_notebook(observation.body, source=observation.source)
+                except DecodeError as exc:
+                    errors.append(
+                        PlanError(
+                            entry.name, f"undecodable response: {exc}", entry.notebook.id, entry.location
+                        )
+                    )
+                    continue
             address = f"{ADDRESS_PREFIX}.{entry.name}"
             if notebook.id is not None and managed.setdefault(notebook.id, address) != address:
                 owner = managed[notebook.id]
                 message = f"notebook {notebook.id} is also managed by {owner} (one entry per notebook)"
                 errors.append(PlanError(entry.name, message, entry.notebook.id, entry.location))
                 continue
-            changes.append(attrs.evolve(compare(entry, notebook), location=entry.location))
+            if change is None:
+                change = compare(entry, notebook)
+            changes.append(attrs.evolve(change, location=entry.location))
             seen.append(fingerprint_record(entry.name, notebook))
     metadata = PlanMetadata(
         project_id=project_id if project_id is not None else spec.project_id,
