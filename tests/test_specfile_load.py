@@ -88,3 +88,38 @@ def test_tags_load_sorted_by_key(tmp_path: Path) -> None:
     assert entry.notebook.tags == (("cost-center", "42"), ("team", "vision"))
     path.write_text("version: 1\nnotebooks:\n  a: {id: x, tags: {}}\n")
     assert load_spec([path]).entries[0].notebook.tags == ()
+
+
+def test_repeated_bad_cidr_and_duration_are_reported_for_every_entry(tmp_path: Path) -> None:
+    """A CIDR or duration repeated across entries is judged each time: the bad ones are named at every use."""
+    endpoint = '"endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["%s"]}]'
+    entries = [
+        f'"e{i}": {{"id": "n{i}", {endpoint % ip}, "lease": {{"duration": "{lease}"}}}}'
+        for i, (ip, lease) in enumerate(
+            [("10.0.0.1", "2h"), ("10.0.0.1/24", "2h"), ("10.0.0.1", "soon"), ("10.0.0.1/24", "soon")]
+        )
+    ]
+    path = tmp_path / "s.json"
+    path.write_text('{"version": 1, "notebooks": {\n' + ",\n".join(entries) + "\n}}\n")
+    with pytest.raises(SpecError) as info:
+        load_spec([path])
+    host_bits = '"10.0.0.1/24" has host bits set (write 10.0.0.0/24 for the network, or the address alone)'
+    bad_lease = 'invalid duration "soon" (expected milliseconds or text like 2h, 90m, 1h30m)'
+    shown = [str(p) for p in info.value.problems]
+    assert shown == [
+        f"{path}:3: notebooks.e1.endpoints[0].allowed_access_ips[0]: {host_bits}",
+        f"{path}:4: notebooks.e2.lease.duration: {bad_lease}",
+        f"{path}:5: notebooks.e3.endpoints[0].allowed_access_ips[0]: {host_bits}",
+        f"{path}:5: notebooks.e3.lease.duration: {bad_lease}",
+    ]
+
+
+def test_json_key_repeated_inside_an_entry_is_named(tmp_path: Path) -> None:
+    """A key written twice inside one JSON entry is refused by name, the same as when a whole-document parser meets it."""
+    path = tmp_path / "s.json"
+    path.write_text(
+        '{"version": 1, "notebooks": {"a": {"id": "x"},\n "b": {"id": "y", "flavor": "f", "id": "z"}}}'
+    )
+    with pytest.raises(SpecError) as info:
+        load_spec([path])
+    assert [str(p) for p in info.value.problems] == [f'{path}: invalid JSON: duplicate key "id"']

@@ -9,6 +9,7 @@ and keeps unknown enum values; spec mode adds closed, case-insensitive enums, du
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -115,16 +116,34 @@ def duration(v: Any, _: Any) -> int:
     expected = "milliseconds or text like 2h, 90m, 1h30m"
     if type(v) is str and len(v) > MAX_SHOWN:  # the parser's message would quote it all
         raise Mismatch(expected, v, f"invalid duration {describe_value(v)} (expected {expected})")
-    if type(v) is int or type(v) is str:
+    if type(v) is str:
+        return _duration_text(v)
+    if type(v) is int:
         return normalize.parse_duration(v)
     raise Mismatch(expected, v)
+
+
+#: How many distinct texts the memos below keep (a fleet repeats the same few durations and CIDRs).
+_MEMO_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _duration_text(text: str) -> int:
+    """`normalize.parse_duration` of a text, remembered (a text that fails is parsed again, to raise)."""
+    return normalize.parse_duration(text)
 
 
 def cidr(v: Any, _: Any) -> str:
     """A canonical CIDR from an address or a network."""
     if type(v) is str:
-        return normalize.canonical_cidr(v)
+        return _canonical_cidr(v)
     raise Mismatch("an IP address or CIDR string", v)
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _canonical_cidr(text: str) -> str:
+    """`normalize.canonical_cidr`, remembered (a text that fails is parsed again, to raise)."""
+    return normalize.canonical_cidr(text)
 
 
 def tags(v: Any, _: Any) -> tuple[tuple[str, str], ...]:

@@ -181,14 +181,18 @@ def _no_duplicates() -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
     with a single `json.loads`).
     """
     keys: dict[str, str] = {}
+    shared = keys.setdefault
 
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for written, value in pairs:
-            key = keys.setdefault(written, written)
-            if key in out:
-                raise ValueError(f'duplicate key "{key}"')
-            out[key] = value
+            out[shared(written, written)] = value
+        if len(out) != len(pairs):  # a key written twice: name the first one repeated
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    raise ValueError(f'duplicate key "{key}"')
+                seen.add(key)
         return out
 
     return hook

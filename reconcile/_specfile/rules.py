@@ -104,13 +104,32 @@ def check_tags(raw: Any, base: Path_, col: Collector) -> bool:
     return ok
 
 
+def _grouped(paths: tuple[Path_, ...]) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """`paths` as (parent, names under it), in their order: each parent is looked up once per entry."""
+    groups: list[tuple[tuple[str, ...], list[str]]] = []
+    for path in paths:
+        parent, name = tuple(str(step) for step in path[:-1]), str(path[-1])
+        if groups and groups[-1][0] == parent:
+            groups[-1][1].append(name)
+        else:
+            groups.append((parent, [name]))
+    return tuple((parent, tuple(names)) for parent, names in groups)
+
+
+_NON_BLANK_GROUPS = _grouped(_NON_BLANK)
+
+
 def _blank_fields(nb: NotebookSpec) -> Iterator[Path_]:
-    for path in _NON_BLANK:
-        value: Any = nb
-        for step in path:
-            value = getattr(value, str(step), None)
-        if isinstance(value, str) and not value.strip():
-            yield path
+    for parent, names in _NON_BLANK_GROUPS:
+        owner: Any = nb
+        for step in parent:
+            owner = getattr(owner, step, None)
+        if owner is None:
+            continue
+        for name in names:
+            value = getattr(owner, name, None)
+            if isinstance(value, str) and not value.strip():
+                yield (*parent, name)
 
 
 def check_entry(
