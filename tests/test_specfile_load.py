@@ -25,16 +25,22 @@ def _validate(*paths: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _problems(path: Path, text: str) -> list[str]:
+    """Write `text` to `path` and load it: the problems it is refused with, as shown."""
+    path.write_text(text)
+    with pytest.raises(SpecError) as info:
+        load_spec([path])
+    return [str(p) for p in info.value.problems]
+
+
 def test_identity_checks_run_beside_other_problems(tmp_path: Path) -> None:
     """A duplicate id and name are listed together with the file's other problems, sorted by line."""
     path = tmp_path / "v.yaml"
-    path.write_text(
+    text = (
         "version: 1\nnotebooks:\n  one: {id: x, flavor: 5}\n  two: {id: x}\n"
         "  three: {name: n, status: gone}\n  four: {name: n}\n"
     )
-    with pytest.raises(SpecError) as info:
-        load_spec([path])
-    assert [str(p) for p in info.value.problems] == [
+    assert _problems(path, text) == [
         f"{path}:3: notebooks.one.flavor: expected string, got 5",
         f"{path}:4: notebooks.two.id: notebook x is already managed as notebooks.one",
         f'{path}:5: notebooks.three.status: expected one of RUNNING, STOPPED, got "gone"',
@@ -100,12 +106,9 @@ def test_repeated_bad_cidr_and_duration_are_reported_for_every_entry(tmp_path: P
         )
     ]
     path = tmp_path / "s.json"
-    path.write_text('{"version": 1, "notebooks": {\n' + ",\n".join(entries) + "\n}}\n")
-    with pytest.raises(SpecError) as info:
-        load_spec([path])
+    shown = _problems(path, '{"version": 1, "notebooks": {\n' + ",\n".join(entries) + "\n}}\n")
     host_bits = '"10.0.0.1/24" has host bits set (write 10.0.0.0/24 for the network, or the address alone)'
     bad_lease = 'invalid duration "soon" (expected milliseconds or text like 2h, 90m, 1h30m)'
-    shown = [str(p) for p in info.value.problems]
     assert shown == [
         f"{path}:3: notebooks.e1.endpoints[0].allowed_access_ips[0]: {host_bits}",
         f"{path}:4: notebooks.e2.lease.duration: {bad_lease}",
@@ -115,11 +118,7 @@ def test_repeated_bad_cidr_and_duration_are_reported_for_every_entry(tmp_path: P
 
 
 def test_json_key_repeated_inside_an_entry_is_named(tmp_path: Path) -> None:
-    """A key written twice inside one JSON entry is refused by name, the same as when a whole-document parser meets it."""
+    """A key written twice inside one JSON entry is refused by name, as a whole-document parse names it."""
     path = tmp_path / "s.json"
-    path.write_text(
-        '{"version": 1, "notebooks": {"a": {"id": "x"},\n "b": {"id": "y", "flavor": "f", "id": "z"}}}'
-    )
-    with pytest.raises(SpecError) as info:
-        load_spec([path])
-    assert [str(p) for p in info.value.problems] == [f'{path}: invalid JSON: duplicate key "id"']
+    text = '{"version": 1, "notebooks": {"a": {"id": "x"},\n "b": {"id": "y", "flavor": "f", "id": "z"}}}'
+    assert _problems(path, text) == [f'{path}: invalid JSON: duplicate key "id"']
