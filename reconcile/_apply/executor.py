@@ -316,9 +316,7 @@ class _Run:
             raise StepFailed(f"the notebook is in status {self.rc.status!r}: apply changes nothing")
 
     def _write(self, step: Step, request: dict[str, Any], send: Callable[[str], bytes]) -> bytes:
-        nid = self.notebook_id
-        if nid is None:
-            raise StepFailed("the notebook has no id")
+        nid = self._id()
         self._record(step, "started", request=request)
         answer = send(nid)
         self._record(step, "ok", request=request)
@@ -339,7 +337,6 @@ class _Run:
         duration, lease_type = self._desired_lease()
         keeps_moment = (
             step is Step.START_AFTER_UPDATE
-            and self.stop_due is not None
             and Step.UPDATE_LEASE not in self.rc.steps  # the spec states the duration: start with it
             and str(self.lease.get("type") or "TIMING") == "TIMING"  # IDLE is a timeout: kept as it is
         )
@@ -410,6 +407,7 @@ class _Run:
             ) from None
 
     def _id(self) -> str:
+        """The notebook's id (for a create, the new one once made)."""
         if self.notebook_id is None:
             raise StepFailed("the notebook has no id")
         return self.notebook_id
@@ -491,8 +489,8 @@ class _Run:
     # -- waiting -------------------------------------------------------------------------------
 
     def _read(self) -> Notebook:
-        assert self.notebook_id is not None
-        return decode_notebook(self.client.get_notebook(self.notebook_id), source=self.notebook_id)
+        nid = self._id()
+        return decode_notebook(self.client.get_notebook(nid), source=nid)
 
     def _sleep(self, wait: float) -> float:
         """Wait before the next poll (raises at the deadline, and at once on a second Ctrl-C)."""
@@ -595,8 +593,8 @@ def _pairs(tags: Any) -> frozenset[tuple[str, str]]:
 
 
 def _held(nb: Notebook) -> frozenset[tuple[str, str]]:
-    """The tags a decoded notebook holds, as `(key, value)` pairs."""
-    return _pairs([{"key": t.key, "value": t.value} for t in nb.tags or ()])
+    """The tags a decoded notebook holds, as `(key, value)` pairs (as `_pairs` reads the plan's)."""
+    return frozenset((t.key, t.value or "") for t in nb.tags or () if t.key is not None)
 
 
 def _tag_body(pairs: list[tuple[str, str]]) -> dict[str, Any]:
