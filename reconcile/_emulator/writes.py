@@ -190,23 +190,7 @@ class Writes:
             duration = LEASE_MIN
         if lease_type not in ("TIMING", "IDLE"):
             return _error(400, "ModelArts.0101", "Invalid parameter: type must be TIMING or IDLE")
-        now = self.clock_ms()
-        if duration == -1:
-            doc["lease"] = {
-                "create_at": now,
-                "duration": 0,
-                "enable": False,
-                "type": lease_type,
-                "update_at": now,
-            }
-        else:
-            doc["lease"] = {
-                "create_at": now,
-                "duration": duration,
-                "enable": True,
-                "type": lease_type,
-                "update_at": now,
-            }
+        doc["lease"] = _new_lease(self.clock_ms(), duration, lease_type)
         doc["status"] = "STARTING"
         return self._commit(doc, "RUNNING")
 
@@ -239,14 +223,7 @@ class Writes:
             )
         if lease_type not in ("TIMING", "IDLE"):
             return _error(400, "ModelArts.0101", "Invalid parameter: type must be TIMING or IDLE")
-        now = self.clock_ms()
-        doc["lease"] = {
-            "create_at": now,
-            "duration": duration,
-            "enable": True,
-            "type": lease_type,
-            "update_at": now,
-        }
+        doc["lease"] = _new_lease(self.clock_ms(), duration, lease_type)
         return self._commit(doc)
 
     def _delete(self, doc: dict[str, Any]) -> Answer:
@@ -318,14 +295,7 @@ class Writes:
         lease = payload.get("lease")
         duration = lease.get("duration") if isinstance(lease, dict) else payload.get("duration", LEASE_MIN)
         lease_type = lease.get("type", "TIMING") if isinstance(lease, dict) else "TIMING"
-        enable = isinstance(duration, int) and duration != -1
-        doc["lease"] = {
-            "create_at": now,
-            "duration": duration if enable else 0,
-            "enable": enable,
-            "type": lease_type,
-            "update_at": now,
-        }
+        doc["lease"] = _new_lease(now, duration, lease_type)
         if "endpoints" in payload:
             answer = _set_endpoints(doc, payload["endpoints"])
             if answer is not None:
@@ -389,3 +359,16 @@ def _set_endpoints(doc: dict[str, Any], endpoints: object) -> Answer | None:
         )
     doc["endpoints"] = kept
     return None
+
+
+def _new_lease(now: int, duration: Any, lease_type: Any) -> dict[str, Any]:
+    """The lease a start, a lease PATCH or a create begins at `now`: `duration` counts from it;
+    -1 (or anything but an integer) is auto-stop off, stored as the service shows it (0, disabled)."""
+    enable = isinstance(duration, int) and duration != -1
+    return {
+        "create_at": now,
+        "duration": duration if enable else 0,
+        "enable": enable,
+        "type": lease_type,
+        "update_at": now,
+    }
