@@ -65,6 +65,17 @@ def _canonical(ip: str) -> str:
         return ip
 
 
+def _put_volume(doc: dict[str, Any], volume: Any) -> None:
+    """`volume` alike for both states (the spec's and the service's classes share the names)."""
+    if volume is not None:
+        entry: dict[str, Any] = {}
+        _put(entry, "category", _text(volume.category))
+        _put(entry, "capacity", volume.capacity)
+        _put(entry, "ownership", _text(volume.ownership))
+        _put(entry, "mount_path", volume.mount_path)
+        doc["volume"] = entry
+
+
 def _put_lease_and_pool(doc: dict[str, Any], lease: Any, pool: Any) -> None:
     """`lease` and `pool` alike for both states (the spec's and the service's classes share the names)."""
     if lease is not None:
@@ -93,13 +104,7 @@ def desired_document(nb: NotebookSpec) -> dict[str, Any]:
             _put(image, key, getattr(nb.image, key))
         _put(image, "namespace", swr_org(nb.image.swr_path))
         doc["image"] = image
-    if nb.volume is not None:
-        volume: dict[str, Any] = {}
-        _put(volume, "category", _text(nb.volume.category))
-        _put(volume, "capacity", nb.volume.capacity)
-        _put(volume, "ownership", _text(nb.volume.ownership))
-        _put(volume, "mount_path", nb.volume.mount_path)
-        doc["volume"] = volume
+    _put_volume(doc, nb.volume)
     if nb.endpoints is not None:
         eps = []
         for index, ep in enumerate(nb.endpoints):
@@ -139,13 +144,7 @@ def observed_document(nb: Notebook) -> dict[str, Any]:
         _put(image, "tag", nb.image.effective_tag)
         _put(image, "namespace", nb.image.namespace or swr_org(nb.image.swr_path))
         doc["image"] = image
-    if nb.volume is not None:
-        volume: dict[str, Any] = {}
-        _put(volume, "category", _text(nb.volume.category))
-        _put(volume, "capacity", nb.volume.capacity)
-        _put(volume, "ownership", _text(nb.volume.ownership))
-        _put(volume, "mount_path", nb.volume.mount_path)
-        doc["volume"] = volume
+    _put_volume(doc, nb.volume)
     if nb.endpoints is not None:
         eps = []
         for index, ep in enumerate(nb.endpoints):
