@@ -258,17 +258,18 @@ class _Run:
         if not problems:
             items += rows
             return
-        for row in rows:
-            if row[3] in _QUIET:
-                items.append(row)
-            else:
-                items.append(self.finding(where, row[0], subject, row[3], row[4], row[5], row[2], nb_id))
+        self._add(items, rows, where, nb_id)
 
     def volatile_checks(
         self, items: list[Finding | Row], where: _Where, doc: Mapping[str, Any], nb_id: str | None
     ) -> None:
         """The volatile checks on one observed state, notebook by notebook."""
         rows, _ = self._judge(self.volatile[Subject.OBSERVED], Subject.OBSERVED, doc)
+        self._add(items, rows, where, nb_id)
+
+    def _add(self, items: list[Finding | Row], rows: Sequence[Row], where: _Where, nb_id: str | None) -> None:
+        """Judged rows into a notebook's results: passes and not-applicable ones kept as rows, the
+        others made into findings (placed, and waived where a waiver says so)."""
         for row in rows:
             if row[3] in _QUIET:
                 items.append(row)
