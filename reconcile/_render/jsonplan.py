@@ -188,11 +188,7 @@ def render_chunks(plan: Plan) -> Iterator[str]:
             fragments.spliced(v, _prior, ("before",)) for v in views if v.before is not None
         ),
         "resource_changes": lambda: (fragments.spliced(v, _changed, v.present) for v in views),
-        "resource_drift": lambda: (
-            fragments.spliced(v, _drifted, v.present)
-            for v in views
-            if _drift(v, v.after, v.before) is not None
-        ),
+        "resource_drift": lambda: (fragments.spliced(v, _drifted, v.present) for v in views if _has_drift(v)),
     }
     yield _safe(parts[0])
     for name, following in zip(parts[1::2], parts[2::2], strict=True):
@@ -588,6 +584,15 @@ def _state_resource(rc: ResourceChange, values: Any) -> dict[str, Any]:
     }
 
 
+def _has_drift(views: _Views) -> bool:
+    """Whether the notebook has an entry in `resource_drift` (see `_drift`)."""
+    if views.after is None:
+        return False
+    if views.before is None:
+        return views.rc.notebook_id is not None
+    return bool(views.rc.differences)
+
+
 def _drift(views: _Views, desired: Any, observed: Any) -> dict[str, Any] | None:
     """The drift of one notebook as Terraform reports changes made outside it, or None without drift.
 
@@ -597,11 +602,9 @@ def _drift(views: _Views, desired: Any, observed: Any) -> dict[str, Any] | None:
     notebook the spec names by id that no longer exists is a `delete`. The same differences, seen
     the other way round, are what `resource_changes` plans.
     """
+    if not _has_drift(views):
+        return None
     rc = views.rc
-    if views.after is None or (views.before is not None and not rc.differences):
-        return None
-    if views.before is None and rc.notebook_id is None:
-        return None
     actions = ["update"] if views.before is not None else ["delete"]
     flags = views.flags
     return {
