@@ -22,7 +22,7 @@ from reconcile._core.errors import DecodeError, FieldProblem
 from reconcile._core.secrets import Scrubber
 from reconcile._files.jsonparse import HugeNumberDict, JsonProblem, find_huge_number, parse_json
 
-__all__ = ["decode_notebook", "decode_notebook_list", "unstructure"]
+__all__ = ["before_of", "decode_notebook", "decode_notebook_list", "unstructure"]
 
 T = TypeVar("T")
 
@@ -32,6 +32,7 @@ class _Bound:
 
     structure: Callable[[Any, Any], Any] | None = None
     unstructure: Callable[[Any], Any] | None = None
+    notebook: Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]] | None = None
 
     @classmethod
     def load(cls) -> None:
@@ -45,6 +46,19 @@ def _structure_fast() -> Callable[[Any, Any], Any]:
         _Bound.load()
     assert _Bound.structure is not None
     return _Bound.structure
+
+
+#: Where a decoded notebook keeps its JSON (`before_of`): an entry of the instance's `__dict__` that
+#: no attrs method reads (fields are read by name), so equality, hashing and the repr ignore it.
+_BEFORE = "_reconcile_json"
+
+
+def _notebook_decoder() -> Callable[[dict[str, Any]], tuple[model.Notebook, dict[str, Any]]]:
+    if _Bound.notebook is None:
+        from reconcile._codec.compiled import notebook_decoder
+
+        _Bound.notebook = notebook_decoder()
+    return _Bound.notebook
 
 
 def _parse(data: bytes | str | Mapping[str, Any], source: str | None) -> Any:
@@ -79,6 +93,10 @@ def _decode(data: bytes | str | Mapping[str, Any], cls: type[T], source: str | N
         if not isinstance(raw, Mapping):
             raise DecodeError([FieldProblem("", f"expected an object, got {describe_value(raw)}")], source)
     try:
+        if cls is model.Notebook and type(raw) is dict:
+            notebook, before = _notebook_decoder()(raw)
+            notebook.__dict__[_BEFORE] = before  # kept with the notebook for `before_of`
+            return notebook  # type: ignore[return-value]
         return _structure_fast()(raw, cls)  # type: ignore[no-any-return]
     except Exception:
         pass
@@ -134,3 +152,15 @@ def unstructure(obj: Any, *, reveal_secrets: bool = False) -> Any:
         for key in model.SECRET_FIELDS & data.keys():
             del data[key]
     return data
+
+
+def before_of(notebook: model.Notebook) -> dict[str, Any]:
+    """`unstructure(notebook)`, made once: the JSON the decoder wrote beside the notebook.
+
+    A notebook that `decode_notebook` made from a dict carries it (one pass built both); any other
+    (built by hand, `attrs.evolve`d, decoded by the converters after the fast pass refused it) is
+    unstructured now. The dict is shared, not copied: callers must not modify it (a plan's
+    `before` is never modified once built).
+    """
+    before = notebook.__dict__.get(_BEFORE) if hasattr(notebook, "__dict__") else None
+    return before if before is not None else unstructure(notebook)  # type: ignore[no-any-return]

@@ -9,6 +9,8 @@ Where the service uses two spellings, the model keeps one field and the decoder 
 `ssh_keys` / `key_pair_names`, `dev_service` / `service`, `step_description` / `description`
 (see `ALIASES`). Times stay integers (milliseconds since the epoch, UTC); `ms_to_datetime` and the
 `*_datetime` properties read them as datetimes. The `token` is a `Secret`: it never shows in a repr.
+Every class is dict-based (`slots=False`): the one-pass decoder fills an instance's `__dict__` in
+place, which is what a frozen dict-based `__init__` does, at a fraction of the cost of a call.
 Decoding lives in `reconcile._codec`; this module imports nothing but attrs and our own leaves.
 """
 
@@ -78,7 +80,7 @@ def ms_to_datetime(ms: int | None) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class JobProgress:
     """Progress of one initialisation step (Table 3).
 
@@ -95,7 +97,7 @@ class JobProgress:
     step_description: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class EndpointsRes:
     """One way to reach the notebook, with its SSH access rules (Table 4).
 
@@ -112,7 +114,7 @@ class EndpointsRes:
     uri: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class TmsTag:
     """A resource tag."""
 
@@ -120,7 +122,7 @@ class TmsTag:
     value: str | None = None
 
 
-@attrs.frozen(slots=False)  # a dict-based frozen init is ~30% faster for wide classes
+@attrs.frozen(slots=False)
 class Image:
     """The notebook's image (Table 5, plus `tag`, `flavor_type`, `swr_instance_id`, `show_name`,
     `show_tag` and `tags` from the SDK model).
@@ -208,7 +210,7 @@ class Image:
         return ms_to_datetime(self.update_at)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Lease:
     """Auto-stop countdown (Table 6).
 
@@ -244,7 +246,7 @@ class Lease:
         return ms_to_datetime(self.create_at + self.duration)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Pool:
     """The dedicated resource pool the instance runs in (Table 7)."""
 
@@ -252,7 +254,7 @@ class Pool:
     name: str | None = None
 
 
-@attrs.frozen(slots=False)  # a dict-based frozen init is ~30% faster for wide classes
+@attrs.frozen(slots=False)
 class VolumeRes:
     """The notebook's storage volume (Table 8, plus fields of the SDK model).
 
@@ -277,7 +279,7 @@ class VolumeRes:
     mount_type: MountType | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class CustomSpec:
     """A custom resource spec used instead of a flavor (beyond the page)."""
 
@@ -290,7 +292,7 @@ class CustomSpec:
     resource_flavor: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Domain:
     """The account (domain) a user belongs to."""
 
@@ -298,7 +300,7 @@ class Domain:
     name: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class User:
     """The notebook's owner (beyond the page)."""
 
@@ -307,7 +309,7 @@ class User:
     domain: Domain | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AffinityRule:
     """One scheduling affinity rule."""
 
@@ -317,7 +319,7 @@ class AffinityRule:
     weight: int | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Affinity:
     """Scheduling affinity (beyond the page)."""
 
@@ -325,7 +327,7 @@ class Affinity:
     preferred_during_scheduling_ignored_during_execution: tuple[AffinityRule, ...] | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class RunUser:
     """The user the notebook's processes run as (beyond the page)."""
 
@@ -335,7 +337,7 @@ class RunUser:
     group_name: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class DataVolume:
     """An extra mounted data volume (beyond the page)."""
 
@@ -346,7 +348,7 @@ class DataVolume:
     mount_type: MountType | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class UserVpc:
     """The user's VPC the notebook is attached to (beyond the page).
 
@@ -364,7 +366,7 @@ class UserVpc:
     eip_id: str | None = None
 
 
-@attrs.frozen(slots=False)  # a dict-based frozen init is ~30% faster for wide classes
+@attrs.frozen(slots=False)
 class Notebook:
     """Details of one notebook instance (Table 2, plus the fields the service returns beyond it).
 
@@ -439,7 +441,7 @@ class Notebook:
         return ms_to_datetime(self.update_at)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class NotebookList:
     """The body of `GET /v1/{project_id}/notebooks`: one page of notebooks."""
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import attrs
 
-from reconcile._codec import decode_notebook, unstructure
+from reconcile._codec import decode_notebook
+from reconcile._codec.observed import before_of
 from reconcile._core.catalogue import Change, is_ignored, rule_for
 from reconcile._core.enums import NotebookStatus, VolumeCategory
 from reconcile._core.lifecycle import STARTING_STATES, health_of
@@ -112,7 +113,7 @@ def _without_echoes(observed: Notebook) -> tuple[Notebook, dict[str, Any]]:
     scrubbed and the notebook decoded again from the scrubbed JSON, so that the projection, the
     differences, the notes and `before`/`after` all read the scrubbed values.
     """
-    before: dict[str, Any] = unstructure(observed)
+    before = before_of(observed)  # made by the decoder's own pass, or unstructured now
     if not observed.token:
         return observed, before
     scrubber = Scrubber.of(observed.token)

@@ -1,0 +1,225 @@
+"""The observed notebook's one-pass decoder: a body to a `Notebook` and its JSON (`before`) at once.
+
+A plan needs two things from each observed body: the typed `Notebook`, and the notebook as plain
+JSON with its secrets dropped (Terraform's `before`, which is exactly `unstructure(notebook)`). The
+converters make the first and `unstructure` rebuilds the second by walking the model again; this
+module generates, once per model class, a function that reads each field of the body once and
+writes both: the field's typed value for the instance, and its JSON value for `before`.
+
+What the functions accept and build is what the fast converter (`observed_fast()`) accepts and
+builds, field for field: `X | None` of exact scalar types (`bool` is not an `int`), finite numbers
+for floats, open enums by value (an unknown value kept as a new member), nested objects as dicts,
+lists for tuples, the second spellings of `model.ALIASES` read as `_apply_aliases` reads them, and
+the top-level secret fields as `Secret`s left out of the JSON. Anything else raises, and the caller
+then decodes with the converters, which accept what they accept and name every bad field: these
+functions only ever have to be right on the values they take. A property test checks both halves
+(the instance equals the converters', the JSON equals `unstructure` of it) on generated bodies.
+
+Instances are built without their `__init__`, as `__init__` builds them: every model class is a
+dict-based frozen attrs class with None defaults and no validators, converters or post-init hook
+(checked when generating), so an instance is its `__dict__`, which is filled in place: every field
+None, then each present one.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from reconcile._codec.factories import is_optional, is_plain_union, is_tuple_of, strip_none
+from reconcile._codec.hooks import is_open_enum, open_enum_members
+from reconcile._core import model
+from reconcile._core.secrets import Secret
+
+__all__ = ["Compiled", "notebook_decoder"]
+
+#: A generated function: a body (a dict) to the instance and its JSON, or an exception.
+Compiled = Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]]
+
+_SCALARS = (str, int, bool)
+
+
+class _Unsupported(Exception):
+    """A field type this generator does not handle (the converters then decode the class)."""
+
+
+def _empty(value: Any) -> bool:
+    """As `factories._empty`: None, or an empty list or text."""
+    return value is None or ((type(value) is list or type(value) is str) and not value)
+
+
+@functools.cache
+def notebook_decoder() -> Compiled:
+    """The generated decoder of a notebook body (built on first use, kept for the process)."""
+    from reconcile._codec.converters import observed_fast
+
+    return _Generator(observed_fast().get_unstructure_hook).build(model.Notebook)
+
+
+class _Generator:
+    """Writes one function per model class reachable from the root into one namespace."""
+
+    def __init__(self, unstructure_hook: Callable[[Any], Callable[[Any], Any]]) -> None:
+        self.unstructure_hook = unstructure_hook
+        self.names: dict[str, Any] = {
+            "new": object.__new__,
+            "isfinite": math.isfinite,
+            "Secret": Secret,
+            "empty": _empty,
+        }
+        self.done: set[type] = set()
+        self.sources: list[str] = []
+
+    def build(self, root: type) -> Compiled:
+        self._class(root, top=True)
+        code = "\n\n".join(self.sources) + "\n"
+        exec(compile(code, "<reconcile one-pass decoder>", "exec"), self.names)
+        function: Compiled = self.names[_fn(root)]
+        return function
+
+    def _class(self, cls: type, *, top: bool = False) -> str:
+        name = _fn(cls)
+        if cls in self.done:
+            return name
+        self.done.add(cls)
+        attrs.resolve_types(cls)
+        fields = attrs.fields(cls)
+        for a in fields:
+            if not a.init or a.kw_only or a.converter is not None or a.validator is not None:
+                raise _Unsupported(f"{cls.__name__}.{a.name}")
+            if a.default is not None:
+                raise _Unsupported(f"{cls.__name__}.{a.name} has a default other than None")
+        if hasattr(cls, "__attrs_post_init__") or "__slots__" in cls.__dict__:
+            raise _Unsupported(cls.__name__)
+        self.names[f"C_{cls.__name__}"] = cls
+        self.names[f"D_{cls.__name__}"] = dict.fromkeys(a.name for a in fields)
+        aliases = {canonical: alias for alias, canonical in model.ALIASES.get(cls, {}).items()}
+        lines = [
+            f"def {name}(o):",
+            f"    i = new(C_{cls.__name__})",
+            "    d = i.__dict__",
+            f"    d.update(D_{cls.__name__})",  # every field None, then the present ones set
+            "    b = {}",
+        ]
+        for a in fields:
+            lines += self._field(cls, a, aliases.get(a.name), top=top)
+        lines.append("    return i, b")
+        self.sources.append("\n".join(lines))
+        return name
+
+    def _field(self, cls: type, a: attrs.Attribute[Any], alias: str | None, *, top: bool) -> list[str]:
+        """Reads field `a` into `d` (the instance) and `b` (the JSON) when present and not null."""
+        key = a.name
+        if not is_optional(a.type):
+            raise _Unsupported(f"{cls.__name__}.{key}")
+        inner = strip_none(a.type)
+        body: list[str]
+        if inner is Secret:
+            if not (top and key in model.SECRET_FIELDS):
+                raise _Unsupported(f"{cls.__name__}.{key}")
+            body = ["if type(v) is not str: raise TypeError", f"d[{key!r}] = Secret(v)"]
+        elif inner in _SCALARS:
+            self.names[inner.__name__] = inner
+            body = [f"if type(v) is not {inner.__name__}: raise TypeError", f"d[{key!r}] = b[{key!r}] = v"]
+        elif inner is float:
+            body = [
+                "if (type(v) is float or type(v) is int) and isfinite(v): v = float(v)",
+                "else: raise TypeError",
+                f"d[{key!r}] = b[{key!r}] = v",
+            ]
+        elif is_open_enum(inner):
+            members, make, base = self._enum(inner)
+            body = [  # inlined: a call per enum field would be a tenth of the decode
+                f"if type(v) is not {base}: raise TypeError",
+                f"b[{key!r}] = v",
+                f"m = {members}.get(v)",
+                f"d[{key!r}] = m if m is not None else {make}(v)",
+            ]
+        elif attrs.has(inner):
+            function = self._class(inner)
+            body = ["if type(v) is not dict: raise TypeError", f"d[{key!r}], b[{key!r}] = {function}(v)"]
+        elif is_tuple_of(inner):
+            body = self._items(key, typing.get_args(inner)[0])
+        elif is_plain_union(inner) and set(typing.get_args(inner)) == {str, tuple[str, ...]}:
+            hook = f"U_{cls.__name__}_{key}"
+            self.names[hook] = self.unstructure_hook(a.type)
+            body = [
+                "if type(v) is list:",
+                "    for x in v:",
+                "        if type(x) is not str: raise TypeError",
+                "    v = tuple(v)",
+                "elif type(v) is not str: raise TypeError",
+                f"d[{key!r}] = v",
+                f"b[{key!r}] = {hook}(v)",
+            ]
+        else:
+            raise _Unsupported(f"{cls.__name__}.{key}")
+        if alias is None:
+            head = [f"    if {key!r} in o:", f"        v = o[{key!r}]", "        if v is not None:"]
+            return head + [f"            {line}" for line in body]
+        # The second spelling is read when the first is absent, null or empty and it is not
+        # (`factories._apply_aliases`).
+        head = [
+            f"    v = o[{key!r}] if {key!r} in o else None",
+            f"    if {alias!r} in o:",
+            f"        x = o[{alias!r}]",
+            "        if v is None or (empty(v) and not empty(x)):",
+            "            v = x",
+            "    if v is not None:",
+        ]
+        return head + [f"        {line}" for line in body]
+
+    def _enum(self, cls: type) -> tuple[str, str, str]:
+        """The names of an open enum's members by value and of the class (which makes a member
+        of an unknown value), and the JSON type of its values."""
+        self.names[f"M_{cls.__name__}"] = open_enum_members(cls)
+        self.names[f"K_{cls.__name__}"] = cls
+        return f"M_{cls.__name__}", f"K_{cls.__name__}", "str" if issubclass(cls, str) else "int"
+
+    def _items(self, key: str, item: Any) -> list[str]:
+        """A `tuple[X, ...]` field: a list whose items are each read as X; its JSON a new list."""
+        head = ["if type(v) is not list: raise TypeError"]
+        if item is str:
+            return [
+                *head,
+                "for x in v:",
+                "    if type(x) is not str: raise TypeError",
+                f"b[{key!r}] = list(v)",
+                f"d[{key!r}] = tuple(v)",
+            ]
+        if is_open_enum(item):
+            members, make, base = self._enum(item)
+            return [
+                *head,
+                "t = []",
+                "for x in v:",
+                f"    if type(x) is not {base}: raise TypeError",
+                f"    m = {members}.get(x)",
+                f"    t.append(m if m is not None else {make}(x))",
+                f"b[{key!r}] = list(v)",
+                f"d[{key!r}] = tuple(t)",
+            ]
+        if attrs.has(item):
+            function = self._class(item)
+            return [
+                *head,
+                "t = []",
+                "j = []",
+                "for x in v:",
+                "    if type(x) is not dict: raise TypeError",
+                f"    y, z = {function}(x)",
+                "    t.append(y)",
+                "    j.append(z)",
+                f"d[{key!r}] = tuple(t)",
+                f"b[{key!r}] = j",
+            ]
+        raise _Unsupported(f"tuple of {item!r}")
+
+
+def _fn(cls: type) -> str:
+    return f"s_{cls.__name__}"
