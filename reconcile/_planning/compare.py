@@ -131,6 +131,7 @@ def _create(entry: SpecEntry, reason: str) -> ResourceChange:
     return ResourceChange(
         name=entry.name,
         notebook_id=entry.notebook.id,
+        location=entry.location,
         actions=(Action.CREATE,),
         health=Health.MISSING,
         notes=tuple(notes),
@@ -228,6 +229,7 @@ def compare(
     return ResourceChange(
         name=entry.name,
         notebook_id=observed.id or spec.id,
+        location=entry.location,
         actions=actions,
         differences=tuple(diffs),
         ignored=tuple(sorted(ignored)),

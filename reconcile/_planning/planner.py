@@ -92,7 +92,7 @@ def build_plan(
     for entry in spec.entries:
         observation = observations.get(entry.name, Failed("not observed"))
         if isinstance(observation, Missing):
-            changes.append(attrs.evolve(compare(entry, None, observation.reason), location=entry.location))
+            changes.append(compare(entry, None, observation.reason))  # located at its entry
             seen.append(fingerprint_record(entry.name, None))
         elif isinstance(observation, Failed):
             errors.append(PlanError(entry.name, observation.message, entry.notebook.id, entry.location))
@@ -120,7 +120,9 @@ def build_plan(
                 continue
             if change is None:
                 change = compare(entry, notebook)
-            changes.append(attrs.evolve(change, location=entry.location))
+            changes.append(
+                change if change.location is entry.location else attrs.evolve(change, location=entry.location)
+            )
             seen.append(fingerprint_record(entry.name, notebook))
     metadata = PlanMetadata(
         project_id=project_id if project_id is not None else spec.project_id,

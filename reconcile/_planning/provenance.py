@@ -25,6 +25,7 @@ from typing import Any, Final
 from reconcile._core.model import Notebook
 from reconcile._core.plan import NotebookFingerprint, SpecDigest
 from reconcile._core.secrets import Scrubber
+from reconcile._files.jsonencode import encoder
 
 __all__ = [
     "FINGERPRINT_ABSENT",
@@ -45,9 +46,11 @@ def _sha256(data: bytes) -> str:
 
 def _canonical(value: Any, *, sort_keys: bool = True) -> bytes:
     # ASCII (`\uXXXX` escapes): any text the service sends, even a lone surrogate, hashes the same way.
-    return json.dumps(
-        value, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=True, allow_nan=False
-    ).encode()
+    return _ENCODERS[sort_keys](value).encode()
+
+
+#: The canonical encoders, made once (`json.dumps` with any option set builds a new one per call).
+_ENCODERS: Final = {sort: encoder(sort_keys=sort, ensure_ascii=True, compact=True) for sort in (True, False)}
 
 
 #: The fingerprint of a notebook that does not exist (what a create was planned against).

@@ -57,7 +57,6 @@ are sorted, so equal plans give identical bytes.
 
 from __future__ import annotations
 
-import functools
 import json
 import json.encoder
 import re
@@ -88,6 +87,7 @@ from reconcile._core.plan import (
     Step,
     Unmanaged,
 )
+from reconcile._files.jsonencode import encoder
 from reconcile._render.common import (
     notes_of,
     redacted,
@@ -217,24 +217,8 @@ def _array(items: Iterator[str]) -> Iterator[str]:
 _PIECE: Final = 1 << 18
 
 
-def _encoder() -> Callable[[Any], str]:
-    """JSON text of a value with the flags the plan is written with (the C encoder, made once)."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - CPython without its _json accelerator
-        return functools.partial(json.dumps, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    encoder = make(None, _not_json, json.encoder.encode_basestring, None, ": ", ", ", True, False, False)
-
-    def encode(value: Any) -> str:
-        return "".join(encoder(value, 0))
-
-    return encode
-
-
-def _not_json(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-_ENCODE: Final = _encoder()
+#: JSON text of a value with the flags the plan is written with (the C encoder, made once).
+_ENCODE: Final = encoder(sort_keys=True, ensure_ascii=False)
 
 
 def _dump(value: Any) -> str:
