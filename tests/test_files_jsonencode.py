@@ -40,7 +40,7 @@ def test_the_text_is_json_dumps_with_the_same_flags(flags: dict[str, bool], valu
             allow_nan=False,
         )
     except ValueError:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="not JSON compliant"):
             encoder(**flags)(value)
         return
     assert encoder(**flags)(value) == expected

@@ -6,13 +6,15 @@ import base64
 import html
 import json
 import re
+import string
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from reconcile._core.secrets import REDACTED, Scrubber, encoded_forms
+from reconcile._core import secrets
+from reconcile._core.secrets import REDACTED, Scrubber, Secret, encoded_forms
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -150,3 +152,40 @@ def test_found_in_answers_exactly_what_the_redaction_pattern_finds(
             re.IGNORECASE,
         )
         assert scrubber.found_in(text) == (pattern.search(text) is not None)
+
+
+_plain_tokens = st.text(alphabet=string.ascii_letters + string.digits + "_.~-", min_size=1, max_size=60)
+
+
+@given(_plain_tokens)
+@example("dVC9nV")
+@example("0f4b1e9c-5a3d-4b7e-8c2f-91d6e3a7b5c4")
+def test_the_needles_of_a_plain_token_are_the_scrubbers(token: str) -> None:
+    """`echoed` searches a URL-safe token for exactly the byte strings its scrubber searches for."""
+    assert secrets._plain_needles(token) == frozenset(Scrubber.of(token)._needles)
+
+
+@given(
+    token=st.one_of(_plain_tokens, st.text(min_size=1, max_size=20)),
+    form=st.sampled_from(["plain", "upper", "base64", "base64url", "inside", "url", "none"]),
+    depth=st.integers(min_value=0, max_value=3),
+)
+def test_echoed_answers_as_the_scrubber_does(token: str, form: str, depth: int) -> None:
+    """`echoed(token, value)` is `Scrubber.of(token).found_anywhere(value)`, for any token, encoding
+    and depth (the scrubber is what redacts afterwards, so the two must agree)."""
+    raw = token.encode("utf-8", "surrogatepass")
+    shown = {
+        "plain": token,
+        "upper": token.upper(),
+        "base64": base64.b64encode(raw).decode(),
+        "base64url": base64.urlsafe_b64encode(raw).decode(),
+        "inside": base64.b64encode(b"Bearer " + raw).decode(),
+        "url": quote(token, safe=""),
+        "none": "nothing to see",
+    }[form]
+    value: Any = f"x {shown} y"
+    for _ in range(depth):
+        value = {"k": [value, 1, None]}
+    assert secrets.echoed(token, value) == Scrubber.of(token).found_anywhere(value)
+    assert secrets.echoed(Secret(token), value) == secrets.echoed(token, value)
+    assert not secrets.echoed(None, value) and not secrets.echoed("", value)

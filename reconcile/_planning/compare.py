@@ -23,7 +23,7 @@ from reconcile._core.enums import NotebookStatus, VolumeCategory
 from reconcile._core.lifecycle import STARTING_STATES, health_of
 from reconcile._core.model import SECRET_FIELDS, Notebook
 from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange
-from reconcile._core.secrets import Scrubber
+from reconcile._core.secrets import Scrubber, echoed
 from reconcile._core.spec import SpecEntry
 from reconcile._planning.after import after as _after
 from reconcile._planning.after import json_value as _json
@@ -114,12 +114,9 @@ def _without_echoes(observed: Notebook) -> tuple[Notebook, dict[str, Any]]:
     differences, the notes and `before`/`after` all read the scrubbed values.
     """
     before = before_of(observed)  # made by the decoder's own pass, or unstructured now
-    if not observed.token:
+    if not observed.token or not echoed(observed.token, before):
         return observed, before
-    scrubber = Scrubber.of(observed.token)
-    if not scrubber.found_anywhere(before):
-        return observed, before
-    before = scrubber.value(before)
+    before = Scrubber.of(observed.token).value(before)
     return decode_notebook(before), before
 
 
@@ -147,6 +144,34 @@ def _actions(diffs: list[Difference]) -> tuple[Action, ...]:
     return (Action.UPDATE,) if diffs else (Action.NO_OP,)
 
 
+_SECRET_ORDER = tuple(sorted(SECRET_FIELDS))
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _differences(observed: Notebook, observed_flat: Flat, desired: Flat, final: Any) -> list[Difference]:
+    """The differences between the two projections (unequal: the common no-op never gets here)."""
+    changed = _changed_paths(observed_flat, desired)
+    status = observed.status
+    running = status is NotebookStatus.RUNNING or status in STARTING_STATES
+    category = observed.volume.category if observed.volume else None
+    ctx = _Context(
+        running=running,
+        stays_running=running if final is None else final == NotebookStatus.RUNNING.value,
+        evs=category is None or category is VolumeCategory.EVS,
+    )
+    absent_endpoints = {p for p in changed if p.startswith("endpoints.") and p.count(".") == 1}
+    return [
+        Difference(
+            tuple(p.split(".")),
+            _json(observed_flat[p]),
+            _json(desired[p]),
+            _method(p, observed_flat[p], desired[p], ctx),
+        )
+        for p in changed
+        if not any(p.startswith(a + ".") for a in absent_endpoints)  # a missing endpoint says it all
+    ]
+
+
 @decided
 def compare(
     entry: SpecEntry, observed: Notebook | None, missing_reason: str = "the notebook does not exist"
@@ -169,12 +194,12 @@ def compare(
         return _create(entry, "the notebook is DELETED: it will be created")
     if status is NotebookStatus.DELETING:
         return _create(entry, "the notebook is DELETING: it will be created again once it is gone")
-    sensitive = tuple(sorted(f for f in SECRET_FIELDS if getattr(observed, f, None) is not None))
+    sensitive = tuple(f for f in _SECRET_ORDER if getattr(observed, f, None) is not None)
     observed, before = _without_echoes(observed)
     status = observed.status
     health = health_of(status)
     spec = entry.notebook
-    ignored = frozenset(spec.ignore_changes)
+    ignored = frozenset(spec.ignore_changes) if spec.ignore_changes else _NOTHING
     desired = dict(desired_items(spec))
     if ignored:
         desired = {p: v for p, v in desired.items() if not is_ignored(p, ignored)}
@@ -184,26 +209,7 @@ def compare(
     if health is Health.PENDING or health is Health.UNKNOWN:
         desired.pop("status", None)  # the status is compared once the notebook is in a known, steady one
     observed_flat = observed_values(observed, desired)
-    changed = [] if observed_flat == desired else _changed_paths(observed_flat, desired)
-    about_to_run = status in STARTING_STATES
-    running = status is NotebookStatus.RUNNING or about_to_run
-    category = observed.volume.category if observed.volume else None
-    ctx = _Context(
-        running=running,
-        stays_running=running if final is None else final == NotebookStatus.RUNNING.value,
-        evs=category is None or category is VolumeCategory.EVS,
-    )
-    absent_endpoints = {p for p in changed if p.startswith("endpoints.") and p.count(".") == 1}
-    diffs = [
-        Difference(
-            tuple(p.split(".")),
-            _json(observed_flat[p]),
-            _json(desired[p]),
-            _method(p, observed_flat[p], desired[p], ctx),
-        )
-        for p in changed
-        if not any(p.startswith(a + ".") for a in absent_endpoints)  # a missing endpoint says it all
-    ]
+    diffs = [] if observed_flat == desired else _differences(observed, observed_flat, desired, final)
     notes: list[str] = []
     status_text = status.value if status is not None else None
     if health is Health.FAILED:
@@ -224,7 +230,8 @@ def compare(
             "the status is pending: it is not compared (no start or stop is guessed) until the service "
             "reports a documented one"
         )
-    diffs.sort(key=lambda d: d.path)
+    if len(diffs) > 1:
+        diffs.sort(key=lambda d: d.path)
     actions = _actions(diffs)
     return ResourceChange(
         name=entry.name,
@@ -232,7 +239,7 @@ def compare(
         location=entry.location,
         actions=actions,
         differences=tuple(diffs),
-        ignored=tuple(sorted(ignored)),
+        ignored=tuple(sorted(ignored)) if ignored else (),
         health=health,
         status=status_text,
         notes=tuple(notes),

@@ -29,7 +29,7 @@ Flat = dict[str, Any]
 
 def plain(v: Any) -> Any:
     """An enum member as its value; anything else as it is."""
-    return v.value if isinstance(v, enum.Enum) else v
+    return v._value_ if isinstance(v, enum.Enum) else v  # `_value_`: `value` is a slower property
 
 
 def desired_values(nb: NotebookSpec) -> Flat:
@@ -85,13 +85,20 @@ def observed_values(nb: Notebook, paths: Flat) -> Flat:
     An absent value reads as the API's documented default where the catalogue gives one.
     """
     flat: Flat = {}
-    for path in paths:
-        flat[path] = _accessor(path)(nb)
-        if path == "image.swr_path" and isinstance(flat[path], str) and isinstance(paths[path], str):
-            flat[path] = _as_stated(flat[path], paths[path])
-        if flat[path] is None:
-            flat[path] = rule_for(path).observed_default
+    for path, read, default in _readers(tuple(paths)):
+        value = read(nb)
+        flat[path] = default if value is None else value
+    observed = flat.get("image.swr_path")
+    if isinstance(observed, str) and isinstance(paths.get("image.swr_path"), str):
+        flat["image.swr_path"] = _as_stated(observed, paths["image.swr_path"])
     return flat
+
+
+@functools.lru_cache(maxsize=256)
+def _readers(paths: tuple[str, ...]) -> tuple[tuple[str, Callable[[Notebook], Any], Any], ...]:
+    """How to read each of these paths, and its default, worked out once per set of paths (a
+    fleet's entries state the same few sets)."""
+    return tuple((path, _accessor(path), rule_for(path).observed_default) for path in paths)
 
 
 def _as_stated(observed: str, desired: str) -> str:
