@@ -160,8 +160,12 @@ def test_every_model_class_is_generated_without_falling_back() -> None:
     finally:
         compiled.notebook_decoder.cache_clear()
     names = decoder.__globals__
-    reachable = {"Notebook", "Image", "Lease", "VolumeRes", "EndpointsRes", "JobProgress", "TmsTag"}
-    assert {f"s_{n}" for n in reachable} <= set(names)
+    # the root and every class a list holds have a function; single nested objects are read inline
+    listed = {"Notebook", "EndpointsRes", "JobProgress", "TmsTag", "DataVolume", "AffinityRule"}
+    assert {f"s_{n}" for n in listed} <= set(names)
+    assert {f"C_{n}" for n in ("Image", "Lease", "VolumeRes", "Domain", "UserVpc", "CustomSpec")} <= set(
+        names
+    )
 
 
 @attrs.frozen

@@ -62,7 +62,12 @@ def notebook_decoder() -> Compiled:
 
 
 class _Generator:
-    """Writes one function per model class reachable from the root into one namespace."""
+    """Writes one function per model class that a list holds (and the root), into one namespace.
+
+    A nested object that is not in a list (`image`, `lease`, `user.domain`) is read inline, in its
+    parent's function: no call, no pair to unpack. Each level of nesting has its own variables
+    (`o1`, `d1`, `b1`, `v1`, ...: the body, the instance's dict and JSON, the field value).
+    """
 
     def __init__(self, unstructure_hook: Callable[[Any], Callable[[Any], Any]]) -> None:
         self.unstructure_hook = unstructure_hook
@@ -83,10 +88,16 @@ class _Generator:
         return function
 
     def _class(self, cls: type, *, top: bool = False) -> str:
+        """The name of the function reading `cls` (written on first use)."""
         name = _fn(cls)
-        if cls in self.done:
-            return name
-        self.done.add(cls)
+        if cls not in self.done:
+            self.done.add(cls)
+            lines = [f"def {name}(o0):", *_indent(self._body(cls, 0, top=top), 1), "    return i0, b0"]
+            self.sources.append("\n".join(lines))
+        return name
+
+    def _body(self, cls: type, n: int, *, top: bool = False) -> list[str]:
+        """Lines reading the dict `o{n}` into the instance `i{n}` (its dict `d{n}`) and JSON `b{n}`."""
         attrs.resolve_types(cls)
         fields = attrs.fields(cls)
         for a in fields:
@@ -100,79 +111,97 @@ class _Generator:
         self.names[f"D_{cls.__name__}"] = dict.fromkeys(a.name for a in fields)
         aliases = {canonical: alias for alias, canonical in model.ALIASES.get(cls, {}).items()}
         lines = [
-            f"def {name}(o):",
-            f"    i = new(C_{cls.__name__})",
-            "    d = i.__dict__",
-            f"    d.update(D_{cls.__name__})",  # every field None, then the present ones set
-            "    b = {}",
+            f"i{n} = new(C_{cls.__name__})",
+            f"d{n} = i{n}.__dict__",
+            f"d{n}.update(D_{cls.__name__})",  # every field None, then the present ones set
+            f"b{n} = {{}}",
         ]
         for a in fields:
-            lines += self._field(cls, a, aliases.get(a.name), top=top)
-        lines.append("    return i, b")
-        self.sources.append("\n".join(lines))
-        return name
+            lines += self._field(cls, a, aliases.get(a.name), n, top=top)
+        return lines
 
-    def _field(self, cls: type, a: attrs.Attribute[Any], alias: str | None, *, top: bool) -> list[str]:
-        """Reads field `a` into `d` (the instance) and `b` (the JSON) when present and not null."""
+    def _field(
+        self, cls: type, a: attrs.Attribute[Any], alias: str | None, n: int, *, top: bool
+    ) -> list[str]:
+        """Reads field `a` of `o{n}` into `d{n}` and `b{n}` when present and not null."""
         key = a.name
         if not is_optional(a.type):
             raise _Unsupported(f"{cls.__name__}.{key}")
         inner = strip_none(a.type)
+        o, d, b, v, x, m = (f"{name}{n}" for name in "odbvxm")
         body: list[str]
         if inner is Secret:
             if not (top and key in model.SECRET_FIELDS):
                 raise _Unsupported(f"{cls.__name__}.{key}")
-            body = ["if type(v) is not str: raise TypeError", f"d[{key!r}] = Secret(v)"]
+            body = [f"if type({v}) is not str: raise TypeError", f"{d}[{key!r}] = Secret({v})"]
         elif inner in _SCALARS:
             self.names[inner.__name__] = inner
-            body = [f"if type(v) is not {inner.__name__}: raise TypeError", f"d[{key!r}] = b[{key!r}] = v"]
+            body = [
+                f"if type({v}) is not {inner.__name__}: raise TypeError",
+                f"{d}[{key!r}] = {b}[{key!r}] = {v}",
+            ]
         elif inner is float:
             body = [
-                "if (type(v) is float or type(v) is int) and isfinite(v): v = float(v)",
+                f"if (type({v}) is float or type({v}) is int) and isfinite({v}): {v} = float({v})",
                 "else: raise TypeError",
-                f"d[{key!r}] = b[{key!r}] = v",
+                f"{d}[{key!r}] = {b}[{key!r}] = {v}",
             ]
         elif is_open_enum(inner):
             members, make, base = self._enum(inner)
             body = [  # inlined: a call per enum field would be a tenth of the decode
-                f"if type(v) is not {base}: raise TypeError",
-                f"b[{key!r}] = v",
-                f"m = {members}.get(v)",
-                f"d[{key!r}] = m if m is not None else {make}(v)",
+                f"if type({v}) is not {base}: raise TypeError",
+                f"{b}[{key!r}] = {v}",
+                f"{m} = {members}.get({v})",
+                f"{d}[{key!r}] = {m} if {m} is not None else {make}({v})",
+            ]
+        elif attrs.has(inner) and n < _INLINE_DEPTH:
+            body = [
+                f"if type({v}) is not dict: raise TypeError",
+                f"o{n + 1} = {v}",
+                *self._body(inner, n + 1),
+                f"{d}[{key!r}] = i{n + 1}",
+                f"{b}[{key!r}] = b{n + 1}",
             ]
         elif attrs.has(inner):
             function = self._class(inner)
-            body = ["if type(v) is not dict: raise TypeError", f"d[{key!r}], b[{key!r}] = {function}(v)"]
+            body = [
+                f"if type({v}) is not dict: raise TypeError",
+                f"{d}[{key!r}], {b}[{key!r}] = {function}({v})",
+            ]
         elif is_tuple_of(inner):
-            body = self._items(key, typing.get_args(inner)[0])
+            body = self._items(key, typing.get_args(inner)[0], n)
         elif is_plain_union(inner) and set(typing.get_args(inner)) == {str, tuple[str, ...]}:
             hook = f"U_{cls.__name__}_{key}"
             self.names[hook] = self.unstructure_hook(a.type)
             body = [
-                "if type(v) is list:",
-                "    for x in v:",
-                "        if type(x) is not str: raise TypeError",
-                "    v = tuple(v)",
-                "elif type(v) is not str: raise TypeError",
-                f"d[{key!r}] = v",
-                f"b[{key!r}] = {hook}(v)",
+                f"if type({v}) is list:",
+                f"    for {x} in {v}:",
+                f"        if type({x}) is not str: raise TypeError",
+                f"    {v} = tuple({v})",
+                f"elif type({v}) is not str: raise TypeError",
+                f"{d}[{key!r}] = {v}",
+                f"{b}[{key!r}] = {hook}({v})",
             ]
         else:
             raise _Unsupported(f"{cls.__name__}.{key}")
         if alias is None:
-            head = [f"    if {key!r} in o:", f"        v = o[{key!r}]", "        if v is not None:"]
-            return head + [f"            {line}" for line in body]
+            return [
+                f"if {key!r} in {o}:",
+                f"    {v} = {o}[{key!r}]",
+                f"    if {v} is not None:",
+                *_indent(body, 2),
+            ]
         # The second spelling is read when the first is absent, null or empty and it is not
         # (`factories._apply_aliases`).
-        head = [
-            f"    v = o[{key!r}] if {key!r} in o else None",
-            f"    if {alias!r} in o:",
-            f"        x = o[{alias!r}]",
-            "        if v is None or (empty(v) and not empty(x)):",
-            "            v = x",
-            "    if v is not None:",
+        return [
+            f"{v} = {o}[{key!r}] if {key!r} in {o} else None",
+            f"if {alias!r} in {o}:",
+            f"    {x} = {o}[{alias!r}]",
+            f"    if {v} is None or (empty({v}) and not empty({x})):",
+            f"        {v} = {x}",
+            f"if {v} is not None:",
+            *_indent(body, 1),
         ]
-        return head + [f"        {line}" for line in body]
 
     def _enum(self, cls: type) -> tuple[str, str, str]:
         """The names of an open enum's members by value and of the class (which makes a member
@@ -181,44 +210,54 @@ class _Generator:
         self.names[f"K_{cls.__name__}"] = cls
         return f"M_{cls.__name__}", f"K_{cls.__name__}", "str" if issubclass(cls, str) else "int"
 
-    def _items(self, key: str, item: Any) -> list[str]:
+    def _items(self, key: str, item: Any, n: int) -> list[str]:
         """A `tuple[X, ...]` field: a list whose items are each read as X; its JSON a new list."""
-        head = ["if type(v) is not list: raise TypeError"]
+        d, b, v, x, m, t, j, y, z = (f"{name}{n}" for name in "dbvxmtjyz")
+        head = [f"if type({v}) is not list: raise TypeError"]
         if item is str:
             return [
                 *head,
-                "for x in v:",
-                "    if type(x) is not str: raise TypeError",
-                f"b[{key!r}] = list(v)",
-                f"d[{key!r}] = tuple(v)",
+                f"for {x} in {v}:",
+                f"    if type({x}) is not str: raise TypeError",
+                f"{b}[{key!r}] = list({v})",
+                f"{d}[{key!r}] = tuple({v})",
             ]
         if is_open_enum(item):
             members, make, base = self._enum(item)
             return [
                 *head,
-                "t = []",
-                "for x in v:",
-                f"    if type(x) is not {base}: raise TypeError",
-                f"    m = {members}.get(x)",
-                f"    t.append(m if m is not None else {make}(x))",
-                f"b[{key!r}] = list(v)",
-                f"d[{key!r}] = tuple(t)",
+                f"{t} = []",
+                f"for {x} in {v}:",
+                f"    if type({x}) is not {base}: raise TypeError",
+                f"    {m} = {members}.get({x})",
+                f"    {t}.append({m} if {m} is not None else {make}({x}))",
+                f"{b}[{key!r}] = list({v})",
+                f"{d}[{key!r}] = tuple({t})",
             ]
         if attrs.has(item):
             function = self._class(item)
             return [
                 *head,
-                "t = []",
-                "j = []",
-                "for x in v:",
-                "    if type(x) is not dict: raise TypeError",
-                f"    y, z = {function}(x)",
-                "    t.append(y)",
-                "    j.append(z)",
-                f"d[{key!r}] = tuple(t)",
-                f"b[{key!r}] = j",
+                f"{t} = []",
+                f"{j} = []",
+                f"for {x} in {v}:",
+                f"    if type({x}) is not dict: raise TypeError",
+                f"    {y}, {z} = {function}({x})",
+                f"    {t}.append({y})",
+                f"    {j}.append({z})",
+                f"{d}[{key!r}] = tuple({t})",
+                f"{b}[{key!r}] = {j}",
             ]
         raise _Unsupported(f"tuple of {item!r}")
+
+
+#: How deep nested objects are read inline before a function is called for them (the model nests
+#: two deep: `user.domain`; a deeper or self-nesting class gets its own function).
+_INLINE_DEPTH = 4
+
+
+def _indent(lines: list[str], levels: int) -> list[str]:
+    return [" " * (4 * levels) + line for line in lines]
 
 
 def _fn(cls: type) -> str:

@@ -12,6 +12,7 @@ the body is a `DecodeError` for that body alone.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -51,6 +52,9 @@ def _structure_fast() -> Callable[[Any, Any], Any]:
 #: Where a decoded notebook keeps its JSON (`before_of`): an entry of the instance's `__dict__` that
 #: no attrs method reads (fields are read by name), so equality, hashing and the repr ignore it.
 _BEFORE = "_reconcile_json"
+
+
+_json_loads = json.loads
 
 
 def _notebook_decoder() -> Callable[[dict[str, Any]], tuple[model.Notebook, dict[str, Any]]]:
@@ -128,6 +132,16 @@ def decode_notebook(data: bytes | str | Mapping[str, Any], source: str | None = 
     Raises:
         DecodeError: the body is not JSON, or a field has the wrong type; lists every bad field.
     """
+    # The common case in one pass: a valid body as text or a dict. Anything else (bad JSON, a long
+    # number, a field the one-pass decoder refuses) goes the way that words every problem.
+    try:
+        raw = _json_loads(data) if type(data) is bytes or type(data) is str else data
+        if type(raw) is dict:
+            notebook, before = (_Bound.notebook or _notebook_decoder())(raw)
+            notebook.__dict__[_BEFORE] = before  # kept with the notebook for `before_of`
+            return notebook
+    except Exception:
+        pass
     return _decode(data, model.Notebook, source)
 
 

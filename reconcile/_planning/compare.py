@@ -211,7 +211,7 @@ def compare(
     observed_flat = observed_values(observed, desired)
     diffs = [] if observed_flat == desired else _differences(observed, observed_flat, desired, final)
     notes: list[str] = []
-    status_text = status.value if status is not None else None
+    status_text = status._value_ if status is not None else None
     if health is Health.FAILED:
         diffs = [d for d in diffs if d.path != ("status",)]
         diffs.append(

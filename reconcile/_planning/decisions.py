@@ -254,6 +254,6 @@ def decided(compare: _Compare) -> _Compare:
         spec = getattr(entry, "notebook", None)
         # Read only for a change: a fleet's no-ops (the common case) skip it.
         intent = Intent.of(spec) if rc.is_change and isinstance(spec, NotebookSpec) else Intent()
-        return decide(rc, None if status is None else str(status.value), intent)
+        return decide(rc, None if status is None else str(status._value_), intent)
 
     return cast(_Compare, with_steps)

@@ -44,11 +44,10 @@ def desired_values(nb: NotebookSpec) -> Flat:
     for group, obj in (("image", nb.image), ("volume", nb.volume), ("lease", nb.lease), ("pool", nb.pool)):
         if obj is None:
             continue
-        for field in attrs.fields(type(obj)):
-            value = getattr(obj, field.name)
+        for key, path in _paths(type(obj), group):
+            value = getattr(obj, key)
             if value is not None:
-                key = field.name
-                flat[f"{group}.{key}"] = plain(value)
+                flat[path] = plain(value)
     if nb.tags is not None:
         flat["tags"] = nb.tags
     if "image.id" in flat:
@@ -70,6 +69,17 @@ def desired_values(nb: NotebookSpec) -> Flat:
             if ep.ssh_keys is not None:
                 flat[f"endpoints.{svc}.ssh_keys"] = ep.ssh_keys
     return flat
+
+
+def _paths(cls: type, group: str) -> tuple[tuple[str, str], ...]:
+    """The fields of a spec group class with their spec paths (`("tag", "image.tag")`), worked out once."""
+    found = _PATHS.get(group)
+    if found is None:
+        found = _PATHS[group] = tuple((field.name, f"{group}.{field.name}") for field in attrs.fields(cls))
+    return found
+
+
+_PATHS: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
 @functools.lru_cache(maxsize=4096)
