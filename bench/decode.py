@@ -5,7 +5,9 @@ Three ways to turn the same bytes into something usable, timed round-robin in on
 - `json.loads(body)`: the floor. Any decoder must at least parse the JSON; the target is that our
   typed, validated decode costs at most 2.5x that for the rich body (issue 14), 3x for the example.
 - `reconcile._codec.decode_notebook(body)`: parse, then structure into frozen attrs classes with
-  strict type checks, open enums and aliases.
+  strict type checks, open enums and aliases (the target);
+- `decode_for_plan(body)`, what `build_plan` runs: the same, writing the notebook's JSON (the plan's
+  `before`) in the same pass; reported beside, not judged.
 - the SDK's `ModelArtsClient.sync_response_handler(response, "ShowNotebookResponse", [], None)`:
   exactly what `show_notebook` runs after the HTTP exchange (simplejson with Decimal floats, then
   model construction). Its response text is decoded once up front, so it is not charged for that.
@@ -24,6 +26,7 @@ from bench import fixtures, sdk
 from bench.measure import BenchResult, Config, Measurement, Ratio, Target, interleaved, per_round_ratios
 from bench.profiling import profile_call
 from reconcile._codec import decode_notebook
+from reconcile._codec.observed import decode_for_plan
 
 __all__ = ["run"]
 
@@ -62,6 +65,7 @@ def run(config: Config) -> BenchResult:
         cases: dict[str, Callable[[], object]] = {
             "json_loads": _repeat(json.loads, body, 1),
             "decode_notebook": _repeat(decode_notebook, body, 1),
+            "decode_for_plan": _repeat(decode_for_plan, body, 1),
         }
         if not skip:
             cases["sdk"] = sdk.deserializer(body)
@@ -70,6 +74,7 @@ def run(config: Config) -> BenchResult:
         words = {
             "json_loads": "json.loads",
             "decode_notebook": "reconcile decode_notebook",
+            "decode_for_plan": "reconcile decode_for_plan (with the plan's before)",
             "sdk": "SDK sync_response_handler",
         }
         for case, values in runs.items():
@@ -82,6 +87,15 @@ def run(config: Config) -> BenchResult:
             label=f"{label}: decode_notebook / json.loads",
         )
         ratios.append(ours)
+        ratios.append(
+            Ratio(
+                f"{label}.decode_for_plan/json_loads",
+                f"{label}.decode_for_plan",
+                f"{label}.json_loads",
+                per_round_ratios(runs["decode_for_plan"], runs["json_loads"]),
+                label=f"{label}: decode_for_plan / json.loads (not judged)",
+            )
+        )
         limit = DECODE_LIMITS[label]
         targets.append(Target.judge(f"{label}: decode_notebook <= {limit:g}x json.loads", ours, limit))
         if skip:

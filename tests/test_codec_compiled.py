@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bench import fixtures
 from reconcile._codec import compiled, decode_notebook, unstructure
 from reconcile._codec.converters import OBSERVED_FAST, build, observed_detailed, observed_fast
-from reconcile._codec.observed import before_of
+from reconcile._codec.observed import before_of, decode_for_plan
 from reconcile._core import model
 from reconcile._core.errors import DecodeError
 from tests.strategies import json_for, notebook_json
@@ -122,16 +122,34 @@ def test_the_token_is_a_secret_and_not_in_the_json() -> None:
     assert fixtures.rich_document()["token"] not in json.dumps(before)
 
 
-def test_decode_notebook_keeps_the_json_beside_the_notebook() -> None:
-    """`before_of` a decoded notebook is the decoder's JSON, equal to `unstructure` and reused."""
-    notebook = decode_notebook(fixtures.rich_body())
+def test_decode_for_plan_keeps_the_json_beside_the_notebook() -> None:
+    """`before_of` a notebook decoded for a plan is the decoder's JSON, equal to `unstructure` and
+    reused; `decode_notebook` keeps none (a reader of notebooks does not pay for it in memory)."""
+    notebook = decode_for_plan(fixtures.rich_body())
     assert before_of(notebook) == unstructure(notebook)
     assert before_of(notebook) is before_of(notebook)
+    plain = decode_notebook(fixtures.rich_body())
+    assert plain == notebook and "_reconcile_json" not in vars(plain)
+    assert before_of(plain) == before_of(notebook) and before_of(plain) is not before_of(plain)
+
+
+@given(messy_notebook)
+def test_both_variants_build_the_same_notebook(raw: dict[str, Any]) -> None:
+    """The decoder without the JSON accepts and builds exactly what the one with it does."""
+    try:
+        with_json = compiled.notebook_decoder()(raw)[0]
+    except Exception:
+        with_json = None
+    try:
+        alone = compiled.notebook_only_decoder()(raw)
+    except Exception:
+        alone = None
+    assert alone == with_json
 
 
 def test_the_kept_json_changes_nothing_about_the_notebook() -> None:
     """Equality, hashing, the repr and `attrs.asdict` are those of a notebook built by hand."""
-    decoded = decode_notebook(fixtures.rich_body())
+    decoded = decode_for_plan(fixtures.rich_body())
     by_hand = observed_fast().structure(fixtures.rich_document(), model.Notebook)
     assert decoded == by_hand and hash(decoded) == hash(by_hand)
     assert repr(decoded) == repr(by_hand)
@@ -140,16 +158,19 @@ def test_the_kept_json_changes_nothing_about_the_notebook() -> None:
 
 def test_a_changed_notebook_is_unstructured_afresh() -> None:
     """An `attrs.evolve`d notebook does not carry the old JSON: `before_of` reads the new values."""
-    decoded = decode_notebook(fixtures.rich_body())
+    decoded = decode_for_plan(fixtures.rich_body())
     renamed = attrs.evolve(decoded, name="renamed")
     assert before_of(renamed)["name"] == "renamed"
     assert before_of(decoded)["name"] == fixtures.rich_document()["name"]
 
 
-def test_a_body_the_fast_pass_refuses_still_names_the_bad_field() -> None:
+@pytest.mark.parametrize("decode", [decode_notebook, decode_for_plan])
+def test_a_body_the_fast_pass_refuses_still_names_the_bad_field(decode: Any) -> None:
     """A body the one-pass decoder refuses falls back on the converters, which name the bad field."""
     with pytest.raises(DecodeError, match=r"lease\.duration"):
-        decode_notebook({**fixtures.rich_document(), "lease": {"duration": "2h"}})
+        decode({**fixtures.rich_document(), "lease": {"duration": "2h"}})
+    with pytest.raises(DecodeError, match=r"lease\.duration"):
+        decode(json.dumps({**fixtures.rich_document(), "lease": {"duration": "2h"}}).encode())
 
 
 def test_every_model_class_is_generated_without_falling_back() -> None:

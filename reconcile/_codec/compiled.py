@@ -36,7 +36,7 @@ from reconcile._codec.hooks import is_open_enum, open_enum_members
 from reconcile._core import model
 from reconcile._core.secrets import Secret
 
-__all__ = ["Compiled", "notebook_decoder"]
+__all__ = ["Compiled", "notebook_decoder", "notebook_only_decoder"]
 
 #: A generated function: a body (a dict) to the instance and its JSON, or an exception.
 Compiled = Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]]
@@ -55,10 +55,19 @@ def _empty(value: Any) -> bool:
 
 @functools.cache
 def notebook_decoder() -> Compiled:
-    """The generated decoder of a notebook body (built on first use, kept for the process)."""
+    """The generated decoder of a notebook body and its JSON (built on first use, kept for the process)."""
     from reconcile._codec.converters import observed_fast
 
     return _Generator(observed_fast().get_unstructure_hook).build(model.Notebook)
+
+
+@functools.cache
+def notebook_only_decoder() -> Callable[[dict[str, Any]], model.Notebook]:
+    """The generated decoder of a notebook body alone (`decode_notebook`: no JSON is kept)."""
+    from reconcile._codec.converters import observed_fast
+
+    function: Any = _Generator(observed_fast().get_unstructure_hook, json=False).build(model.Notebook)
+    return function  # type: ignore[no-any-return]
 
 
 class _Generator:
@@ -69,8 +78,9 @@ class _Generator:
     (`o1`, `d1`, `b1`, `v1`, ...: the body, the instance's dict and JSON, the field value).
     """
 
-    def __init__(self, unstructure_hook: Callable[[Any], Callable[[Any], Any]]) -> None:
+    def __init__(self, unstructure_hook: Callable[[Any], Callable[[Any], Any]], *, json: bool = True) -> None:
         self.unstructure_hook = unstructure_hook
+        self.json = json  # write the JSON too (else the functions return the instance alone)
         self.names: dict[str, Any] = {
             "new": object.__new__,
             "isfinite": math.isfinite,
@@ -92,7 +102,8 @@ class _Generator:
         name = _fn(cls)
         if cls not in self.done:
             self.done.add(cls)
-            lines = [f"def {name}(o0):", *_indent(self._body(cls, 0, top=top), 1), "    return i0, b0"]
+            returned = "i0, b0" if self.json else "i0"
+            lines = [f"def {name}(o0):", *_indent(self._body(cls, 0, top=top), 1), f"    return {returned}"]
             self.sources.append("\n".join(lines))
         return name
 
@@ -114,7 +125,7 @@ class _Generator:
             f"i{n} = new(C_{cls.__name__})",
             f"d{n} = i{n}.__dict__",
             f"d{n}.update(D_{cls.__name__})",  # every field None, then the present ones set
-            f"b{n} = {{}}",
+            *self._js(f"b{n} = {{}}"),
         ]
         for a in fields:
             lines += self._field(cls, a, aliases.get(a.name), n, top=top)
@@ -138,19 +149,19 @@ class _Generator:
             self.names[inner.__name__] = inner
             body = [
                 f"if type({v}) is not {inner.__name__}: raise TypeError",
-                f"{d}[{key!r}] = {b}[{key!r}] = {v}",
+                self._store(d, b, key, v),
             ]
         elif inner is float:
             body = [
                 f"if (type({v}) is float or type({v}) is int) and isfinite({v}): {v} = float({v})",
                 "else: raise TypeError",
-                f"{d}[{key!r}] = {b}[{key!r}] = {v}",
+                self._store(d, b, key, v),
             ]
         elif is_open_enum(inner):
             members, make, base = self._enum(inner)
             body = [  # inlined: a call per enum field would be a tenth of the decode
                 f"if type({v}) is not {base}: raise TypeError",
-                f"{b}[{key!r}] = {v}",
+                *self._js(f"{b}[{key!r}] = {v}"),
                 f"{m} = {members}.get({v})",
                 f"{d}[{key!r}] = {m} if {m} is not None else {make}({v})",
             ]
@@ -160,13 +171,15 @@ class _Generator:
                 f"o{n + 1} = {v}",
                 *self._body(inner, n + 1),
                 f"{d}[{key!r}] = i{n + 1}",
-                f"{b}[{key!r}] = b{n + 1}",
+                *self._js(f"{b}[{key!r}] = b{n + 1}"),
             ]
         elif attrs.has(inner):
             function = self._class(inner)
             body = [
                 f"if type({v}) is not dict: raise TypeError",
-                f"{d}[{key!r}], {b}[{key!r}] = {function}({v})",
+                f"{d}[{key!r}], {b}[{key!r}] = {function}({v})"
+                if self.json
+                else f"{d}[{key!r}] = {function}({v})",
             ]
         elif is_tuple_of(inner):
             body = self._items(key, typing.get_args(inner)[0], n)
@@ -180,7 +193,7 @@ class _Generator:
                 f"    {v} = tuple({v})",
                 f"elif type({v}) is not str: raise TypeError",
                 f"{d}[{key!r}] = {v}",
-                f"{b}[{key!r}] = {hook}({v})",
+                *self._js(f"{b}[{key!r}] = {hook}({v})"),
             ]
         else:
             raise _Unsupported(f"{cls.__name__}.{key}")
@@ -203,6 +216,14 @@ class _Generator:
             *_indent(body, 1),
         ]
 
+    def _js(self, line: str) -> list[str]:
+        """`line`, which writes the JSON, when the JSON is written."""
+        return [line] if self.json else []
+
+    def _store(self, d: str, b: str, key: str, value: str) -> str:
+        """The line storing `value` in the instance (and in the JSON, when it is written)."""
+        return f"{d}[{key!r}] = {b}[{key!r}] = {value}" if self.json else f"{d}[{key!r}] = {value}"
+
     def _enum(self, cls: type) -> tuple[str, str, str]:
         """The names of an open enum's members by value and of the class (which makes a member
         of an unknown value), and the JSON type of its values."""
@@ -219,7 +240,7 @@ class _Generator:
                 *head,
                 f"for {x} in {v}:",
                 f"    if type({x}) is not str: raise TypeError",
-                f"{b}[{key!r}] = list({v})",
+                *self._js(f"{b}[{key!r}] = list({v})"),
                 f"{d}[{key!r}] = tuple({v})",
             ]
         if is_open_enum(item):
@@ -231,7 +252,7 @@ class _Generator:
                 f"    if type({x}) is not {base}: raise TypeError",
                 f"    {m} = {members}.get({x})",
                 f"    {t}.append({m} if {m} is not None else {make}({x}))",
-                f"{b}[{key!r}] = list({v})",
+                *self._js(f"{b}[{key!r}] = list({v})"),
                 f"{d}[{key!r}] = tuple({t})",
             ]
         if attrs.has(item):
@@ -239,14 +260,14 @@ class _Generator:
             return [
                 *head,
                 f"{t} = []",
-                f"{j} = []",
+                *self._js(f"{j} = []"),
                 f"for {x} in {v}:",
                 f"    if type({x}) is not dict: raise TypeError",
-                f"    {y}, {z} = {function}({x})",
+                f"    {y}, {z} = {function}({x})" if self.json else f"    {y} = {function}({x})",
                 f"    {t}.append({y})",
-                f"    {j}.append({z})",
+                *self._js(f"    {j}.append({z})"),
                 f"{d}[{key!r}] = tuple({t})",
-                f"{b}[{key!r}] = {j}",
+                *self._js(f"{b}[{key!r}] = {j}"),
             ]
         raise _Unsupported(f"tuple of {item!r}")
 

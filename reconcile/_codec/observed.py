@@ -23,7 +23,7 @@ from reconcile._core.errors import DecodeError, FieldProblem
 from reconcile._core.secrets import Scrubber
 from reconcile._files.jsonparse import HugeNumberDict, JsonProblem, find_huge_number, parse_json
 
-__all__ = ["before_of", "decode_notebook", "decode_notebook_list", "unstructure"]
+__all__ = ["before_of", "decode_for_plan", "decode_notebook", "decode_notebook_list", "unstructure"]
 
 T = TypeVar("T")
 
@@ -33,7 +33,8 @@ class _Bound:
 
     structure: Callable[[Any, Any], Any] | None = None
     unstructure: Callable[[Any], Any] | None = None
-    notebook: Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]] | None = None
+    notebook: Callable[[dict[str, Any]], model.Notebook] | None = None
+    planned: Callable[[dict[str, Any]], tuple[model.Notebook, dict[str, Any]]] | None = None
 
     @classmethod
     def load(cls) -> None:
@@ -57,12 +58,28 @@ _BEFORE = "_reconcile_json"
 _json_loads = json.loads
 
 
-def _notebook_decoder() -> Callable[[dict[str, Any]], tuple[model.Notebook, dict[str, Any]]]:
-    if _Bound.notebook is None:
-        from reconcile._codec.compiled import notebook_decoder
+def _one_pass(data: Any, *, with_json: bool) -> model.Notebook | None:
+    """The common case in one pass: a valid body, as text or a dict; None for anything else (bad
+    JSON, a long number, a field the one-pass decoder refuses), which then goes the way that words
+    every problem."""
+    try:
+        raw = _json_loads(data) if type(data) is bytes or type(data) is str else data
+        if type(raw) is not dict:
+            return None
+        if not with_json:
+            return (_Bound.notebook or _load_one_pass().notebook)(raw)  # type: ignore[misc]
+        notebook, before = (_Bound.planned or _load_one_pass().planned)(raw)  # type: ignore[misc]
+    except Exception:
+        return None
+    notebook.__dict__[_BEFORE] = before  # kept with the notebook for `before_of`
+    return notebook
 
-        _Bound.notebook = notebook_decoder()
-    return _Bound.notebook
+
+def _load_one_pass() -> type[_Bound]:
+    from reconcile._codec.compiled import notebook_decoder, notebook_only_decoder
+
+    _Bound.notebook, _Bound.planned = notebook_only_decoder(), notebook_decoder()
+    return _Bound
 
 
 def _parse(data: bytes | str | Mapping[str, Any], source: str | None) -> Any:
@@ -97,10 +114,6 @@ def _decode(data: bytes | str | Mapping[str, Any], cls: type[T], source: str | N
         if not isinstance(raw, Mapping):
             raise DecodeError([FieldProblem("", f"expected an object, got {describe_value(raw)}")], source)
     try:
-        if cls is model.Notebook and type(raw) is dict:
-            notebook, before = _notebook_decoder()(raw)
-            notebook.__dict__[_BEFORE] = before  # kept with the notebook for `before_of`
-            return notebook  # type: ignore[return-value]
         return _structure_fast()(raw, cls)  # type: ignore[no-any-return]
     except Exception:
         pass
@@ -132,17 +145,17 @@ def decode_notebook(data: bytes | str | Mapping[str, Any], source: str | None = 
     Raises:
         DecodeError: the body is not JSON, or a field has the wrong type; lists every bad field.
     """
-    # The common case in one pass: a valid body as text or a dict. Anything else (bad JSON, a long
-    # number, a field the one-pass decoder refuses) goes the way that words every problem.
-    try:
-        raw = _json_loads(data) if type(data) is bytes or type(data) is str else data
-        if type(raw) is dict:
-            notebook, before = (_Bound.notebook or _notebook_decoder())(raw)
-            notebook.__dict__[_BEFORE] = before  # kept with the notebook for `before_of`
-            return notebook
-    except Exception:
-        pass
-    return _decode(data, model.Notebook, source)
+    return _one_pass(data, with_json=False) or _decode(data, model.Notebook, source)
+
+
+def decode_for_plan(data: bytes | str | Mapping[str, Any], source: str | None = None) -> model.Notebook:
+    """`decode_notebook`, keeping the notebook's JSON beside it for `before_of` (what a plan's
+    `before` is): one pass builds both, where a plan would otherwise unstructure the notebook again.
+
+    The JSON lives as long as the notebook: a plan keeps it anyway (its `before`); a caller that
+    only reads notebooks should use `decode_notebook`, which keeps none.
+    """
+    return _one_pass(data, with_json=True) or _decode(data, model.Notebook, source)
 
 
 def decode_notebook_list(
@@ -171,9 +184,9 @@ def unstructure(obj: Any, *, reveal_secrets: bool = False) -> Any:
 def before_of(notebook: model.Notebook) -> dict[str, Any]:
     """`unstructure(notebook)`, made once: the JSON the decoder wrote beside the notebook.
 
-    A notebook that `decode_notebook` made from a dict carries it (one pass built both); any other
-    (built by hand, `attrs.evolve`d, decoded by the converters after the fast pass refused it) is
-    unstructured now. The dict is shared, not copied: callers must not modify it (a plan's
+    A notebook that `decode_for_plan` made carries it (one pass built both); any other (from
+    `decode_notebook`, built by hand, `attrs.evolve`d, decoded by the converters after the fast pass
+    refused it) is unstructured now. The dict is shared, not copied: callers must not modify it (a plan's
     `before` is never modified once built).
     """
     before = notebook.__dict__.get(_BEFORE) if hasattr(notebook, "__dict__") else None

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from reconcile._codec import decode_notebook
+from reconcile._codec.observed import decode_for_plan
 from reconcile._core.errors import DecodeError
 from reconcile._core.plan import Health
 from reconcile._core.spec import SpecEntry
@@ -57,7 +57,7 @@ def planned_from_list(entry: SpecEntry, body: Mapping[str, Any]) -> Decided | No
     if not carries_managed_fields(entry, body):
         return None
     try:
-        notebook = decode_notebook(dict(body), source="list entry")
+        notebook = decode_for_plan(dict(body), source="list entry")
     except DecodeError:
         return None
     change = compare(entry, notebook)

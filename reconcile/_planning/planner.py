@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from reconcile._codec import decode_notebook
+from reconcile._codec.observed import decode_for_plan
 from reconcile._core.errors import DecodeError
 from reconcile._core.model import Notebook
 from reconcile._core.observation import Failed, Found, Missing, Observation, Target
@@ -104,7 +104,7 @@ def build_plan(
                 notebook, change = prior.notebook, prior.change
             else:
                 try:
-                    notebook = decode_notebook(observation.body, source=observation.source)
+                    notebook = decode_for_plan(observation.body, source=observation.source)
                 except DecodeError as exc:
                     errors.append(
                         PlanError(

@@ -185,18 +185,29 @@ def observed_key(nb: Notebook, spec_services: tuple[str, ...]) -> tuple[Any, ...
     """As `desired_key`, for `observed_document(nb)` with its endpoints numbered as the spec's
     `spec_services` are; it also leaves out `create_at` and `update_at`, which make every
     notebook's key unique: rules reading them are `volatile` and judged notebook by notebook."""
-    image, volume, lease, eps, tags = nb.image, nb.volume, nb.lease, nb.endpoints, nb.tags
+    image, volume, lease, eps, tags, status = nb.image, nb.volume, nb.lease, nb.endpoints, nb.tags, nb.status
+    # Enums as their exact texts (`_value_`, what the documents hold): a member hashes through a
+    # Python-level `Enum.__hash__`, a text through its cached hash; a fleet looks up one key per notebook.
     return (
         nb.flavor,
-        nb.status,
+        None if status is None else status._value_,
         nb.fail_reason,
         None if image is None else (image.id, image.name, image.swr_path, image.tag, image.namespace),
-        None if volume is None else (volume.category, volume.capacity, volume.ownership, volume.mount_path),
-        None if lease is None else (lease.enable, lease.duration, lease.type),
-        None if eps is None else tuple((ep.dev_service, ep.allowed_access_ips, ep.ssh_keys) for ep in eps),
-        None if tags is None else tuple(t.key for t in tags),
+        None
+        if volume is None
+        else (_value(volume.category), volume.capacity, _value(volume.ownership), volume.mount_path),
+        None if lease is None else (lease.enable, lease.duration, _value(lease.type)),
+        None
+        if eps is None
+        else tuple([(_value(ep.dev_service), ep.allowed_access_ips, ep.ssh_keys) for ep in eps]),
+        None if tags is None else tuple([t.key for t in tags]),
         spec_services,
     )
+
+
+def _value(member: Any) -> Any:
+    """An (open) enum member as its exact value, for a memo key."""
+    return None if member is None else member._value_
 
 
 def status_document(nb: Notebook) -> dict[str, Any]:

@@ -8,7 +8,6 @@ notebook (or that rule on it); every other result is still produced.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -130,6 +129,10 @@ class _Live:
         return self._doc
 
 
+def _made(live: _Live) -> dict[str, Any]:
+    return live()
+
+
 class _Where:
     """Where the spec declares a field of one entry: the field, the nearest enclosing one, or the entry."""
 
@@ -141,7 +144,9 @@ class _Where:
         self._cache: dict[str, Location] | None = None  # made on first use: most entries never ask
         # the spec's lines are read now, while the run is on: a report may be rendered much later
         # (another working directory, the file edited meanwhile)
-        len(getattr(entry, "field_locations", None) or ())
+        fields = getattr(entry, "field_locations", None)
+        if fields is not None:
+            len(fields)
 
     def __call__(self, field: str) -> Location:
         cache = self._cache
@@ -246,14 +251,16 @@ class _Run:
         where: _Where,
         subject: Subject,
         key: Any,
-        doc: Callable[[], Mapping[str, Any]],
+        doc: Callable[[Any], Mapping[str, Any]],
+        arg: Any,
         nb_id: str | None,
     ) -> None:
-        """The non-volatile checks on one state, judged once per distinct `key` (`doc` made on a miss)."""
+        """The non-volatile checks on one state, judged once per distinct `key` (`doc(arg)` made on
+        a miss)."""
         memo_key = (subject, key)
         known = self.memo.get(memo_key)
         if known is None:
-            known = self.memo[memo_key] = self._judge(self.checks[subject], subject, doc())
+            known = self.memo[memo_key] = self._judge(self.checks[subject], subject, doc(arg))
         rows, problems = known
         if not problems:
             items += rows
@@ -283,12 +290,14 @@ class _Run:
         doc: Mapping[str, Any],
     ) -> tuple[tuple[Row, ...], bool]:
         ctx = self.contexts[subject]
-        rows = tuple(
-            (rule_id, subject, out.field, out.status, severity, out.message)
-            for rule_id, check, severity, params in checks
-            for out in check(doc, params, ctx)
-        )
-        return rows, any(row[3] not in _QUIET for row in rows)
+        rows: list[Row] = []
+        problems = False
+        for rule_id, check, severity, params in checks:
+            for out in check(doc, params, ctx):
+                status = out.status
+                rows.append((rule_id, subject, out.field, status, severity, out.message))
+                problems = problems or status not in _QUIET
+        return tuple(rows), problems
 
     def custom(
         self,
@@ -416,7 +425,8 @@ def evaluate(
             where,
             Subject.DESIRED,
             desired_key(spec_nb),
-            functools.partial(desired_document, spec_nb),
+            desired_document,
+            spec_nb,
             spec_nb.id,
         )
         if policy.custom:
@@ -428,10 +438,16 @@ def evaluate(
             else:
                 notebook = observed.notebooks.get(entry.name)
                 if notebook is not None:
-                    services = tuple(str(ep.dev_service) for ep in spec_nb.endpoints or ())
+                    services = tuple([ep.dev_service._value_ for ep in spec_nb.endpoints or ()])
                     live = _Live(entry, notebook)
                     run.builtin(
-                        items, where, Subject.OBSERVED, observed_key(notebook, services), live, notebook.id
+                        items,
+                        where,
+                        Subject.OBSERVED,
+                        observed_key(notebook, services),
+                        _made,
+                        live,
+                        notebook.id,
                     )
                     if run.volatile[Subject.OBSERVED]:
                         run.volatile_checks(items, where, status_document(notebook), notebook.id)
