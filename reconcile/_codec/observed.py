@@ -67,19 +67,23 @@ def _one_pass(data: Any, *, with_json: bool) -> model.Notebook | None:
         if type(raw) is not dict:
             return None
         if not with_json:
-            return (_Bound.notebook or _load_one_pass().notebook)(raw)  # type: ignore[misc]
-        notebook, before = (_Bound.planned or _load_one_pass().planned)(raw)  # type: ignore[misc]
+            return (_Bound.notebook or _load_one_pass(with_json=False))(raw)
+        notebook, before = (_Bound.planned or _load_one_pass(with_json=True))(raw)
     except Exception:
         return None
     notebook.__dict__[_BEFORE] = before  # kept with the notebook for `before_of`
     return notebook
 
 
-def _load_one_pass() -> type[_Bound]:
-    from reconcile._codec.compiled import notebook_decoder, notebook_only_decoder
+def _load_one_pass(*, with_json: bool) -> Callable[[dict[str, Any]], Any]:
+    """The one-pass decoder of a notebook, with its JSON or without (each generated on first use)."""
+    from reconcile._codec import compiled
 
-    _Bound.notebook, _Bound.planned = notebook_only_decoder(), notebook_decoder()
-    return _Bound
+    if with_json:
+        _Bound.planned = compiled.notebook_decoder()
+        return _Bound.planned
+    _Bound.notebook = compiled.notebook_only_decoder()
+    return _Bound.notebook
 
 
 def _parse(data: bytes | str | Mapping[str, Any], source: str | None) -> Any:
