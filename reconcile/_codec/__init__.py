@@ -5,6 +5,8 @@ Entry points (import them from here; none of them loads cattrs until first calle
 - `decode_notebook(data, source=None)`, `decode_notebook_list(...)`: API bodies to the observed model;
   raise `DecodeError` (`reconcile._codec.observed`).
 - `unstructure(obj, *, reveal_secrets=False)`: a model instance to plain JSON values.
+- `reconcile._codec.observed.decode_for_plan(data)` and `before_of(notebook)`: what a plan decodes,
+  the notebook with its JSON written in the same pass (`reconcile._codec.compiled`), and that JSON.
 - `structure_spec(raw, cls)`: a parsed spec entry to `NotebookSpec`; raises `StructureError`, a
   `DecodeError` whose `issues` keep each path as parts (`reconcile._codec.specs`).
 - `describe_value(value)`, `dotted(path)`: the wording of bad values and paths
