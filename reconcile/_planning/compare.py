@@ -159,7 +159,7 @@ def _differences(observed: Notebook, observed_flat: Flat, desired: Flat, final: 
         stays_running=running if final is None else final == NotebookStatus.RUNNING.value,
         evs=category is None or category is VolumeCategory.EVS,
     )
-    absent_endpoints = {p for p in changed if p.startswith("endpoints.") and p.count(".") == 1}
+    absent = tuple(p + "." for p in changed if p.startswith("endpoints.") and p.count(".") == 1)
     return [
         Difference(
             tuple(p.split(".")),
@@ -168,7 +168,7 @@ def _differences(observed: Notebook, observed_flat: Flat, desired: Flat, final: 
             _method(p, observed_flat[p], desired[p], ctx),
         )
         for p in changed
-        if not any(p.startswith(a + ".") for a in absent_endpoints)  # a missing endpoint says it all
+        if not (absent and p.startswith(absent))  # a missing endpoint says it all
     ]
 
 
