@@ -199,18 +199,27 @@ def run(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _rare_collections() -> Iterator[None]:
-    """The cyclic garbage collector runs rarely while a plan is made, as it was before, afterwards.
+    """No cyclic garbage collection while a plan is made; the collector as it was, afterwards.
 
-    A fleet's plan allocates millions of objects in no cycle (parsed bodies, models, documents);
-    the default thresholds make the collector walk that growing heap again and again, a quarter of
-    a 10,000-notebook plan's time. Cycles are still collected, only less often.
+    A fleet's plan allocates millions of container objects (parsed bodies, models, documents) that
+    stay alive until the plan is written and make no cycles. Every collection of the youngest
+    generation walks all of them once more: at any threshold that is about 100 ns per object
+    allocated, a tenth of a 10,000-notebook plan (34 collections, 0.35 s, freeing 2,775 objects in
+    all, measured with `gc.callbacks`). The few cycles a plan makes wait for the next collection
+    after it (the next full collection); reference counting frees everything else as before.
     """
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        # What the plan allocated goes straight to the oldest generation (freeze, then unfreeze:
+        # two list splices), as if it had survived: re-enabled, the collector would otherwise walk
+        # all of it at once on the next allocation.
+        gc.freeze()
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _run(args: argparse.Namespace) -> int:
