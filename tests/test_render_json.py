@@ -564,3 +564,12 @@ def test_a_value_json_cannot_hold_fails_the_stream_before_its_piece() -> None:
         jsonplan.render(plan)
     with pytest.raises(ValueError, match="Out of range float"):
         "".join(jsonplan.render_chunks(plan))
+
+
+def test_a_number_too_long_for_python_is_named_not_advised() -> None:
+    """A 5,000-digit number in a saved plan is one line saying what is wrong, not Python's advice to
+    raise its digit limit."""
+    text = '{"format_version": "1.2", "x": ' + "7" * 5000 + "}"
+    with pytest.raises(PlanFormatError) as info:
+        read_plan(text, "plan.json")
+    assert str(info.value) == "plan.json: invalid plan: a number with more than 4300 digits"

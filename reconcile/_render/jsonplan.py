@@ -88,6 +88,7 @@ from reconcile._core.plan import (
     Unmanaged,
 )
 from reconcile._files.jsonencode import encoder
+from reconcile._files.jsonparse import INT_DIGITS_LIMIT, is_digit_limit
 from reconcile._render.common import (
     notes_of,
     redacted,
@@ -995,6 +996,10 @@ def read_plan(text: str | bytes, source: str) -> Plan:
             f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from exc
     except ValueError as exc:
+        if is_digit_limit(exc):  # Python's own words advise raising its limit: say what is wrong
+            raise PlanFormatError(
+                f"{source}: invalid plan: a number with more than {INT_DIGITS_LIMIT} digits"
+            ) from None
         raise PlanFormatError(f"{source}: invalid JSON: {exc}") from exc
     except RecursionError as exc:
         raise PlanFormatError(f"{source}: invalid JSON: nested too deeply") from exc
