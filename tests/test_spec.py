@@ -436,6 +436,38 @@ INVALID: list[tuple[str, str | bytes, str, bool]] = [
         False,
     ),
     (
+        # Hexadecimal and binary are read without Python's digit limit: the value failed only when
+        # the range message printed it (a traceback).
+        "huge-hex-number.yaml",
+        _nb("id: x\nvolume:\n  capacity: 0x" + "F" * 5000),
+        ":6: notebooks.box.volume.capacity: expected int, got a number with 6021 digits (more than the 4300",
+        False,
+    ),
+    (
+        "huge-binary-number.yaml",
+        _nb("id: x\nvolume:\n  capacity: 0b" + "1" * 17000),
+        ":6: notebooks.box.volume.capacity: expected int, got a number with 5118 digits",
+        False,
+    ),
+    (
+        "huge-hex-tag.yaml",
+        _nb("id: x\ntags: {team: 0x" + "F" * 5000 + "}"),
+        ":5: notebooks.box.tags.team: expected a text value, got a number with 6021 digits",
+        False,
+    ),
+    (
+        "huge-hex-number.toml",
+        'version = 1\n[notebooks.a]\nid = "x"\nvolume = {capacity = 0x' + "F" * 5000 + "}\n",
+        ".toml: notebooks.a.volume.capacity: expected int, got a number with 6021 digits",
+        False,
+    ),
+    (
+        "huge-octal-number.toml",
+        'version = 1\n[notebooks.a]\nid = "x"\nlease = {enable = true, duration = 0o' + "7" * 5000 + "}\n",
+        ".toml: notebooks.a.lease.duration: expected milliseconds or text like 2h, 90m, 1h30m, got a number with 4516 digits",
+        False,
+    ),
+    (
         "huge-version.yaml",
         "version: " + "1" * 4400 + "\nnotebooks: {}\n",
         ":1: version: unsupported spec version a number with 4400 digits",

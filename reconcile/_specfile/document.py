@@ -3,8 +3,9 @@
 The format follows the extension: YAML (safe loading only; YAML 1.2 booleans: `yes`, `no`, `on`,
 `off` stay text, so the tool reads what JSON-schema-aware editors read), JSON or TOML. The file is
 read through `reconcile._files.read_text` (regular files only, a size cap, never blocks). A number
-too long for Python (more than 4,300 digits) becomes a `HugeNumber` marker that validation reports at
-its path, instead of failing the whole run.
+too long for Python (more than 4,300 digits, or a hexadecimal, octal or binary literal as large:
+those are read without the limit and would fail only when printed) becomes a `HugeNumber` marker
+that validation reports at its path, instead of failing the whole run.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import yaml
 from reconcile._codec import dotted
 from reconcile._core.errors import SpecProblem
 from reconcile._files import FileRefused, HugeNumber, read_text
-from reconcile._files.jsonparse import INT_DIGITS_LIMIT, decoder, is_digit_limit
+from reconcile._files.jsonparse import INT_DIGITS_LIMIT, decoder, huge_int, is_digit_limit, mark_huge_ints
 from reconcile._specfile.sourcemap import (
     BaseLoader,
     JsonSourceMap,
@@ -96,9 +97,11 @@ class _Loader(BaseLoader):  # type: ignore[misc,valid-type]
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
         try:
-            return super().construct_yaml_int(node)
+            value = super().construct_yaml_int(node)
         except ValueError:
             return HugeNumber(len(re.sub(r"[^0-9a-fA-F]", "", str(node.value))))
+        # `0x...` and `0b...` are read without the digit limit, and would fail only when printed.
+        return huge_int(value) or value if type(value) is int else value
 
     def get_single_data(self) -> Any:
         node = self.get_single_node()
@@ -312,10 +315,17 @@ def _parse_json(text: str, col: Collector) -> Any:
 # -- TOML ---------------------------------------------------------------------------------------
 
 
+#: A TOML hexadecimal, octal or binary integer long enough to pass the digit limit in decimal.
+_LONG_RADIX_INT = re.compile(r"0[xob][0-9A-Fa-f_]{1000,}")
+
+
 def _parse_toml(text: str, col: Collector) -> Any:
     col.lines = TomlSourceMap()
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+        # `0x...`, `0o...` and `0b...` are read without the digit limit, and would fail only when
+        # printed: such a number becomes a marker, reported at its path as a decimal one would be.
+        return mark_huge_ints(data) if _LONG_RADIX_INT.search(text) else data
     except RecursionError:
         col.add((), "nested too deeply (a spec is a few levels deep)")
         return INVALID
