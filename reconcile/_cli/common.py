@@ -180,6 +180,7 @@ def live_settings(args: argparse.Namespace, project_id: str | None) -> ClientSet
 def duration_seconds(text: str) -> float:
     """A positive duration in seconds: `30` (seconds), `30s`, `2m`, `1m30s`, `500ms`."""
     from reconcile._core.normalize import parse_duration
+    from reconcile._modelarts.defaults import MAX_TIMEOUT
 
     stripped = text.strip()
     try:
@@ -190,6 +191,8 @@ def duration_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a duration such as 30s or 2m, got {text!r}") from None
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive duration, got {text!r}")
+    if seconds > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"expected a duration of at most 24h, got {text!r}")
     return seconds
 
 
