@@ -167,6 +167,12 @@ def test_out_replaces_atomically(tmp_path: Path) -> None:
         (["show", "examples"], "examples: is a directory"),
         (["plan", "--format", "yaml", "examples/cpu-notebook.yaml"], "invalid choice: 'yaml'"),
         (["plan", "examples/cpu-notebook.yaml", "--parallelism", "0"], "expected a positive integer, got 0"),
+        # urllib3 fills a pool queue of that size before any request: 10^20 never started
+        (
+            ["plan", "examples/cpu-notebook.yaml", "--parallelism", "99999999999999999999"],
+            "--parallelism: expected at most 256, got '99999999999999999999'",
+        ),
+        (["apply", "examples/cpu-notebook.yaml", "--parallelism", "257"], "expected at most 256, got '257'"),
         (["schema", "other"], "invalid choice: 'other'"),
         (
             [
