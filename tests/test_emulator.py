@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -476,6 +477,19 @@ def test_run_reads_credentials_from_the_environment(tmp_path: Path) -> None:
     assert code == 1
     assert "needs both an AK and an SK" in err.getvalue()
     assert SK not in err.getvalue()
+
+
+def test_a_secret_quoted_encoded_in_a_startup_error_is_redacted(tmp_path: Path) -> None:
+    """A start-up error quoting the token URL-encoded (here in the data path) prints `<redacted>`."""
+    token = "emu/token+with=signs-0123456789"
+    err = io.StringIO()
+    missing = tmp_path / quote(token, safe="")
+    code = run(
+        _parse("--data", str(missing)), stdout=io.StringIO(), stderr=err, env={"EMULATOR_TOKEN": token}
+    )
+    assert code == 1
+    assert err.getvalue().count("\n") == 1 and "<redacted>" in err.getvalue()
+    assert quote(token, safe="") not in err.getvalue() and token not in err.getvalue()
 
 
 def test_help_names_the_credential_variables() -> None:
