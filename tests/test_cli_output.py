@@ -93,6 +93,14 @@ def test_control_characters_in_observed_errors_are_escaped_on_stderr(tmp_path: P
     assert "\x1b" not in result.stderr
 
 
+def test_control_characters_in_usage_errors_are_escaped_on_stderr(tmp_path: Path) -> None:
+    """An argument argparse does not know (a file name a glob expanded, say) is quoted escaped."""
+    result = run("validate", str(tmp_path / "a.yaml"), "--bo\x1b]0;pwned\x07gus\u202e")
+    assert result.returncode == 1
+    assert "unrecognized arguments: --bo\\u001b]0;pwned\\u0007gus\\u202e" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\u202e" not in result.stderr
+
+
 def test_sigterm_handler_is_restored_after_writing(tmp_path: Path) -> None:
     """After `write_atomically` returns, SIGTERM has its previous handler again."""
     from reconcile._cli.output import write_atomically
