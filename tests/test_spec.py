@@ -97,6 +97,19 @@ def test_equivalent_durations(tmp_path: Path, duration: Any) -> None:
     assert entry.notebook.lease is not None and entry.notebook.lease.duration == 7_200_000
 
 
+def test_yaml_scalars_are_read_as_yaml_1_2_reads_them(tmp_path: Path) -> None:
+    """`0100` is 100 (YAML 1.1: octal 64, a false grow), `0o17` 15, `0x1F` 31; a date is text."""
+    text = (
+        "version: 1\nnotebooks:\n"
+        "  a: {id: x, volume: {capacity: 0100}, description: 2026-12-01}\n"
+        "  b: {id: y, volume: {capacity: 0o17}, description: 12:30:00}\n"
+        "  c: {id: z, volume: {capacity: 0x1F}, description: 1_000}\n"
+    )
+    a, b, c = load_spec([_write(tmp_path, "v.yaml", text)]).entries
+    assert [e.notebook.volume.capacity for e in (a, b, c) if e.notebook.volume] == [100, 15, 31]
+    assert [e.notebook.description for e in (a, b, c)] == ["2026-12-01", "12:30:00", "1_000"]
+
+
 def test_json_and_toml_load_the_same_spec(tmp_path: Path) -> None:
     """The same spec written in YAML, JSON and TOML loads to the same notebooks."""
     data = yaml.safe_load(GOOD)
@@ -444,9 +457,22 @@ INVALID: list[tuple[str, str | bytes, str, bool]] = [
         False,
     ),
     (
-        "huge-binary-number.yaml",
-        _nb("id: x\nvolume:\n  capacity: 0b" + "1" * 17000),
-        ":6: notebooks.box.volume.capacity: expected int, got a number with 5118 digits",
+        "huge-octal-number.yaml",
+        _nb("id: x\nvolume:\n  capacity: 0o" + "7" * 5000),
+        ":6: notebooks.box.volume.capacity: expected int, got a number with 4516 digits",
+        False,
+    ),
+    (
+        # YAML 1.1 read `1:30` as 90 (base 60); YAML 1.2, as editors read it, as text
+        "yaml11-sexagesimal.yaml",
+        _nb("id: x\nvolume:\n  capacity: 1:30"),
+        ':6: notebooks.box.volume.capacity: expected int, got "1:30"',
+        False,  # PyYAML's safe_load reads YAML 1.1, so the schema check would see 90
+    ),
+    (
+        "yaml11-underscore.yaml",
+        _nb("id: x\nvolume:\n  capacity: 1_000"),
+        ':6: notebooks.box.volume.capacity: expected int, got "1_000"',
         False,
     ),
     (
