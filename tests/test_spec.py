@@ -348,6 +348,21 @@ INVALID: list[tuple[str, str | bytes, str, bool]] = [
         ":2: refused YAML tag !!python/object/apply:os.system",
         False,
     ),
+    # Safe, but no JSON value: a set was quoted in hash order (a different message on each run).
+    (
+        "yaml-set.yaml",
+        _nb("id: x\ntags: !!set {a, b}"),
+        ":5: refused YAML tag !!set: a spec holds plain",
+        False,
+    ),
+    ("yaml-binary.yaml", _nb("id: x\ndescription: !!binary aGk="), ":5: refused YAML tag !!binary", False),
+    (
+        "yaml-timestamp.yaml",
+        _nb("id: x\ndescription: !!timestamp 2026-12-01"),
+        ":5: refused YAML tag !!timestamp",
+        False,
+    ),
+    ("yaml-omap.yaml", _nb("id: x\ntags: !!omap [a: b]"), ":5: refused YAML tag !!omap", False),
     ("two-docs.yaml", "version: 1\nnotebooks: {}\n---\nversion: 1\n", "more than one YAML document", False),
     ("empty.yaml", "", "file is empty", False),
     ("blank.yaml", "\n  \n", "file is empty", False),

@@ -140,6 +140,19 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML11]
     for first, resolvers in BaseLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _not_plain_data(loader: _Loader, node: yaml.Node) -> Any:
+    # A set, bytes, a date or an ordered map is no JSON value (and a set prints in hash order).
+    raise yaml.constructor.ConstructorError(
+        None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
+    )
+
+
+for _name in ("set", "binary", "timestamp", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_name}", _not_plain_data)
+
+
 #: The YAML 1.2 core schema's resolvers of plain scalars: (tag, pattern, first characters). The spec
 #: writer quotes a string either schema would read as something else.
 YAML12_RESOLVERS: tuple[tuple[str, re.Pattern[str], list[str]], ...] = (
