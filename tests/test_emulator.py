@@ -492,6 +492,17 @@ def test_a_secret_quoted_encoded_in_a_startup_error_is_redacted(tmp_path: Path) 
     assert quote(token, safe="") not in err.getvalue() and token not in err.getvalue()
 
 
+def test_a_startup_error_is_escaped_for_the_terminal(tmp_path: Path) -> None:
+    """A data path holding an escape sequence or a bidi control is named escaped, on one line."""
+    err = io.StringIO()
+    code = run(
+        _parse("--data", str(tmp_path / "a\x1b]0;pwned\x07\u202e")), stdout=io.StringIO(), stderr=err, env={}
+    )
+    assert code == 1
+    assert "a\\u001b]0;pwned\\u0007\\u202e" in err.getvalue()
+    assert not any(c in err.getvalue() for c in ("\x1b", "\x07", "\u202e"))
+
+
 def test_help_names_the_credential_variables() -> None:
     """`--help` tells the user which variables hold the credentials, so they can stay out of `ps`."""
     parser = argparse.ArgumentParser(prog="reconcile emulator")
