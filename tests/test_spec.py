@@ -464,7 +464,7 @@ INVALID: list[tuple[str, str | bytes, str, bool]] = [
         False,
     ),
     (
-        # Hexadecimal and binary are read without Python's digit limit: the value failed only when
+        # Hexadecimal and octal are read without Python's digit limit: the value failed only when
         # the range message printed it (a traceback).
         "huge-hex-number.yaml",
         _nb("id: x\nvolume:\n  capacity: 0x" + "F" * 5000),
