@@ -516,7 +516,10 @@ def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None
     """The subcommand prints its URL, serves the data, and on SIGINT exits 0 without a traceback."""
     write_notebooks(tmp_path, [notebook(0)])
     code = (
-        "import argparse, sys\n"
+        "import argparse, signal, sys\n"
+        # As on a terminal, whatever runs pytest: a background job of a shell has SIGINT ignored,
+        # and a child inheriting that would never see the Ctrl-C this test sends.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from reconcile._emulator.cli import add_arguments, run\n"
         "p = argparse.ArgumentParser(); add_arguments(p)\n"
         "sys.exit(run(p.parse_args(sys.argv[1:])))\n"
