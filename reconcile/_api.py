@@ -76,12 +76,16 @@ def observe_live(
     env: Mapping[str, str] | None = None,
     parallelism: int = DEFAULT_PARALLELISM,
     ca_bundle: str | None = None,
+    request_timeout: float | None = None,
 ) -> dict[str, Observation]:
     """Observe every entry of `spec` through the ModelArts API.
 
     Settings not given fall back on the environment (`env`, default `os.environ`) exactly as the
     command line does: the endpoint from the region, the project id from the spec or
     `HUAWEICLOUD_SDK_PROJECT_ID`, credentials from `MODELARTS_AUTH_TOKEN` or the AK/SK variables.
+    `request_timeout` is `--request-timeout`: the longest one API call may take, retries included,
+    in seconds (default 120, at most one day); a server that drips its answer or never ends its
+    headers costs that long, then the notebook is `Failed`.
 
     Raises:
         ConfigError: no endpoint or region, no project id, no credentials, or a bad value.
@@ -96,6 +100,7 @@ def observe_live(
         project_id=project_id or spec.project_id,
         env=os.environ if env is None else env,
         ca_bundle=ca_bundle,
+        request_timeout=request_timeout,
         parallelism=parallelism,
     )
     return observe_with_settings(settings, targets(spec))

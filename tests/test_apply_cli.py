@@ -153,6 +153,25 @@ def test_plan_for_another_project_or_offline_is_refused(emulator: Emulator, tmp_
     assert _doc(emulator)["description"] == "team sandbox"
 
 
+def test_a_saved_plan_that_is_no_regular_file_is_one_line(emulator: Emulator, tmp_path: Path) -> None:
+    """`apply --plan` on a missing file, a folder, a FIFO or a link to /dev/zero says so in one line,
+    exit 1, at once (it was a FileRefused traceback), and changes nothing."""
+    os.mkfifo(tmp_path / "fifo.json")
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    (tmp_path / "folder.json").mkdir()
+    for name, reason in (
+        ("missing.json", "no such file"),
+        ("folder.json", "is a directory"),
+        ("fifo.json", "not a regular file (a FIFO"),
+        ("zero.json", "not a regular file (a character device"),
+    ):
+        result = _cli(emulator, "apply", "--plan", name, "--auto-approve", cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stderr == f"reconcile: error: {name}: {reason}" + result.stderr.split(reason, 1)[1]
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert emulator.requests_received == 0
+
+
 def _spec_by_name(tmp_path: Path, **wanted: Any) -> str:
     entry = {k: v for k, v in spec_entry(notebook_doc(0, "RUNNING"), **wanted).items() if k != "id"}
     entry["name"] = notebook_doc(0)["name"]

@@ -167,6 +167,12 @@ def test_out_replaces_atomically(tmp_path: Path) -> None:
         (["show", "examples"], "examples: is a directory"),
         (["plan", "--format", "yaml", "examples/cpu-notebook.yaml"], "invalid choice: 'yaml'"),
         (["plan", "examples/cpu-notebook.yaml", "--parallelism", "0"], "expected a positive integer, got 0"),
+        # urllib3 fills a pool queue of that size before any request: 10^20 never started
+        (
+            ["plan", "examples/cpu-notebook.yaml", "--parallelism", "99999999999999999999"],
+            "--parallelism: expected at most 256, got '99999999999999999999'",
+        ),
+        (["apply", "examples/cpu-notebook.yaml", "--parallelism", "257"], "expected at most 256, got '257'"),
         (["schema", "other"], "invalid choice: 'other'"),
         (
             [
@@ -267,6 +273,50 @@ def test_ci_examples_run_real_commands(tmp_path: Path, workflow: str) -> None:
             continue
         expected = {2} if "--detailed-exitcode" in words else {0}
         assert result.returncode in expected, (command, result.stderr)
+
+
+def _junit_out(commands: list[str]) -> str:
+    """The file the `reconcile show ... --format junit --out FILE` command of a CI example writes."""
+    for command in commands:
+        words = shlex.split(command)
+        if words[:2] == ["reconcile", "show"] and "junit" in words and "--out" in words:
+            return words[words.index("--out") + 1]
+    raise AssertionError("no JUnit report is written")
+
+
+@pytest.mark.parametrize("workflow", ["github-actions.yml", "gitlab-ci.yml"])
+def test_ci_examples_install_without_git(workflow: str) -> None:
+    """Each CI example installs from a release archive over HTTPS: python:3.11-slim has no git."""
+    text = (ROOT / "examples" / "ci" / workflow).read_text()
+    installs = [line.strip().removeprefix("- ") for line in text.splitlines() if "pip install" in line]
+    assert installs and "git+" not in text
+    for line in installs:
+        target = shlex.split(line.removeprefix("run: "))[-1]
+        assert re.fullmatch(r"https://[^\s]+\.(tar\.gz|zip)", target), line
+
+
+def test_gitlab_example_publishes_the_junit_report_to_the_test_widget() -> None:
+    """The GitLab drift job hands the JUnit file it writes to `artifacts:reports:junit`, kept always."""
+    doc = yaml.safe_load((ROOT / "examples" / "ci" / "gitlab-ci.yml").read_text())
+    job = doc["notebook-drift"]
+    assert job["image"] == "python:3.11-slim"
+    written = _junit_out(_ci_commands(ROOT / "examples" / "ci" / "gitlab-ci.yml"))
+    assert job["artifacts"]["reports"]["junit"] == written and job["artifacts"]["when"] == "always"
+
+
+def test_github_example_publishes_the_junit_report_as_a_check_run() -> None:
+    """The GitHub plan job passes the JUnit file it writes to a JUnit reporter action, even on drift,
+    with the `checks: write` permission a check run needs (an artifact alone shows no tests)."""
+    doc = yaml.safe_load((ROOT / "examples" / "ci" / "github-actions.yml").read_text())
+    assert doc["permissions"]["checks"] == "write"
+    written = _junit_out(_ci_commands(ROOT / "examples" / "ci" / "github-actions.yml"))
+    reporters = [
+        step
+        for step in doc["jobs"]["plan"]["steps"]
+        if str(step.get("uses", "")).startswith("mikepenz/action-junit-report@")
+    ]
+    assert len(reporters) == 1
+    assert reporters[0]["with"]["report_paths"] == written and reporters[0]["if"] == "always()"
 
 
 def test_service_text_never_crashes_a_non_utf8_terminal(tmp_path: Path) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,6 +94,58 @@ def test_control_characters_in_observed_errors_are_escaped_on_stderr(tmp_path: P
     assert result.returncode == 1
     assert "undecodable" in result.stderr and "a\\u001b[2J.json" in result.stderr
     assert "\x1b" not in result.stderr
+
+
+def test_control_characters_in_usage_errors_are_escaped_on_stderr(tmp_path: Path) -> None:
+    """An argument argparse does not know (a file name a glob expanded, say) is quoted escaped."""
+    result = run("validate", str(tmp_path / "a.yaml"), "--bo\x1b]0;pwned\x07gus\u202e")
+    assert result.returncode == 1
+    assert "unrecognized arguments: --bo\\u001b]0;pwned\\u0007gus\\u202e" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\u202e" not in result.stderr
+
+
+def test_a_service_error_message_is_escaped_on_stderr(tmp_path: Path) -> None:
+    """A live server's `error_code`, `error_msg` and request id with terminal controls reach stderr escaped."""
+    body = json.dumps(
+        {"error_code": "ModelArts.\u001b[2J0001", "error_msg": "bad \u001b]0;pwned\u0007 \u202eevil"}
+    ).encode()
+
+    class Hostile(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Request-Id", "req\x1b[2J")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text('version: 1\nnotebooks:\n  a: {id: "f9937afa-631e-4a8f-a8f7-3b6c800585f0"}\n')
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            result = run(
+                "plan",
+                str(spec),
+                "--endpoint",
+                f"http://127.0.0.1:{server.server_address[1]}",
+                "--project-id",
+                "p",
+                "--unmanaged",
+                "ignore",
+                env={"MODELARTS_AUTH_TOKEN": "a-token-for-the-hostile-server"},
+            )
+        finally:
+            server.shutdown()
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("reconcile: error:")]
+    assert len(errors) == 1
+    assert "ModelArts.\\u001b[2J0001: bad \\u001b]0;pwned\\u0007 \\u202eevil" in errors[0]
+    assert "req\\u001b[2J" in errors[0]
+    assert not any(c in result.stderr + result.stdout for c in ("\x1b", "\x07", "\u202e"))
 
 
 def test_sigterm_handler_is_restored_after_writing(tmp_path: Path) -> None:

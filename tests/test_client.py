@@ -27,7 +27,7 @@ from reconcile._core.secrets import Secret
 from reconcile._emulator.settings import EmulatorAuth, Faults, Schedule
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth
 from reconcile._modelarts.client import ModelArtsClient
-from reconcile._modelarts.pool import Proxy, make_pool
+from reconcile._modelarts.pool import WATCHDOG, Attempt, Proxy, make_pool
 from reconcile._modelarts.settings import ClientSettings
 from reconcile._modelarts.transport import (
     CREATE_RETRY,
@@ -602,6 +602,42 @@ def test_headers_that_never_end_are_cut_off_at_the_request_deadline(servers: Ser
         client.get_notebook(FIRST["id"])
     assert time.monotonic() - started < 1.5
     assert emulator.requests_received == 1  # the deadline covers the retries too
+
+
+def test_a_deadline_beyond_the_clock_does_not_stop_the_other_deadlines(servers: Servers) -> None:
+    """An attempt due in 10^31 s is watched without ending the watchdog: a later deadline still cuts."""
+    WATCHDOG.watch(Attempt(time.monotonic() + 1e31))  # once raised OverflowError in the watchdog thread
+    time.sleep(0.2)  # let the watchdog pick it up and wait for it
+    emulator = servers.emulator([FIRST], faults=Faults(endless_headers=Schedule(every=1), drip_ms=100))
+    client = servers.client(emulator, timeouts=Timeouts(connect=1, read=1, total=0.7))
+    outcome: list[BaseException] = []
+
+    def get() -> None:
+        try:
+            client.get_notebook(FIRST["id"])
+        except TransportError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=get, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the request was never cut off: the watchdog thread is gone"
+    assert len(outcome) == 1 and "request timeout of 0.7 s" in str(outcome[0])
+
+
+@pytest.mark.parametrize("total", [0.0, -1.0, float("nan"), float("inf"), 1e31, 86_401.0])
+def test_a_total_timeout_out_of_range_is_a_config_error(total: float) -> None:
+    """A total timeout that is not positive, or longer than one day (infinity too), is a ConfigError."""
+    with pytest.raises(ConfigError, match="the total timeout must be a positive number of seconds, at most"):
+        Timeouts(total=total)
+    with pytest.raises(ConfigError, match="at most 86400"):
+        ClientSettings.from_options(
+            endpoint="http://127.0.0.1:9",
+            project_id="p",
+            env={"MODELARTS_AUTH_TOKEN": "t"},
+            request_timeout=1e31,
+        )
+    assert Timeouts(total=86_400.0).total == 86_400.0
 
 
 def test_the_deadline_stops_retries_that_would_end_after_it(servers: Servers) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -478,6 +479,30 @@ def test_run_reads_credentials_from_the_environment(tmp_path: Path) -> None:
     assert SK not in err.getvalue()
 
 
+def test_a_secret_quoted_encoded_in_a_startup_error_is_redacted(tmp_path: Path) -> None:
+    """A start-up error quoting the token URL-encoded (here in the data path) prints `<redacted>`."""
+    token = "emu/token+with=signs-0123456789"
+    err = io.StringIO()
+    missing = tmp_path / quote(token, safe="")
+    code = run(
+        _parse("--data", str(missing)), stdout=io.StringIO(), stderr=err, env={"EMULATOR_TOKEN": token}
+    )
+    assert code == 1
+    assert err.getvalue().count("\n") == 1 and "<redacted>" in err.getvalue()
+    assert quote(token, safe="") not in err.getvalue() and token not in err.getvalue()
+
+
+def test_a_startup_error_is_escaped_for_the_terminal(tmp_path: Path) -> None:
+    """A data path holding an escape sequence or a bidi control is named escaped, on one line."""
+    err = io.StringIO()
+    code = run(
+        _parse("--data", str(tmp_path / "a\x1b]0;pwned\x07\u202e")), stdout=io.StringIO(), stderr=err, env={}
+    )
+    assert code == 1
+    assert "a\\u001b]0;pwned\\u0007\\u202e" in err.getvalue()
+    assert not any(c in err.getvalue() for c in ("\x1b", "\x07", "\u202e"))
+
+
 def test_help_names_the_credential_variables() -> None:
     """`--help` tells the user which variables hold the credentials, so they can stay out of `ps`."""
     parser = argparse.ArgumentParser(prog="reconcile emulator")
@@ -491,7 +516,10 @@ def test_cli_prints_its_url_serves_and_exits_0_on_ctrl_c(tmp_path: Path) -> None
     """The subcommand prints its URL, serves the data, and on SIGINT exits 0 without a traceback."""
     write_notebooks(tmp_path, [notebook(0)])
     code = (
-        "import argparse, sys\n"
+        "import argparse, signal, sys\n"
+        # As on a terminal, whatever runs pytest: a background job of a shell has SIGINT ignored,
+        # and a child inheriting that would never see the Ctrl-C this test sends.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from reconcile._emulator.cli import add_arguments, run\n"
         "p = argparse.ArgumentParser(); add_arguments(p)\n"
         "sys.exit(run(p.parse_args(sys.argv[1:])))\n"

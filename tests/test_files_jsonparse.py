@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconcile._files import HugeNumber, HugeNumberDict, JsonProblem, find_huge_number, parse_json
+from reconcile._files.jsonparse import INT_DIGITS_LIMIT, huge_int, mark_huge_ints
 
 
 def test_valid_json_parses_as_json_loads() -> None:
@@ -35,3 +36,17 @@ def test_number_past_the_digit_limit_becomes_a_marker() -> None:
     assert data["bad"][1]["n"] == HugeNumber(5000)
     assert find_huge_number(data) == ("bad", 1, "n")
     assert "5000 digits" in data["bad"][1]["n"].problem
+
+
+@pytest.mark.parametrize("digits", [INT_DIGITS_LIMIT + 1, INT_DIGITS_LIMIT + 2, 6021])
+def test_an_int_read_in_another_base_is_marked_by_its_decimal_digits(digits: int) -> None:
+    """An int past the limit (as `0x...` arrives) becomes a marker counting its decimal digits exactly."""
+    for value in (10 ** (digits - 1), 10**digits - 1, -(10**digits - 1)):
+        assert huge_int(value) == HugeNumber(digits)
+
+
+def test_an_int_str_can_print_is_left_alone() -> None:
+    """The largest integer `str()` writes is no marker, and plain data keeps its shape and values."""
+    assert huge_int(10**INT_DIGITS_LIMIT - 1) is None and huge_int(0) is None
+    data = {"a": [1, True, 16**5000], "b": {"c": "x", "d": 2.5}}
+    assert mark_huge_ints(data) == {"a": [1, True, HugeNumber(6021)], "b": {"c": "x", "d": 2.5}}

@@ -192,6 +192,29 @@ def test_yaml_and_json_writers_read_back_unchanged(document: dict[str, Any]) -> 
     assert json.loads(write_spec(document, "json")) == document
 
 
+#: Texts that YAML 1.1 or YAML 1.2 would read as something else when written plain.
+_NUMBER_LIKE = st.one_of(
+    st.from_regex(r"[-+]?(\.[0-9]{1,3}|[0-9]{1,4}(\.[0-9]{0,3})?)([eE][-+]?[0-9]{1,3})?", fullmatch=True),
+    st.from_regex(
+        r"0[ox][0-9a-fA-F]{1,4}|0[0-7]{1,4}|[0-9]{1,2}(:[0-5][0-9]){1,2}|[0-9]_[0-9]{3}", fullmatch=True
+    ),
+    st.sampled_from(["yes", "No", "on", "OFF", "y", "~", "null", "True", "=", "-.inf", ".NaN", "2026-12-01"]),
+)
+
+
+@given(st.lists(_NUMBER_LIKE, min_size=1, max_size=8))
+@example(["1e3", "0o17", "+1E10", "0100", "1:30", "1_000", "2026-12-01T10:00:00"])
+def test_yaml_writer_quotes_what_either_yaml_version_reads_as_no_text(texts: list[str]) -> None:
+    """A text value YAML 1.2 (the loader) or YAML 1.1 (other tools) reads as a number, date or
+    boolean is written quoted: both read the written spec back as the same text."""
+    notebooks = {f"n{i}": {"id": f"id-{i}", "description": t} for i, t in enumerate(texts)}
+    text = write_spec({"version": 1, "notebooks": notebooks}, "yaml")
+    assert yaml.safe_load(text) == {"version": 1, "notebooks": notebooks}
+    path = Path(tempfile.mkdtemp()) / "spec.yaml"
+    path.write_text(text)
+    assert [e.notebook.description for e in load_spec([path]).entries] == texts
+
+
 def test_toml_escapes_quotes_backslashes_and_controls() -> None:
     """TOML strings escape quotes, backslashes and control characters, and keys that are not bare are quoted."""
     text = toml_text({"a b": {"k": 'say "hi"\\\n\x00\x7f\t', "bare-key_1": 1}})

@@ -267,9 +267,11 @@ def test_an_unexpected_error_in_a_worker_is_failed_for_its_target_only() -> None
 
 
 def test_parallelism_below_one_is_a_config_error() -> None:
-    """`parallelism=0` is refused."""
+    """`parallelism=0` is refused, and so is one past the bound (each is a thread)."""
     with pytest.raises(ConfigError, match="parallelism"):
         observe_live([], _CountingSource(), parallelism=0)
+    with pytest.raises(ConfigError, match="parallelism must be from 1 to 256, not 257"):
+        observe_live([], _CountingSource(), parallelism=257)
 
 
 # -- ClientSettings.from_options ----------------------------------------------------------------
@@ -346,7 +348,12 @@ def test_flags_win_over_environment() -> None:
         (
             {"region": "cn-north-4", "project_id": PROJECT_ID, "parallelism": 0},
             {"MODELARTS_AUTH_TOKEN": TOKEN},
-            "parallelism must be at least 1",
+            "parallelism must be from 1 to 256, not 0",
+        ),
+        (
+            {"region": "cn-north-4", "project_id": PROJECT_ID, "parallelism": 10**20},
+            {"MODELARTS_AUTH_TOKEN": TOKEN},
+            "parallelism must be from 1 to 256, not 100000000000000000000",
         ),
     ],
 )

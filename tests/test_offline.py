@@ -180,13 +180,10 @@ def test_a_spec_id_finds_its_notebook_whatever_the_letter_case(tmp_path: Path) -
     assert isinstance(result["a"], Found) and result["a"].body["id"] == nid  # type: ignore[index]
 
 
-def test_an_unreadable_file_is_named_and_exits_1_even_when_every_entry_is_found(tmp_path: Path) -> None:
-    """The CLI names a corrupt file and a list with non-object items under --observed, exits 1, and still plans."""
-    _save(tmp_path / "obs", "a.json", {"id": "aaaa", "status": "RUNNING"})
-    broken = _save(tmp_path / "obs", "broken.json", '{"id": "bbbb", "status": "RUN')
-    listing = _save(tmp_path / "obs", "list.json", {"data": [{"id": "cccc"}, 7]})
+def _plan_aaaa(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI's JSON plan of a spec wanting notebook `aaaa` RUNNING, against `tmp_path/obs`."""
     spec = _save(tmp_path, "spec.yaml", "version: 1\nnotebooks:\n  a:\n    id: aaaa\n    status: RUNNING\n")
-    done = subprocess.run(
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -203,9 +200,35 @@ def test_an_unreadable_file_is_named_and_exits_1_even_when_every_entry_is_found(
         timeout=60,
         check=False,
     )
+
+
+def test_an_unreadable_file_is_named_and_exits_1_even_when_every_entry_is_found(tmp_path: Path) -> None:
+    """The CLI names a corrupt file and a list with non-object items under --observed, exits 1, and still plans."""
+    _save(tmp_path / "obs", "a.json", {"id": "aaaa", "status": "RUNNING"})
+    broken = _save(tmp_path / "obs", "broken.json", '{"id": "bbbb", "status": "RUN')
+    listing = _save(tmp_path / "obs", "list.json", {"data": [{"id": "cccc"}, 7]})
+    done = _plan_aaaa(tmp_path)
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["summary"]["no_op"] == 1
     assert done.stderr.splitlines() == [
         f"reconcile: error: observed input: {broken}: invalid JSON at line 1 column 26: Unterminated string starting at",
         f"reconcile: error: observed input: {listing}#data[1]: expected a notebook object, got 7",
     ]
+
+
+def test_a_saved_object_nothing_can_find_is_named_and_exits_1(tmp_path: Path) -> None:
+    """A saved error body, `{}` and `{"data": {...}}` have no id or name (nothing could be matched to
+    them): each is named as unreadable, the CLI exits 1, and the notebook that was found is planned."""
+    _save(tmp_path / "obs", "a.json", {"id": "aaaa", "status": "RUNNING"})
+    error = _save(tmp_path / "obs", "error.json", {"error_code": "ModelArts.6309", "error_msg": "gone"})
+    empty = _save(tmp_path / "obs", "empty.json", {})
+    wrapped = _save(tmp_path / "obs", "wrapped.json", {"data": {"id": "bbbb"}, "total": 1})
+    named = _save(tmp_path / "obs", "named.json", {"name": "by-name-only", "status": "STOPPED"})
+    index = load_observed(tmp_path / "obs")
+    assert sorted(u.split(":", 1)[0] for u in index.unreadable) == sorted(map(str, (empty, error, wrapped)))
+    assert f"{wrapped}: expected a notebook object (with an id or a name)" in "\n".join(index.unreadable)
+    assert "by-name-only" in index.by_name and str(named) not in "\n".join(index.unreadable)
+    done = _plan_aaaa(tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.count("reconcile: error: observed input:") == 3 and "Traceback" not in done.stderr
+    assert json.loads(done.stdout)["summary"]["no_op"] == 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,3 +68,36 @@ def test_schemas_load_by_name() -> None:
     """Every schema name `reconcile schema` accepts loads as a JSON Schema 2020-12 document."""
     for name in SCHEMA_NAMES:
         assert load_schema(name)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_the_dev_extra_brings_the_linters_and_the_type_stubs() -> None:
+    """`pip install '.[dev]'` brings ruff, mypy and types-PyYAML (mypy --strict needs the stubs)."""
+    requires = _distribution().requires or []
+
+    def extra(name: str) -> set[str]:
+        marker = re.compile(rf"""extra\s*==\s*["']{name}["']""")
+        return {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in requires if marker.search(r)}
+
+    assert {"ruff", "mypy", "types-pyyaml"} <= extra("dev"), extra("dev")
+    assert not {"ruff", "mypy"} & extra("test")  # the README's test command stays as small as it is
+
+
+def test_ci_run_lints_and_type_checks_after_the_readmes_test_command() -> None:
+    """`.ci/run` runs the README's test command, then ruff check, ruff format --check and mypy --strict,
+    stopping at the first failure."""
+    script = (ROOT / ".ci" / "run").read_text()
+    readme_command = next(
+        line.strip() for line in (ROOT / "README.md").read_text().splitlines() if "python -m pytest" in line
+    )
+    lines = [line.strip() for line in script.splitlines() if line.strip() and not line.startswith("#")]
+    assert "set -euo pipefail" in lines  # a failing step fails the run
+    steps = [
+        readme_command,
+        ".venv/bin/ruff check .",
+        ".venv/bin/ruff format --check .",
+        "mypy --strict reconcile",
+    ]
+    where = [next((i for i, line in enumerate(lines) if step in line), -1) for step in steps]
+    assert -1 not in where and where == sorted(where), dict(zip(steps, where, strict=True))
+    assert any("[test,dev]" in line for line in lines[where[0] : where[1]])  # dev installed before linting
+    assert os.access(ROOT / ".ci" / "run", os.X_OK)

@@ -95,18 +95,21 @@ def test_waiver_problems(tmp_path: Path) -> None:
 
 
 def test_policy_files_get_the_spec_readers_guards(tmp_path: Path) -> None:
-    """YAML 1.1 `no` is not false, a 5,000-digit number is located, an alias bomb is refused unexpanded."""
+    """YAML 1.1 `no` is not false, a 5,000-digit number (or a long `0x...`) is located, an alias bomb is refused unexpanded."""
     words = tmp_path / "words.yaml"
     words.write_text("version: 1\nrules:\n  MA001: {enabled: no}\n")
     huge = tmp_path / "huge.yaml"
     huge.write_text("version: 1\nrules:\n  MA008:\n    max_capacity_gb: " + "9" * 5000 + "\n")
+    hexa = tmp_path / "hex.yaml"  # read without the digit limit: it failed only when printed
+    hexa.write_text("version: 1\nrules:\n  MA008:\n    max_capacity_gb: 0x" + "f" * 4000 + "\n")
     bomb = tmp_path / "bomb.yaml"
     levels = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     bomb.write_text("version: 1\nx-bomb:\n" + "".join(f"  {line}\n" for line in levels) + "rules: {}\n")
     for path, expected in (
         (words, f"{words}:3: rules.MA001.enabled:"),
-        (huge, f"{huge}:4: rules.MA008.max_capacity_gb:"),
+        (huge, f"{huge}:4: rules.MA008.max_capacity_gb: expected an integer, got a number with 5000 digits"),
+        (hexa, f"{hexa}:4: rules.MA008.max_capacity_gb: expected an integer, got a number with 4817 digits"),
         (bomb, f"{bomb}"),
     ):
         with pytest.raises(SpecError) as info:

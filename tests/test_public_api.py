@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,26 @@ def test_read_plan_refuses_a_fifo_and_a_missing_file_at_once(tmp_path: Path) -> 
         reconcile.read_plan(fifo)
     with pytest.raises(reconcile.PlanFormatError, match="no such file"):
         reconcile.read_plan(tmp_path / "absent.json")
+
+
+def test_observe_live_honours_the_request_timeout_and_refuses_one_out_of_range() -> None:
+    """`reconcile.observe_live(..., request_timeout=1)` cuts a server that never ends its headers at
+    one second (that notebook `Failed`), and a timeout past one day is a ConfigError."""
+    from reconcile._emulator.server import Emulator
+    from reconcile._emulator.settings import EmulatorAuth, Faults, Schedule
+    from reconcile._emulator.store import NotebookStore
+
+    spec = reconcile.load_spec(ROOT / "examples" / "cpu-notebook.yaml")
+    env = {"MODELARTS_AUTH_TOKEN": "library-token"}
+    store = NotebookStore.from_dir(ROOT / "examples" / "observed")
+    faults = Faults(endless_headers=Schedule(every=1), drip_ms=100)
+    with Emulator(
+        store, faults=faults, auth=EmulatorAuth(token=reconcile.Secret("library-token"))
+    ) as emulator:
+        started = time.monotonic()
+        found = reconcile.observe_live(spec, endpoint=emulator.url, env=env, request_timeout=1.0)
+        assert time.monotonic() - started < 5
+    assert [type(o) for o in found.values()] == [reconcile.Failed]
+    assert all("request timeout of 1 s" in str(o) for o in found.values())
+    with pytest.raises(reconcile.ConfigError, match="at most 86400"):
+        reconcile.observe_live(spec, endpoint="http://127.0.0.1:9", env=env, request_timeout=1e31)

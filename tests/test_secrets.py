@@ -114,6 +114,7 @@ def test_short_secrets_are_found_anywhere_but_redacted_only_standing_alone() -> 
     after=st.binary(max_size=7),
     urlsafe=st.booleans(),
 )
+@example(secret="REDACTED", before=b"", after=b"", urlsafe=False)  # the marker spells the secret
 def test_a_secret_inside_longer_base64_data_is_found_and_redacted(
     secret: str, before: bytes, after: bytes, urlsafe: bool
 ) -> None:
@@ -125,9 +126,10 @@ def test_a_secret_inside_longer_base64_data_is_found_and_redacted(
     assert scrubber.found_anywhere({"tags": [{"value": blob}]})
     redacted = scrubber.text(blob)
     assert REDACTED in redacted
+    left = redacted.replace(REDACTED, "\x00")  # what the markers leave: a secret "redacted" is not in it
     for form in encoded_forms(secret):
         if len(form) >= 8:
-            assert form.lower() not in redacted.lower()
+            assert form.lower() not in left.lower()
 
 
 @given(

@@ -97,6 +97,19 @@ def test_equivalent_durations(tmp_path: Path, duration: Any) -> None:
     assert entry.notebook.lease is not None and entry.notebook.lease.duration == 7_200_000
 
 
+def test_yaml_scalars_are_read_as_yaml_1_2_reads_them(tmp_path: Path) -> None:
+    """`0100` is 100 (YAML 1.1: octal 64, a false grow), `0o17` 15, `0x1F` 31; a date is text."""
+    text = (
+        "version: 1\nnotebooks:\n"
+        "  a: {id: x, volume: {capacity: 0100}, description: 2026-12-01}\n"
+        "  b: {id: y, volume: {capacity: 0o17}, description: 12:30:00}\n"
+        "  c: {id: z, volume: {capacity: 0x1F}, description: 1_000}\n"
+    )
+    a, b, c = load_spec([_write(tmp_path, "v.yaml", text)]).entries
+    assert [e.notebook.volume.capacity for e in (a, b, c) if e.notebook.volume] == [100, 15, 31]
+    assert [e.notebook.description for e in (a, b, c)] == ["2026-12-01", "12:30:00", "1_000"]
+
+
 def test_json_and_toml_load_the_same_spec(tmp_path: Path) -> None:
     """The same spec written in YAML, JSON and TOML loads to the same notebooks."""
     data = yaml.safe_load(GOOD)
@@ -335,6 +348,21 @@ INVALID: list[tuple[str, str | bytes, str, bool]] = [
         ":2: refused YAML tag !!python/object/apply:os.system",
         False,
     ),
+    # Safe, but no JSON value: a set was quoted in hash order (a different message on each run).
+    (
+        "yaml-set.yaml",
+        _nb("id: x\ntags: !!set {a, b}"),
+        ":5: refused YAML tag !!set: a spec holds plain",
+        False,
+    ),
+    ("yaml-binary.yaml", _nb("id: x\ndescription: !!binary aGk="), ":5: refused YAML tag !!binary", False),
+    (
+        "yaml-timestamp.yaml",
+        _nb("id: x\ndescription: !!timestamp 2026-12-01"),
+        ":5: refused YAML tag !!timestamp",
+        False,
+    ),
+    ("yaml-omap.yaml", _nb("id: x\ntags: !!omap [a: b]"), ":5: refused YAML tag !!omap", False),
     ("two-docs.yaml", "version: 1\nnotebooks: {}\n---\nversion: 1\n", "more than one YAML document", False),
     ("empty.yaml", "", "file is empty", False),
     ("blank.yaml", "\n  \n", "file is empty", False),
@@ -433,6 +461,51 @@ INVALID: list[tuple[str, str | bytes, str, bool]] = [
         "huge-number.toml",
         'version = 1\n[notebooks.a]\nid = "x"\nvolume = {capacity = ' + "9" * 5000 + "}\n",
         ".toml:4: a number with 5000 digits (more than the 4300 digits Python converts)",
+        False,
+    ),
+    (
+        # Hexadecimal and octal are read without Python's digit limit: the value failed only when
+        # the range message printed it (a traceback).
+        "huge-hex-number.yaml",
+        _nb("id: x\nvolume:\n  capacity: 0x" + "F" * 5000),
+        ":6: notebooks.box.volume.capacity: expected int, got a number with 6021 digits (more than the 4300",
+        False,
+    ),
+    (
+        "huge-octal-number.yaml",
+        _nb("id: x\nvolume:\n  capacity: 0o" + "7" * 5000),
+        ":6: notebooks.box.volume.capacity: expected int, got a number with 4516 digits",
+        False,
+    ),
+    (
+        # YAML 1.1 read `1:30` as 90 (base 60); YAML 1.2, as editors read it, as text
+        "yaml11-sexagesimal.yaml",
+        _nb("id: x\nvolume:\n  capacity: 1:30"),
+        ':6: notebooks.box.volume.capacity: expected int, got "1:30"',
+        False,  # PyYAML's safe_load reads YAML 1.1, so the schema check would see 90
+    ),
+    (
+        "yaml11-underscore.yaml",
+        _nb("id: x\nvolume:\n  capacity: 1_000"),
+        ':6: notebooks.box.volume.capacity: expected int, got "1_000"',
+        False,
+    ),
+    (
+        "huge-hex-tag.yaml",
+        _nb("id: x\ntags: {team: 0x" + "F" * 5000 + "}"),
+        ":5: notebooks.box.tags.team: expected a text value, got a number with 6021 digits",
+        False,
+    ),
+    (
+        "huge-hex-number.toml",
+        'version = 1\n[notebooks.a]\nid = "x"\nvolume = {capacity = 0x' + "F" * 5000 + "}\n",
+        ".toml: notebooks.a.volume.capacity: expected int, got a number with 6021 digits",
+        False,
+    ),
+    (
+        "huge-octal-number.toml",
+        'version = 1\n[notebooks.a]\nid = "x"\nlease = {enable = true, duration = 0o' + "7" * 5000 + "}\n",
+        ".toml: notebooks.a.lease.duration: expected milliseconds or text like 2h, 90m, 1h30m, got a number with 4516 digits",
         False,
     ),
     (

@@ -139,13 +139,12 @@ def _run_spec(args: argparse.Namespace) -> int:
 
 
 def _run_saved(args: argparse.Namespace) -> int:
+    from reconcile._api import read_plan
     from reconcile._core.plan import OFFLINE
-    from reconcile._files.read import read_bytes
     from reconcile._modelarts.client import ModelArtsClient
-    from reconcile._render import read_plan
 
-    try:
-        plan = read_plan(read_bytes(args.plan, what="plan", limit=256 * 1024 * 1024), args.plan)
+    try:  # read as `show` reads it: a regular file only, capped, every refusal one line
+        plan = read_plan(args.plan)
     except (ReconcileError, OSError) as exc:
         diagnose(f"reconcile: error: {exc}")
         return EXIT_ERROR

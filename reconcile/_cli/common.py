@@ -32,6 +32,7 @@ __all__ = [
     "duration_seconds",
     "emit",
     "live_settings",
+    "parallelism",
     "path_text",
     "positive_int",
     "print_spec_problems",
@@ -83,6 +84,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def parallelism(text: str) -> int:
+    """An argparse type: requests in flight, from 1 to `MAX_PARALLELISM`."""
+    from reconcile._modelarts.defaults import MAX_PARALLELISM
+
+    value = positive_int(text)
+    if value > MAX_PARALLELISM:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_PARALLELISM}, got {text!r}")
+    return value
+
+
 def print_spec_problems(exc: SpecError) -> int:
     """Print every spec problem, one per line, and a count; returns the error exit status."""
     for problem in exc.problems:
@@ -131,7 +142,7 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
 
 def add_live_options(g: argparse._ArgumentGroup) -> None:
     """The options of live observation (endpoint, region, project, parallelism, CA bundle, deadline)."""
-    from reconcile._modelarts.defaults import DEFAULT_PARALLELISM, DEFAULT_REQUEST_TIMEOUT
+    from reconcile._modelarts.defaults import DEFAULT_PARALLELISM, DEFAULT_REQUEST_TIMEOUT, MAX_PARALLELISM
 
     g.add_argument(
         "--endpoint",
@@ -146,10 +157,10 @@ def add_live_options(g: argparse._ArgumentGroup) -> None:
     )
     g.add_argument(
         "--parallelism",
-        type=positive_int,
+        type=parallelism,
         default=DEFAULT_PARALLELISM,
         metavar="N",
-        help=f"requests in flight at once (default {DEFAULT_PARALLELISM})",
+        help=f"requests in flight at once (default {DEFAULT_PARALLELISM}, at most {MAX_PARALLELISM})",
     )
     g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the endpoint's certificate")
     g.add_argument(
@@ -180,6 +191,7 @@ def live_settings(args: argparse.Namespace, project_id: str | None) -> ClientSet
 def duration_seconds(text: str) -> float:
     """A positive duration in seconds: `30` (seconds), `30s`, `2m`, `1m30s`, `500ms`."""
     from reconcile._core.normalize import parse_duration
+    from reconcile._modelarts.defaults import MAX_TIMEOUT
 
     stripped = text.strip()
     try:
@@ -190,6 +202,8 @@ def duration_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a duration such as 30s or 2m, got {text!r}") from None
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive duration, got {text!r}")
+    if seconds > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"expected a duration of at most 24h, got {text!r}")
     return seconds
 
 

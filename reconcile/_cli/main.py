@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from reconcile._cli import apply, check, emulator, generate, plan, schema, show, validate
-from reconcile._cli.common import EXIT_ERROR, EXIT_INTERRUPTED, diagnose
+from reconcile._cli.common import EXIT_ERROR, EXIT_INTERRUPTED, diagnose, safe_text
 from reconcile._core.errors import ReconcileError
 from reconcile._version import __version__
 
@@ -42,7 +42,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line plus a hint, with exit status 1."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
+        # The message quotes the command line (an unrecognized argument, a file name): escaped.
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {safe_text(message)}\nTry '{self.prog} --help'.\n")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

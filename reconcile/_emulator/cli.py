@@ -15,7 +15,8 @@ from typing import Any, Final
 import attrs
 
 from reconcile._core.errors import ConfigError, ReconcileError
-from reconcile._core.secrets import REDACTED, Secret
+from reconcile._core.secrets import Scrubber, Secret
+from reconcile._core.text import clean_text
 from reconcile._emulator.server import Emulator
 from reconcile._emulator.settings import ENV_VARS, EmulatorAuth, Faults, Schedule
 
@@ -217,12 +218,10 @@ def run(
     environ = os.environ if env is None else env
 
     def fail(text: str) -> int:
-        # No message we build quotes a secret, but the text of an unexpected error might.
-        for name in ("token", "sk", "security_token"):
-            value = _option(args, environ, name)
-            if value:
-                text = text.replace(value, REDACTED)
-        print(f"reconcile emulator: error: {' '.join(text.split())}", file=err)
+        # No message we build quotes a secret, but the text of an unexpected error (or a path) might,
+        # as it is or encoded: the one scrubber of every output redacts each form.
+        scrub = Scrubber.of(*(_option(args, environ, name) for name in ("token", "sk", "security_token")))
+        print(f"reconcile emulator: error: {clean_text(' '.join(scrub.text(text).split()))}", file=err)
         return 1
 
     try:
@@ -235,7 +234,7 @@ def run(
             plain_404_ids=args.plain_404,
             project_id=args.project_id,
             transition_ms=args.transition_ms,
-            log=(lambda line: print(line, file=err, flush=True)) if args.log_requests else None,
+            log=(lambda line: print(clean_text(line), file=err, flush=True)) if args.log_requests else None,
         )
     except (ReconcileError, ValueError) as exc:  # attrs validators raise ValueError
         return fail(str(exc))

@@ -24,7 +24,9 @@ __all__ = [
     "JsonProblem",
     "decoder",
     "find_huge_number",
+    "huge_int",
     "is_digit_limit",
+    "mark_huge_ints",
     "parse_json",
 ]
 
@@ -53,6 +55,37 @@ class HugeNumber:
     def problem(self) -> str:
         """The one-line reason, for an error message."""
         return f"a number with {self.digits} digits (more than the {INT_DIGITS_LIMIT} digits Python converts)"
+
+
+#: The smallest magnitude `str()` refuses: an integer of more than `INT_DIGITS_LIMIT` decimal digits.
+_TOO_BIG: int = 10**INT_DIGITS_LIMIT
+
+
+def huge_int(value: int) -> HugeNumber | None:
+    """The marker of an integer too long to print in decimal, or None when `str()` can write it.
+
+    A parser that reads hexadecimal, octal or binary (YAML `0x...`, TOML `0o...`) is not held to
+    Python's digit limit, so such a literal arrives as an `int` that only fails when a message
+    prints it; this is the check for those.
+    """
+    if -_TOO_BIG < value < _TOO_BIG:
+        return None
+    magnitude = abs(value)
+    digits = int(magnitude.bit_length() * 0.30102999566398120)  # log10(2): at most one short
+    while magnitude >= 10**digits:
+        digits += 1
+    return HugeNumber(digits)
+
+
+def mark_huge_ints(value: Any) -> Any:
+    """`value` (plain data) with every integer too long to print replaced by its `HugeNumber`."""
+    if type(value) is int:
+        return huge_int(value) or value
+    if isinstance(value, dict):
+        return {key: mark_huge_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mark_huge_ints(item) for item in value]
+    return value
 
 
 class HugeNumberDict(dict[str, Any]):

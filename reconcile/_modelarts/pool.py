@@ -130,12 +130,16 @@ class Watchdog:
                 deadline, _, attempt = self._heap[0]
                 delay = deadline - time.monotonic()
                 if delay > 0:
-                    self._cond.wait(delay)
+                    # In slices: a wait past the platform's clock (a deadline of years) would raise
+                    # OverflowError and end this thread, and with it every deadline of the process.
+                    self._cond.wait(min(delay, _LONGEST_WAIT))
                     continue
                 heapq.heappop(self._heap)
             attempt.cut("deadline")
 
 
+#: The longest the watchdog sleeps at once, seconds (it then looks at the earliest deadline again).
+_LONGEST_WAIT: Final = 3600.0
 WATCHDOG: Final = Watchdog()
 _CURRENT = threading.local()
 

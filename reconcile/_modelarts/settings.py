@@ -25,7 +25,7 @@ import attrs
 from reconcile._core.errors import ConfigError
 from reconcile._core.secrets import Secret
 from reconcile._modelarts.auth import AkSkAuth, TokenAuth, header_value_problem
-from reconcile._modelarts.defaults import DEFAULT_PARALLELISM
+from reconcile._modelarts.defaults import DEFAULT_PARALLELISM, MAX_PARALLELISM
 from reconcile._modelarts.pool import Proxy
 from reconcile._modelarts.transport import READ_RETRY, RetryPolicy, Timeouts, check_endpoint, is_loopback
 
@@ -73,8 +73,8 @@ class ClientSettings:
 
     @parallelism.validator
     def _check_parallelism(self, _attribute: object, value: int) -> None:
-        if value < 1:
-            raise ConfigError(f"parallelism must be at least 1, not {value}")
+        if not 1 <= value <= MAX_PARALLELISM:
+            raise ConfigError(f"parallelism must be from 1 to {MAX_PARALLELISM}, not {value}")
 
     @classmethod
     def from_options(

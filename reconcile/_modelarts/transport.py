@@ -60,7 +60,7 @@ from urllib3.exceptions import (
 from reconcile._core.errors import ApiError, AuthError, ConfigError, NotFoundError, TransportError
 from reconcile._core.secrets import Scrubber, Secret
 from reconcile._modelarts.auth import Authenticator, QueryValue, canonical_query, parse_authorization
-from reconcile._modelarts.defaults import DEFAULT_REQUEST_TIMEOUT
+from reconcile._modelarts.defaults import DEFAULT_REQUEST_TIMEOUT, MAX_TIMEOUT
 from reconcile._modelarts.pool import Attempt, attempt_scope
 from reconcile._modelarts.protocol import NOT_FOUND_CODES
 from reconcile._version import __version__
@@ -87,8 +87,11 @@ _SECONDS: Final = re.compile(r"^\s*([0-9]{1,9})\s*$")
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:  # also refuses NaN
-        raise ConfigError(f"the {attribute.name} timeout must be a positive number of seconds, not {value!r}")
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses NaN and infinity
+        raise ConfigError(
+            f"the {attribute.name} timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g} "
+            f"(one day), not {value!r}"
+        )
 
 
 @attrs.frozen

@@ -31,6 +31,7 @@ from reconcile._core.observation import (
     resolve_by_name,
 )
 from reconcile._modelarts.client import ModelArtsClient
+from reconcile._modelarts.defaults import MAX_PARALLELISM
 from reconcile._modelarts.settings import DEFAULT_PARALLELISM, ClientSettings
 
 __all__ = [
@@ -95,12 +96,12 @@ def observe_live(
         `Failed` for any other error, an empty id, or several notebooks with the name.
 
     Raises:
-        ConfigError: `parallelism` is below 1.
+        ConfigError: `parallelism` is below 1 or above `MAX_PARALLELISM` (256).
         KeyboardInterrupt: when interrupted: queued requests are cancelled and the client is
             closed (cutting off those in flight) before it is raised again.
     """
-    if parallelism < 1:
-        raise ConfigError(f"parallelism must be at least 1, not {parallelism}")
+    if not 1 <= parallelism <= MAX_PARALLELISM:
+        raise ConfigError(f"parallelism must be from 1 to {MAX_PARALLELISM}, not {parallelism}")
     results: dict[str, Observation] = {}
     by_job: dict[tuple[str, str], list[Target]] = {}
     for target in targets:

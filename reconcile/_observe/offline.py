@@ -83,8 +83,15 @@ def _bodies(file: Path, data: Any, unreadable: list[str]) -> list[Found]:
             else:
                 unreadable.append(f"{file}#data[{i}]: expected a notebook object, got {describe_value(item)}")
         return found
-    if isinstance(data, Mapping):
+    if isinstance(data, Mapping) and ("id" in data or "name" in data):
         return [Found(body=data, source=str(file))]
+    if isinstance(data, Mapping):  # nothing can find it: a saved error body, `{data: {...}}`, `{}`
+        keys = ", ".join(sorted(map(str, data))[:5]) or "none"
+        unreadable.append(
+            f"{file}: expected a notebook object (with an id or a name) or a list response "
+            f"{{data: [...]}}, got an object with neither (keys: {keys})"
+        )
+        return []
     unreadable.append(
         f"{file}: expected a notebook object or a list response {{data: [...]}}, got {describe_value(data)}"
     )

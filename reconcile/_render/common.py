@@ -8,7 +8,6 @@ value prints on one line) lives here so the text, Markdown and JUnit outputs nev
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -17,6 +16,7 @@ import attrs
 from reconcile._core.lifecycle import STARTING_STATES
 from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange, Step
 from reconcile._core.secrets import REDACTED
+from reconcile._core.text import clean_text
 
 __all__ = [
     "METHOD_COMMENT",
@@ -78,24 +78,10 @@ _ACTION_LABELS: Final[Mapping[tuple[Action, ...], str]] = {
     (Action.CREATE, Action.DELETE): "replace (create first)",
 }
 
-# C0 and C1 controls, DEL, lone surrogates and the non-characters U+FFFE/U+FFFF: they would move a
-# terminal's cursor, break a table row or make XML ill-formed. The bidirectional controls (U+061C,
-# U+200E/U+200F, the embeddings and overrides U+202A-U+202E, the isolates U+2066-U+2069) reorder
-# what a reader sees ("Trojan Source"), and the line and paragraph separators U+2028/U+2029 break a
-# line where no newline shows. Text from the service or the spec never carries any of them out raw.
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
-)
-
 
 def action_label(actions: tuple[Action, ...]) -> str:
     """Say what the actions of a resource change do, in a few words (`update in place`)."""
     return _ACTION_LABELS.get(actions) or "+".join(a.value for a in actions)
-
-
-def clean_text(text: str) -> str:
-    """Return `text` with control characters, bidi controls and lone surrogates written as `\\uXXXX`."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def terminal_safe(text: str) -> str:

@@ -1,10 +1,12 @@
 """Reading one spec file into plain data and its source map, collecting every problem on the way.
 
-The format follows the extension: YAML (safe loading only; YAML 1.2 booleans: `yes`, `no`, `on`,
-`off` stay text, so the tool reads what JSON-schema-aware editors read), JSON or TOML. The file is
-read through `reconcile._files.read_text` (regular files only, a size cap, never blocks). A number
-too long for Python (more than 4,300 digits) becomes a `HugeNumber` marker that validation reports at
-its path, instead of failing the whole run.
+The format follows the extension: YAML (safe loading only, the YAML 1.2 core schema: `yes`, `no`,
+`on`, `off` stay text, `0100` is 100, `1:30` and `2026-12-01` are text, so the tool reads what
+JSON-schema-aware editors read), JSON or TOML. The file is read through `reconcile._files.read_text`
+(regular files only, a size cap, never blocks). A number too long for Python (more than 4,300
+digits, or a hexadecimal, octal or binary literal as large: those are read without the limit and
+would fail only when printed) becomes a `HugeNumber` marker that validation reports at its path,
+instead of failing the whole run.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import yaml
 from reconcile._codec import dotted
 from reconcile._core.errors import SpecProblem
 from reconcile._files import FileRefused, HugeNumber, read_text
-from reconcile._files.jsonparse import INT_DIGITS_LIMIT, decoder, is_digit_limit
+from reconcile._files.jsonparse import INT_DIGITS_LIMIT, decoder, huge_int, is_digit_limit, mark_huge_ints
 from reconcile._specfile.sourcemap import (
     BaseLoader,
     JsonSourceMap,
@@ -33,7 +35,15 @@ from reconcile._specfile.sourcemap import (
     skip_ws,
 )
 
-__all__ = ["EXTENSIONS", "INVALID", "MAX_SPEC_BYTES", "Collector", "Parsed", "read_document"]
+__all__ = [
+    "EXTENSIONS",
+    "INVALID",
+    "MAX_SPEC_BYTES",
+    "YAML12_RESOLVERS",
+    "Collector",
+    "Parsed",
+    "read_document",
+]
 
 #: Spec files larger than this are refused before they are read.
 MAX_SPEC_BYTES = 10 * 1024 * 1024
@@ -95,10 +105,22 @@ class _Loader(BaseLoader):  # type: ignore[misc,valid-type]
         return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        # YAML 1.2 core: decimal (leading zeros too: `0100` is 100, not YAML 1.1's octal 64), `0o`
+        # octal, `0x` hexadecimal. The last two are read without Python's digit limit and would
+        # fail only when printed: past it, they become a marker as a long decimal does.
+        text = str(self.construct_scalar(node))
         try:
-            return super().construct_yaml_int(node)
-        except ValueError:
-            return HugeNumber(len(re.sub(r"[^0-9a-fA-F]", "", str(node.value))))
+            if text.startswith(("0o", "0x")):
+                value = int(text[2:], 8 if text[1] == "o" else 16)
+            else:
+                value = int(text, 10)
+        except ValueError as exc:
+            if not is_digit_limit(exc):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"expected an integer, got {text!r}", node.start_mark
+                ) from None
+            return HugeNumber(len(re.sub(r"[^0-9]", "", text)))
+        return huge_int(value) or value
 
     def get_single_data(self) -> Any:
         node = self.get_single_node()
@@ -108,14 +130,49 @@ class _Loader(BaseLoader):  # type: ignore[misc,valid-type]
         return self.construct_document(node)
 
 
-# YAML 1.2 core schema booleans only: `yes`/`no`/`on`/`off` stay strings (spec validation names them).
+# The YAML 1.2 core schema, as the editors that check specs with the JSON schema read them, in place
+# of PyYAML's YAML 1.1 resolvers: booleans are true/false only (`yes`/`no`/`on`/`off` stay strings,
+# and spec validation names them), integers are decimal, `0o` octal or `0x` hexadecimal (YAML 1.1
+# read `0100` as 64, `1:30` as 90 and `1_000` as 1000), floats have no `_` or `:`, and there are no
+# timestamps (`2026-12-01` is text) and no `=` value key.
+_YAML11 = {f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "timestamp", "value")}
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML11]
     for first, resolvers in BaseLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+
+
+def _not_plain_data(loader: _Loader, node: yaml.Node) -> Any:
+    # A set, bytes, a date or an ordered map is no JSON value (and a set prints in hash order).
+    raise yaml.constructor.ConstructorError(
+        None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
+    )
+
+
+for _name in ("set", "binary", "timestamp", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_name}", _not_plain_data)
+
+
+#: The YAML 1.2 core schema's resolvers of plain scalars: (tag, pattern, first characters). The spec
+#: writer quotes a string either schema would read as something else.
+YAML12_RESOLVERS: tuple[tuple[str, re.Pattern[str], list[str]], ...] = (
+    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")),
+    (
+        "tag:yaml.org,2002:int",
+        re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+        list("-+0123456789"),
+    ),
+    (
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789."),
+    ),
 )
+for _tag, _pattern, _first in YAML12_RESOLVERS:
+    _Loader.add_implicit_resolver(_tag, _pattern, _first)
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
@@ -312,10 +369,17 @@ def _parse_json(text: str, col: Collector) -> Any:
 # -- TOML ---------------------------------------------------------------------------------------
 
 
+#: A TOML hexadecimal, octal or binary integer long enough to pass the digit limit in decimal.
+_LONG_RADIX_INT = re.compile(r"0[xob][0-9A-Fa-f_]{1000,}")
+
+
 def _parse_toml(text: str, col: Collector) -> Any:
     col.lines = TomlSourceMap()
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+        # `0x...`, `0o...` and `0b...` are read without the digit limit, and would fail only when
+        # printed: such a number becomes a marker, reported at its path as a decimal one would be.
+        return mark_huge_ints(data) if _LONG_RADIX_INT.search(text) else data
     except RecursionError:
         col.add((), "nested too deeply (a spec is a few levels deep)")
         return INVALID

@@ -16,6 +16,7 @@ from typing import Any
 from reconcile._core.errors import SpecError, SpecProblem
 from reconcile._core.normalize import parse_duration
 from reconcile._core.report import Severity, Subject
+from reconcile._files import HugeNumber
 from reconcile._policy.rules import BUILTIN, Param, ParamKind
 from reconcile._policy.settings import (
     POLICY_VERSION,
@@ -42,6 +43,8 @@ _SUBJECTS = {
 def _type(value: Any) -> str:
     if value is None:
         return "null"
+    if isinstance(value, HugeNumber):
+        return value.problem
     return {
         bool: "a boolean",
         int: "an integer",

@@ -21,6 +21,8 @@ from typing import Any
 import attrs
 import yaml
 
+from reconcile._specfile.document import YAML12_RESOLVERS
+
 __all__ = ["FORMATS", "Header", "comment_text", "toml_text", "write_spec"]
 
 #: The formats a spec can be written in, as `--format` names them.
@@ -126,6 +128,10 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 
 _Dumper.add_representer(list, _represent_list)
 _Dumper.add_representer(str, _represent_str)
+# The loader reads YAML 1.2 (`1e3` is a number, `0o17` is 15); other tools may read YAML 1.1 (`0100`
+# is 64): a string either would read as something else is written quoted.
+for _tag, _pattern, _first in YAML12_RESOLVERS:
+    _Dumper.add_implicit_resolver(_tag, _pattern, _first)
 
 
 def _yaml_text(document: Mapping[str, Any]) -> str:
