@@ -8,7 +8,6 @@ notebook (or that rule on it); every other result is still produced.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -33,6 +32,7 @@ from reconcile._core.report import (
     WaiverState,
 )
 from reconcile._core.spec import Spec, SpecEntry
+from reconcile._files.jsonencode import encoder
 from reconcile._policy import rules as builtin
 from reconcile._policy.document import (
     desired_document,
@@ -91,8 +91,11 @@ def rule_infos(policy: Policy) -> tuple[RuleInfo, ...]:
     return tuple(sorted(infos, key=lambda r: r.id))
 
 
+_DUMP = encoder(sort_keys=True, ensure_ascii=False, allow_nan=True)
+
+
 def _short(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = _DUMP(value)
     return text if len(text) <= 120 else text[:117] + "..."
 
 
