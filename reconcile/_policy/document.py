@@ -210,6 +210,14 @@ def _value(member: Any) -> Any:
     return None if member is None else member._value_
 
 
+def volatile_key(nb: Notebook) -> tuple[Any, ...]:
+    """What the volatile rules read of `status_document(nb)`, as one hashable value: MA011 reads
+    the status, and `update_at` only for a STOPPED notebook (how long it has been stopped). A rule
+    made volatile must have its inputs added here (`tests/test_policy_memo.py` varies both)."""
+    status = None if nb.status is None else nb.status._value_
+    return (status, nb.update_at if status == "STOPPED" else None)
+
+
 def status_document(nb: Notebook) -> dict[str, Any]:
     """The part of `observed_document(nb)` the volatile rules read: `status`, `fail_reason`,
     `update_at` and `create_at` (absent when the service gave none)."""

@@ -40,6 +40,7 @@ from reconcile._policy.document import (
     observed_document,
     observed_key,
     status_document,
+    volatile_key,
 )
 from reconcile._policy.settings import Policy
 from reconcile._policy.waivers import Waiver, Waivers, state_at
@@ -241,6 +242,7 @@ class _Run:
         )
         # the results of the non-volatile checks by (subject, key): a fleet repeats a few shapes
         self.memo: dict[tuple[Subject, Any], tuple[tuple[Row, ...], bool]] = {}
+        self.volatile_memo: dict[Any, tuple[Row, ...]] = {}
         self.contexts = {subject: builtin.check_context(subject, now) for subject in Subject}
         if policy.custom:
             from reconcile._policy import cel
@@ -270,12 +272,16 @@ class _Run:
             return
         self._add(items, rows, where, nb_id)
 
-    def volatile_checks(
-        self, items: list[Finding | Row], where: _Where, doc: Mapping[str, Any], nb_id: str | None
-    ) -> None:
-        """The volatile checks on one observed state, notebook by notebook."""
-        rows, _ = self._judge(self.volatile[Subject.OBSERVED], Subject.OBSERVED, doc)
-        self._add(items, rows, where, nb_id)
+    def volatile_checks(self, items: list[Finding | Row], where: _Where, notebook: Notebook) -> None:
+        """The volatile checks on one observed state, judged once per `volatile_key` (the status,
+        and the update time only where a rule reads it: a fleet's running notebooks share one)."""
+        key = volatile_key(notebook)
+        rows = self.volatile_memo.get(key)
+        if rows is None:
+            rows = self.volatile_memo[key] = self._judge(
+                self.volatile[Subject.OBSERVED], Subject.OBSERVED, status_document(notebook)
+            )[0]
+        self._add(items, rows, where, notebook.id)
 
     def _add(self, items: list[Finding | Row], rows: Sequence[Row], where: _Where, nb_id: str | None) -> None:
         """Judged rows into a notebook's results: passes and not-applicable ones kept as rows, the
@@ -453,7 +459,7 @@ def evaluate(
                         notebook.id,
                     )
                     if run.volatile[Subject.OBSERVED]:
-                        run.volatile_checks(items, where, status_document(notebook), notebook.id)
+                        run.volatile_checks(items, where, notebook)
                     if policy.custom:
                         run.custom(items, where, Subject.OBSERVED, live(), notebook.id)
                     if ma013:
