@@ -214,3 +214,23 @@ def test_the_generator_refuses_classes_it_cannot_fill_in_place(cls: type) -> Non
     with pytest.raises(compiled._Unsupported):
         generator._class(cls)
     generator._class(_Plain)  # the same field, in a class the generator can fill
+
+
+@given(messy_notebook)
+@example(fixtures.rich_document())
+@example({"image": {"id": "278E88D1-ABCD", "swr_path": "swr.example/org/img", "tag": "1.2"}})
+@example({"volume": {"mount_path": "/home/ma-user/work"}, "tags": [{"key": "b", "value": None}]})
+def test_the_projection_reads_the_json_as_it_reads_the_notebook(raw: dict[str, Any]) -> None:
+    """Every managed path projects to the same value read from the notebook or from its JSON."""
+    from reconcile._core.catalogue import CATALOGUE
+    from reconcile._planning.projection import observed_values
+
+    try:
+        notebook = decode_for_plan(raw)
+    except DecodeError:
+        return
+    paths = {rule.path: None for rule in CATALOGUE if not rule.path.startswith("endpoints")}
+    paths.update(
+        {"endpoints.SSH": True, "endpoints.SSH.allowed_access_ips": (), "endpoints.SSH.ssh_keys": ()}
+    )
+    assert observed_values(notebook, paths, before_of(notebook)) == observed_values(notebook, paths)

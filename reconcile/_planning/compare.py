@@ -208,7 +208,7 @@ def compare(
     final = desired.get("status")
     if health is Health.PENDING or health is Health.UNKNOWN:
         desired.pop("status", None)  # the status is compared once the notebook is in a known, steady one
-    observed_flat = observed_values(observed, desired)
+    observed_flat = observed_values(observed, desired, before)
     diffs = [] if observed_flat == desired else _differences(observed, observed_flat, desired, final)
     notes: list[str] = []
     status_text = status._value_ if status is not None else None

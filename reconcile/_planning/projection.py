@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 import attrs
 
@@ -89,14 +89,21 @@ def desired_items(nb: NotebookSpec) -> tuple[tuple[str, Any], ...]:
     return tuple(desired_values(nb).items())
 
 
-def observed_values(nb: Notebook, paths: Flat) -> Flat:
+def observed_values(nb: Notebook, paths: Flat, before: Mapping[str, Any] | None = None) -> Flat:
     """The observed notebook's values at the paths of `paths` (desired values), normalised alike.
 
-    An absent value reads as the API's documented default where the catalogue gives one.
+    An absent value reads as the API's documented default where the catalogue gives one. With
+    `before` (the notebook as JSON, `unstructure(nb)`), a path that needs no normalisation is read
+    from it: the same value (an enum member's text is what the JSON holds), without a call per path.
     """
     flat: Flat = {}
-    for path, read, default in _readers(tuple(paths)):
-        value = read(nb)
+    for path, read, default, head, rest in _readers(tuple(paths)):
+        if head is None or before is None:
+            value = read(nb)
+        else:
+            value = before.get(head)
+            if rest is not None and value is not None:
+                value = value.get(rest)
         flat[path] = default if value is None else value
     observed = flat.get("image.swr_path")
     if isinstance(observed, str) and isinstance(paths.get("image.swr_path"), str):
@@ -104,11 +111,31 @@ def observed_values(nb: Notebook, paths: Flat) -> Flat:
     return flat
 
 
+#: Paths read with normalisation (the accessors say how); every other path is a plain field.
+_NORMALISED: Final = frozenset({"tags", "image.id", "image.tag", "image.swr_path", "volume.mount_path"})
+
+
 @functools.lru_cache(maxsize=256)
-def _readers(paths: tuple[str, ...]) -> tuple[tuple[str, Callable[[Notebook], Any], Any], ...]:
+def _readers(
+    paths: tuple[str, ...],
+) -> tuple[tuple[str, Callable[[Notebook], Any], Any, str | None, str | None], ...]:
     """How to read each of these paths, and its default, worked out once per set of paths (a
-    fleet's entries state the same few sets)."""
-    return tuple((path, _accessor(path), rule_for(path).observed_default) for path in paths)
+    fleet's entries state the same few sets): its accessor, and for a plain field (no
+    normalisation) its key and subkey in the notebook's JSON."""
+    readers = []
+    for path in paths:
+        head, _, rest = path.partition(".")
+        plain_field = head != "endpoints" and path not in _NORMALISED and rest.count(".") == 0
+        readers.append(
+            (
+                path,
+                _accessor(path),
+                rule_for(path).observed_default,
+                head if plain_field else None,
+                (rest or None) if plain_field else None,
+            )
+        )
+    return tuple(readers)
 
 
 def _as_stated(observed: str, desired: str) -> str:
