@@ -1,4 +1,5 @@
-"""`reconcile plan` makes its plan without cyclic garbage collection, and restores the collector."""
+"""`reconcile plan` makes its plan without cyclic garbage collection (but observes a live service with
+it), and restores the collector."""
 
 from __future__ import annotations
 
@@ -38,5 +39,32 @@ def test_a_disabled_collector_stays_disabled() -> None:
         with _rare_collections():
             pass
         assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_objects_the_caller_froze_stay_frozen() -> None:
+    """A host that froze its objects (before a fork, say) finds them frozen after a plan."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _rare_collections():
+            _ = [{"n": i} for i in range(1000)]
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_live_observation_runs_with_the_collector_on() -> None:
+    """Inside the plan's pause, `resumed()` (what live observation runs in) turns the collector on
+    as it was, and off again after; a collector the caller had switched off stays off."""
+    with _rare_collections() as paused:
+        with paused.resumed():
+            assert gc.isenabled()
+        assert not gc.isenabled()
+    gc.disable()
+    try:
+        with _rare_collections() as paused, paused.resumed():
+            assert not gc.isenabled()
     finally:
         gc.enable()

@@ -79,7 +79,10 @@ Listing = tuple[Mapping[str, Any], ...] | None
 
 
 def observe(
-    args: argparse.Namespace, spec: Spec, decided: dict[str, Any] | None = None
+    args: argparse.Namespace,
+    spec: Spec,
+    decided: dict[str, Any] | None = None,
+    paused: _Paused | None = None,
 ) -> tuple[dict[str, Observation], tuple[str, ...], Listing]:
     """Observe every entry of `spec`: offline from `--observed`, or live from the API.
 
@@ -90,8 +93,8 @@ def observe(
         The observations, the observed inputs that could not be used (files under `--observed`),
         and the project's listing when one was observed (offline: the saved list responses; live:
         the list API, unless `--unmanaged ignore`). A live listing that fails is an unusable input.
+        With `paused` (the plan's collector pause), live observation runs with the collector on.
     """
-    from reconcile._core.observation import Failed
     from reconcile._planning.planner import targets
 
     if args.observed:
@@ -99,7 +102,16 @@ def observe(
 
         index = load_observed(args.observed)
         return observe_offline(targets(spec), index), index.unreadable, index.listing
+    with paused.resumed() if paused is not None else contextlib.nullcontext():
+        return _observe_live(args, spec, decided)
+
+
+def _observe_live(
+    args: argparse.Namespace, spec: Spec, decided: dict[str, Any] | None
+) -> tuple[dict[str, Observation], tuple[str, ...], Listing]:
+    from reconcile._core.observation import Failed
     from reconcile._observe import live
+    from reconcile._planning.planner import targets
 
     settings = live_settings(args, spec.project_id)
     wanted = targets(spec)
@@ -193,36 +205,59 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     """Load, observe, plan, render; the exit status follows `terraform plan -detailed-exitcode`."""
-    with _rare_collections():
-        return _run(args)
+    with _rare_collections() as paused:
+        return _run(args, paused)
 
 
-@contextlib.contextmanager
-def _rare_collections() -> Iterator[None]:
-    """No cyclic garbage collection while a plan is made; the collector as it was, afterwards.
+class _Paused:
+    """The cyclic garbage collector switched off while a plan is made (`_rare_collections`).
 
     A fleet's plan allocates millions of container objects (parsed bodies, models, documents) that
     stay alive until the plan is written and make no cycles. Every collection of the youngest
     generation walks all of them once more: at any threshold that is about 100 ns per object
     allocated, a tenth of a 10,000-notebook plan (34 collections, 0.35 s, freeing 2,775 objects in
-    all, measured with `gc.callbacks`). The few cycles a plan makes wait for the next collection
-    after it (the next full collection); reference counting frees everything else as before.
+    all, measured with `gc.callbacks`). Live observation runs with the collector as it was
+    (`resumed`): retries and faults make reference cycles (tracebacks, frames, connection objects)
+    for as long as the service misbehaves, and it waits on the network anyway.
     """
-    was_enabled = gc.isenabled()
+
+    def __init__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        self.caller_froze = gc.get_freeze_count() > 0
+
+    @contextlib.contextmanager
+    def resumed(self) -> Iterator[None]:
+        """The collector as it was before the plan, for the time of the block."""
+        if self.was_enabled:
+            gc.enable()
+        try:
+            yield
+        finally:
+            if self.was_enabled:
+                gc.disable()
+
+
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[_Paused]:
+    """No cyclic garbage collection while a plan is made (see `_Paused`); afterwards the collector
+    as it was, with what the plan allocated in the oldest generation."""
+    paused = _Paused()
     gc.disable()
     try:
-        yield
+        yield paused
     finally:
         # What the plan allocated goes straight to the oldest generation (freeze, then unfreeze:
         # two list splices), as if it had survived: re-enabled, the collector would otherwise walk
-        # all of it at once on the next allocation.
-        gc.freeze()
-        gc.unfreeze()
-        if was_enabled:
+        # all of it at once on the next allocation. Not when the caller keeps objects frozen
+        # (`gc.freeze()` before a fork): unfreezing would release those too.
+        if not paused.caller_froze:
+            gc.freeze()
+            gc.unfreeze()
+        if paused.was_enabled:
             gc.enable()
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, paused: _Paused | None = None) -> int:
     from reconcile._cli.check import plan_with_waivers
     from reconcile._specfile.load import load_spec
 
@@ -231,7 +266,7 @@ def _run(args: argparse.Namespace) -> int:
     except SpecError as exc:
         return print_spec_problems(exc)
     decided: dict[str, Any] = {}
-    observations, unusable, listing = observe(args, spec, decided)
+    observations, unusable, listing = observe(args, spec, decided, paused)
     mode = getattr(args, "unmanaged", "report")
     where = _provenance(args, spec)
     planned = plan_with_waivers(
