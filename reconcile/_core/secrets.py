@@ -13,7 +13,6 @@ repr, a log line, an f-string or an exception message that happens to include on
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 import html
 import json
@@ -274,46 +273,33 @@ def _scrubber_of(values: tuple[str, ...]) -> Scrubber:
     forms: frozenset[str] = frozenset()
     for value in values:
         forms |= encoded_forms(value)
-    return Scrubber(forms, tuple({f.encode("utf-8", "surrogatepass").lower() for f in forms}))
+    return Scrubber(forms, _needles(forms))
+
+
+def _needles(forms: frozenset[str]) -> tuple[bytes, ...]:
+    """What `found_anywhere` searches a serialised value for: each form as UTF-8, lowered."""
+    return tuple({f.encode("utf-8", "surrogatepass").lower() for f in forms})
+
+
+@functools.lru_cache(maxsize=1024)  # a watch loop or a benchmark checks the same notebooks again
+def _secret_needles(value: str) -> tuple[bytes, ...]:
+    """The needles of one secret's scrubber, without the scrubber (its pattern, its cache entry)."""
+    return _needles(encoded_forms(value))
 
 
 def echoed(secret: Secret | str | None, value: Any) -> bool:
     """`Scrubber.of(secret).found_anywhere(value)`, without building the scrubber when it finds nothing.
 
     A fleet checks each notebook's own token against that notebook's JSON once: the token differs
-    every time, so a scrubber (its forms, its pattern) would be built for one use. For a token of
-    URL-safe characters only (`_PLAIN`: UUIDs, hex, base64url), the byte strings searched for are
-    worked out directly (`_plain_needles`, the same set the scrubber searches for); any other
-    secret goes through the scrubber.
+    every time, so a scrubber would be built (and cached) for one use. The same needles, from the
+    same `encoded_forms`, are searched for in the same serialisation; a value that is not plain
+    data goes to the scrubber, which walks it.
     """
     text = secret.reveal() if isinstance(secret, Secret) else secret
     if not text:
         return False
-    if not _PLAIN.fullmatch(text):
-        return Scrubber.of(text).found_anywhere(value)
     try:
         blob = marshal.dumps(value).lower()
     except ValueError:  # not plain data: the scrubber walks it
         return Scrubber.of(text).found_anywhere(value)
-    return any(needle in blob for needle in _plain_needles(text))
-
-
-_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
-
-
-@functools.lru_cache(maxsize=1024)  # a watch loop or a benchmark checks the same notebooks again
-def _plain_needles(value: str) -> frozenset[bytes]:
-    """The scrubber's needles (its forms, UTF-8, lowered) for a `_PLAIN` secret: as sent, base64
-    and base64url, base64 inside longer data (`_base64_inside`), and `/` escaped as JSON may."""
-    raw = value.encode("ascii")
-    size = len(raw)
-    b64 = binascii.b2a_base64(raw, newline=False)
-    cores = (
-        b64[: (8 * size) // 6],
-        binascii.b2a_base64(b"\0" + raw, newline=False)[2 : (8 * (1 + size)) // 6],
-        binascii.b2a_base64(b"\0\0" + raw, newline=False)[3 : (8 * (2 + size)) // 6],
-    )
-    forms = [raw, b64.rstrip(b"="), *(core for core in cores if len(core) >= SHORT_SECRET)]
-    forms += [form.translate(_URLSAFE) for form in forms[1:]]
-    forms += [form.replace(b"/", b"\\/") for form in forms if b"/" in form]
-    return frozenset(form.lower() for form in forms)
+    return any(needle in blob for needle in _secret_needles(text))
