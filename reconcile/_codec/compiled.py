@@ -31,7 +31,7 @@ from typing import Any
 
 import attrs
 
-from reconcile._codec.factories import is_optional, is_plain_union, is_tuple_of, strip_none
+from reconcile._codec.factories import is_empty, is_optional, is_plain_union, is_tuple_of, strip_none
 from reconcile._codec.hooks import is_open_enum, open_enum_members
 from reconcile._core import model
 from reconcile._core.secrets import Secret
@@ -46,11 +46,6 @@ _SCALARS = (str, int, bool)
 
 class _Unsupported(Exception):
     """A field type this generator does not handle (the converters then decode the class)."""
-
-
-def _empty(value: Any) -> bool:
-    """As `factories._empty`: None, or an empty list or text."""
-    return value is None or ((type(value) is list or type(value) is str) and not value)
 
 
 @functools.cache
@@ -85,7 +80,7 @@ class _Generator:
             "new": object.__new__,
             "isfinite": math.isfinite,
             "Secret": Secret,
-            "empty": _empty,
+            "empty": is_empty,
         }
         self.done: set[type] = set()
         self.sources: list[str] = []

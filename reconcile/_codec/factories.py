@@ -29,6 +29,7 @@ __all__ = [
     "TupleFactory",
     "UnionFactory",
     "fast_structure_fn",
+    "is_empty",
     "is_optional",
     "is_plain_union",
     "is_tuple_of",
@@ -216,12 +217,13 @@ def _apply_aliases(v: Mapping[str, Any], aliases: Mapping[str, str]) -> Mapping[
         if alias in out:
             value = out.pop(alias)
             current = out.get(canonical)
-            if current is None or (_empty(current) and not _empty(value)):
+            if current is None or (is_empty(current) and not is_empty(value)):
                 out[canonical] = value
     return out
 
 
-def _empty(value: Any) -> bool:
+def is_empty(value: Any) -> bool:
+    """None, or an empty list or text: a spelling that gives way to a second one that is not."""
     return value is None or ((type(value) is list or type(value) is str) and not value)
 
 
