@@ -120,9 +120,7 @@ def build_plan(
                 continue
             if change is None:
                 change = compare(entry, notebook)
-            changes.append(
-                change if change.location is entry.location else attrs.evolve(change, location=entry.location)
-            )
+            changes.append(change)  # compare locates it at its entry (a reused one: this very entry)
             seen.append(fingerprint_record(entry.name, notebook))
     metadata = PlanMetadata(
         project_id=project_id if project_id is not None else spec.project_id,

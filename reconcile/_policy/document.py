@@ -185,12 +185,11 @@ def observed_key(nb: Notebook, spec_services: tuple[str, ...]) -> tuple[Any, ...
     """As `desired_key`, for `observed_document(nb)` with its endpoints numbered as the spec's
     `spec_services` are; it also leaves out `create_at` and `update_at`, which make every
     notebook's key unique: rules reading them are `volatile` and judged notebook by notebook."""
-    image, volume, lease, eps, tags, status = nb.image, nb.volume, nb.lease, nb.endpoints, nb.tags, nb.status
-    # Enums as their exact texts (`_value_`, what the documents hold): a member hashes through a
-    # Python-level `Enum.__hash__`, a text through its cached hash; a fleet looks up one key per notebook.
+    image, volume, lease, eps, tags = nb.image, nb.volume, nb.lease, nb.endpoints, nb.tags
+    # Enums as their exact texts (`_value_`), what the documents hold.
     return (
         nb.flavor,
-        None if status is None else status._value_,
+        _value(nb.status),
         nb.fail_reason,
         None if image is None else (image.id, image.name, image.swr_path, image.tag, image.namespace),
         None
@@ -214,7 +213,7 @@ def volatile_key(nb: Notebook) -> tuple[Any, ...]:
     """What the volatile rules read of `status_document(nb)`, as one hashable value: MA011 reads
     the status, and `update_at` only for a STOPPED notebook (how long it has been stopped). A rule
     made volatile must have its inputs added here (`tests/test_policy_memo.py` varies both)."""
-    status = None if nb.status is None else nb.status._value_
+    status = _value(nb.status)
     return (status, nb.update_at if status == "STOPPED" else None)
 
 
