@@ -12,7 +12,7 @@ repr, a log line, an f-string or an exception message that happens to include on
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import html
 import json
@@ -91,8 +91,8 @@ def encoded_forms(value: str) -> frozenset[str]:
     if not value:
         return frozenset()
     raw = value.encode("utf-8", "surrogatepass")
-    b64 = base64.b64encode(raw).decode("ascii").rstrip("=")
-    b64url = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    encoded = binascii.b2a_base64(raw, newline=False).rstrip(b"=")
+    b64, b64url = encoded.decode("ascii"), encoded.translate(_URLSAFE).decode("ascii")
     inside = _base64_inside(raw)
     if _PLAIN.fullmatch(value):
         # The fast path of the common case: every text encoding below leaves the value unchanged,
@@ -127,11 +127,15 @@ def _base64_inside(raw: bytes) -> tuple[str, ...]:
     """
     found: list[str] = []
     for pad in range(3):
-        encoded = base64.b64encode(b"\0" * pad + raw).decode("ascii")
+        encoded = binascii.b2a_base64(b"\0" * pad + raw, newline=False)
         core = encoded[-(-8 * pad // 6) : (8 * (pad + len(raw))) // 6]
         if len(core) >= SHORT_SECRET:
-            found += [core, core.replace("+", "-").replace("/", "_")]
+            found += [core.decode("ascii"), core.translate(_URLSAFE).decode("ascii")]
     return tuple(found)
+
+
+#: Standard base64 to the URL-safe alphabet (`base64.urlsafe_b64encode`, without its wrapper).
+_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
 
 
 @functools.lru_cache(maxsize=256)
