@@ -294,6 +294,23 @@ def test_only_stated_fields_are_compared() -> None:
     assert desired_values(entry_for({"id": "a"}).notebook) == {}
 
 
+def test_an_entrys_projection_is_worked_out_once_and_is_invisible() -> None:
+    """`desired_items` keeps the projection beside the entry's fields: the same tuple on a second
+    call, equal to `desired_values`; equality, hashing and the repr ignore it, and an evolved entry
+    works out its own."""
+    import attrs
+
+    from reconcile._planning.projection import desired_items
+
+    spec = entry_for({"id": "a", "flavor": "f1"}).notebook
+    fresh = entry_for({"id": "a", "flavor": "f1"}).notebook
+    first = desired_items(spec)
+    assert first is desired_items(spec) and dict(first) == desired_values(spec) == {"flavor": "f1"}
+    assert spec == fresh and hash(spec) == hash(fresh) and repr(spec) == repr(fresh)
+    assert dict(desired_items(attrs.evolve(spec, flavor="f2"))) == {"flavor": "f2"}
+    assert dict(desired_items(spec)) == {"flavor": "f1"}
+
+
 def test_name_is_identity_without_id_and_managed_with_it() -> None:
     """`name` alone is the identity (not compared); with `id` it is a managed field."""
     assert "name" not in desired_values(entry_for({"name": "n"}).notebook)

@@ -82,11 +82,23 @@ def _paths(cls: type, group: str) -> tuple[tuple[str, str], ...]:
 _PATHS: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
-@functools.lru_cache(maxsize=4096)
 def desired_items(nb: NotebookSpec) -> tuple[tuple[str, Any], ...]:
-    """`desired_values`, computed once per spec entry (a fleet plan compares each entry once, a
-    benchmark or a watch loop many times)."""
-    return tuple(desired_values(nb).items())
+    """`desired_values`, computed once per spec entry and kept beside its fields (a plan compares
+    each entry once, a benchmark, a watch loop or list mode's confirmation more than once).
+
+    It lives in the frozen instance's `__dict__`, which no attrs method reads (fields are read by
+    name), so equality, hashing and the repr ignore it; `attrs.evolve` makes a new instance, which
+    works its own out. Kept there rather than in a cache keyed by the entry, which would hash the
+    whole entry on every call.
+    """
+    found: tuple[tuple[str, Any], ...] | None = nb.__dict__.get(_DESIRED)
+    if found is None:
+        found = nb.__dict__[_DESIRED] = tuple(desired_values(nb).items())
+    return found
+
+
+#: Where a spec entry keeps its projection (`desired_items`).
+_DESIRED: Final = "_reconcile_desired"
 
 
 def observed_values(nb: Notebook, paths: Flat, before: Mapping[str, Any] | None = None) -> Flat:
