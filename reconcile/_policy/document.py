@@ -169,15 +169,28 @@ def desired_key(nb: NotebookSpec) -> tuple[Any, ...]:
     result carries), so the engine judges each key once. It leaves out only what no built-in rule
     reads: id, name, description, workspace_id, feature, pool and the values of tags.
     """
-    tags = nb.tags
+    image, volume, lease, eps, tags = nb.image, nb.volume, nb.lease, nb.endpoints, nb.tags
+    # Plain values, not the spec's attrs objects: a tuple of texts and numbers hashes and compares
+    # in C, where each nested attrs object would call its generated `__hash__` and `__eq__`.
     return (
         nb.flavor,
-        nb.status,
-        nb.image,
-        nb.volume,
-        nb.endpoints,
-        nb.lease,
-        None if tags is None else tuple(key for key, _ in tags),
+        None if nb.status is None else nb.status._value_,
+        None if image is None else (image.id, image.name, image.tag, image.swr_path),
+        None
+        if volume is None
+        else (
+            None if volume.category is None else volume.category._value_,
+            volume.capacity,
+            None if volume.ownership is None else volume.ownership._value_,
+            volume.mount_path,
+        ),
+        None
+        if eps is None
+        else tuple([(ep.dev_service._value_, ep.allowed_access_ips, ep.ssh_keys) for ep in eps]),
+        None
+        if lease is None
+        else (lease.enable, lease.duration, None if lease.type is None else lease.type._value_),
+        None if tags is None else tuple([key for key, _ in tags]),
     )
 
 
@@ -186,19 +199,36 @@ def observed_key(nb: Notebook, spec_services: tuple[str, ...]) -> tuple[Any, ...
     `spec_services` are; it also leaves out `create_at` and `update_at`, which make every
     notebook's key unique: rules reading them are `volatile` and judged notebook by notebook."""
     image, volume, lease, eps, tags = nb.image, nb.volume, nb.lease, nb.endpoints, nb.tags
-    # Enums as their exact texts (`_value_`), what the documents hold.
+    status = nb.status
+    # Enums as their exact texts (`_value_`, read inline: a call each is a tenth of the key).
     return (
         nb.flavor,
-        _value(nb.status),
+        None if status is None else status._value_,
         nb.fail_reason,
         None if image is None else (image.id, image.name, image.swr_path, image.tag, image.namespace),
         None
         if volume is None
-        else (_value(volume.category), volume.capacity, _value(volume.ownership), volume.mount_path),
-        None if lease is None else (lease.enable, lease.duration, _value(lease.type)),
+        else (
+            None if volume.category is None else volume.category._value_,
+            volume.capacity,
+            None if volume.ownership is None else volume.ownership._value_,
+            volume.mount_path,
+        ),
+        None
+        if lease is None
+        else (lease.enable, lease.duration, None if lease.type is None else lease.type._value_),
         None
         if eps is None
-        else tuple([(_value(ep.dev_service), ep.allowed_access_ips, ep.ssh_keys) for ep in eps]),
+        else tuple(
+            [
+                (
+                    None if ep.dev_service is None else ep.dev_service._value_,
+                    ep.allowed_access_ips,
+                    ep.ssh_keys,
+                )
+                for ep in eps
+            ]
+        ),
         None if tags is None else tuple([t.key for t in tags]),
         spec_services,
     )
