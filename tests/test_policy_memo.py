@@ -4,14 +4,19 @@ other notebooks share the run (`desired_key` / `observed_key` keep everything th
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reconcile._codec import decode_notebook
 from reconcile._core.observation import Found
 from reconcile._core.report import Finding
 from reconcile._planning.planner import build_plan
+from reconcile._policy.document import desired_document, desired_key, observed_document, observed_key
 from reconcile._policy.engine import evaluate, observed_state
 from reconcile._policy.settings import Policy, RuleSetting
 from reconcile._specfile.load import spec_from_data
@@ -153,3 +158,121 @@ def test_a_notebooks_results_do_not_depend_on_the_others_in_the_run(
     together = _results(entries, bodies)
     alone = [f for name in entries for f in _results({name: entries[name]}, {name: bodies[name]})]
     assert together == alone
+
+
+# -- the keys field by field: what a small generated fleet may not happen to vary ------------------
+
+#: What the built-in rules never read (`desired_key`'s and `observed_key`'s documented exclusions).
+NOT_READ = {"id", "name", "description", "workspace_id", "feature", "pool", "create_at", "update_at"}
+
+
+def _other(value: Any) -> Any:
+    """A different value of the same kind."""
+    if isinstance(value, enum.Enum):
+        return next(m for m in type(value) if m != value)
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "-other"
+    assert isinstance(value, tuple), value
+    return (*value, "203.0.113.9/32")
+
+
+def _variants(obj: Any, document: Mapping[str, Any], path: str = "") -> Iterator[tuple[str, Any]]:
+    """`obj` with one field changed, for every field its document shows (`index` is the position)."""
+    for key, shown in document.items():
+        if key in NOT_READ or key == "index" or not hasattr(obj, key):
+            continue  # not read, the position, or worked out from another field (a spec's namespace)
+        where = f"{path}{key}"
+        value = getattr(obj, key)
+        if key == "tags":
+            if isinstance(value[0], tuple):  # the spec's (key, value) pairs
+                renamed = ((value[0][0] + "-other", value[0][1]), *value[1:])
+            else:
+                renamed = (attrs.evolve(value[0], key=value[0].key + "-other"), *value[1:])
+            yield f"{where}[0].key", attrs.evolve(obj, tags=renamed)
+        elif key == "endpoints":
+            for inner, changed in _variants(value[0], shown[0], f"{where}[0]."):
+                yield inner, attrs.evolve(obj, endpoints=(changed, *value[1:]))
+        elif isinstance(shown, Mapping):
+            for inner, changed in _variants(value, shown, f"{where}."):
+                yield inner, attrs.evolve(obj, **{key: changed})
+        else:
+            yield where, attrs.evolve(obj, **{key: _other(value)})
+
+
+def test_the_desired_key_tells_apart_every_field_the_rules_read() -> None:
+    """Changing any field of `desired_document` but those no rule reads changes `desired_key`."""
+    nb = (
+        spec_from_data(
+            {
+                "version": 1,
+                "notebooks": {
+                    "full": {
+                        "id": "00000000-0000-4000-8000-000000000001",
+                        "flavor": "modelarts.vm.cpu.2u",
+                        "status": "RUNNING",
+                        "image": {"swr_path": "swr.cn-north-4.myhuaweicloud.com/atelier/pt:1"},
+                        "volume": {
+                            "category": "EVS",
+                            "capacity": 50,
+                            "ownership": "MANAGED",
+                            "mount_path": "/d",
+                        },
+                        "endpoints": [
+                            {"dev_service": "SSH", "allowed_access_ips": ["10.0.0.0/24"], "ssh_keys": ["k"]}
+                        ],
+                        "lease": {"enable": True, "duration": "2h", "type": "TIMING"},
+                        "tags": {"owner": "a"},
+                    }
+                },
+            }
+        )
+        .entries[0]
+        .notebook
+    )
+    nb = attrs.evolve(nb, image=attrs.evolve(nb.image, id="img-1", name="pt", tag="1"))
+    changed = dict(_variants(nb, desired_document(nb)))
+    assert {
+        "flavor",
+        "status",
+        "image.swr_path",
+        "image.tag",
+        "volume.capacity",
+        "lease.type",
+    } <= changed.keys()
+    assert "endpoints[0].allowed_access_ips" in changed and "tags[0].key" in changed
+    for path, variant in changed.items():
+        assert desired_key(variant) != desired_key(nb), path
+
+
+def test_the_observed_key_tells_apart_every_field_the_rules_read() -> None:
+    """Changing any field of `observed_document` but those no rule reads (and the times, which the
+    volatile rules read notebook by notebook) changes `observed_key`; so do the spec's services."""
+    nb = decode_notebook(
+        {
+            "id": "00000000-0000-4000-8000-000000000001",
+            "flavor": "modelarts.vm.cpu.2u",
+            "status": "RUNNING",
+            "fail_reason": "none",
+            "image": {
+                "id": "img-1",
+                "name": "pt",
+                "tag": "1",
+                "swr_path": "swr.x.com/a/pt:1",
+                "namespace": "a",
+            },
+            "volume": {"category": "EVS", "capacity": 50, "ownership": "MANAGED", "mount_path": "/d"},
+            "endpoints": [{"dev_service": "SSH", "allowed_access_ips": ["10.0.0.0/24"], "ssh_keys": ["k"]}],
+            "lease": {"enable": True, "duration": 7_200_000, "type": "TIMING"},
+            "tags": [{"key": "owner", "value": "a"}],
+        }
+    )
+    changed = dict(_variants(nb, observed_document(nb)))
+    assert {"flavor", "status", "fail_reason", "image.namespace", "image.tag", "lease.type"} <= changed.keys()
+    assert "endpoints[0].ssh_keys" in changed and "tags[0].key" in changed
+    for path, variant in changed.items():
+        assert observed_key(variant, ("SSH",)) != observed_key(nb, ("SSH",)), path
+    assert observed_key(nb, ("SSH",)) != observed_key(nb, ("NOTEBOOK", "SSH"))
