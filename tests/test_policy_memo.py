@@ -233,6 +233,7 @@ def test_the_desired_key_tells_apart_every_field_the_rules_read() -> None:
         .entries[0]
         .notebook
     )
+    assert nb.image is not None
     nb = attrs.evolve(nb, image=attrs.evolve(nb.image, id="img-1", name="pt", tag="1"))
     changed = dict(_variants(nb, desired_document(nb)))
     assert {
