@@ -91,7 +91,14 @@ def access_set(cidrs: Iterable[str] | None) -> tuple[str, ...]:
 
 def observed_cidrs(values: Iterable[str] | None) -> tuple[str, ...]:
     """The service's allowed IPs as canonical CIDRs (see `access_set`); unparsable text is kept."""
-    return access_set({_observed_cidr(text) for text in values or ()})
+    return _observed_cidr_set(tuple(values)) if values else (EVERYONE,)
+
+
+@functools.lru_cache(maxsize=4096)
+def _observed_cidr_set(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`observed_cidrs` of a whole list, remembered: a fleet repeats the same few allow-lists, and
+    each notebook's is otherwise a set, a sort and a lookup per entry again."""
+    return access_set({_observed_cidr(text) for text in values})
 
 
 @functools.lru_cache(maxsize=65536)

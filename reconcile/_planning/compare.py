@@ -12,7 +12,7 @@ field catalogue (`reconcile._core.catalogue`) refined by the notebook's state
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -24,7 +24,7 @@ from reconcile._core.lifecycle import STARTING_STATES, health_of
 from reconcile._core.model import SECRET_FIELDS, Notebook
 from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange
 from reconcile._core.secrets import Scrubber, echoed
-from reconcile._core.spec import SpecEntry
+from reconcile._core.spec import NotebookSpec, SpecEntry
 from reconcile._planning.after import after as _after
 from reconcile._planning.after import json_value as _json
 from reconcile._planning.after import merge as _merge
@@ -139,9 +139,14 @@ def _create(entry: SpecEntry, reason: str) -> ResourceChange:
 def _actions(diffs: list[Difference]) -> tuple[Action, ...]:
     """Terraform's actions for these differences (the sentences that explain them are derived from
     the plan's steps by the renderers: `reconcile._planning.decisions`)."""
+    if not diffs:
+        return _NO_OP  # the common case in a fleet
     if any(d.method is ApplyMethod.REPLACE for d in diffs):
         return (Action.DELETE, Action.CREATE)
-    return (Action.UPDATE,) if diffs else (Action.NO_OP,)
+    return (Action.UPDATE,)
+
+
+_NO_OP: Final = (Action.NO_OP,)
 
 
 _SECRET_ORDER = tuple(sorted(SECRET_FIELDS))
@@ -172,6 +177,29 @@ def _differences(observed: Notebook, observed_flat: Flat, desired: Flat, final: 
     ]
 
 
+def _stated(spec: NotebookSpec) -> tuple[Flat, tuple[str, ...]]:
+    """What an entry compares: its projection without the `ignore_changes` paths (and without a
+    disabled auto-stop's duration), and the ignored paths sorted, as the plan lists them.
+
+    Worked out once per entry and kept beside its fields (as `desired_items` keeps the projection);
+    the dict is shared by every compare of the entry, so it is never modified.
+    """
+    found: tuple[Flat, tuple[str, ...]] | None = spec.__dict__.get(_STATED)
+    if found is None:
+        ignored = frozenset(spec.ignore_changes) if spec.ignore_changes else _NOTHING
+        desired = dict(desired_items(spec))
+        if ignored:
+            desired = {p: v for p, v in desired.items() if not is_ignored(p, ignored)}
+        if desired.get("lease.enable") is False:
+            desired.pop("lease.duration", None)  # how long a disabled auto-stop would wait is moot
+        found = spec.__dict__[_STATED] = (desired, tuple(sorted(ignored)))
+    return found
+
+
+#: Where a spec entry keeps what it compares (`_stated`).
+_STATED: Final = "_reconcile_stated"
+
+
 @decided
 def compare(
     entry: SpecEntry, observed: Notebook | None, missing_reason: str = "the notebook does not exist"
@@ -194,24 +222,33 @@ def compare(
         return _create(entry, "the notebook is DELETED: it will be created")
     if status is NotebookStatus.DELETING:
         return _create(entry, "the notebook is DELETING: it will be created again once it is gone")
-    sensitive = tuple(f for f in _SECRET_ORDER if getattr(observed, f, None) is not None)
+    sensitive = tuple([f for f in _SECRET_ORDER if getattr(observed, f, None) is not None])
     observed, before = _without_echoes(observed)
     status = observed.status
     health = health_of(status)
     spec = entry.notebook
-    ignored = frozenset(spec.ignore_changes) if spec.ignore_changes else _NOTHING
-    desired = dict(desired_items(spec))
-    if ignored:
-        desired = {p: v for p, v in desired.items() if not is_ignored(p, ignored)}
-    if desired.get("lease.enable") is False:
-        desired.pop("lease.duration", None)  # how long a disabled auto-stop would wait is moot
+    desired, ignored_paths = _stated(spec)
     final = desired.get("status")
-    if health is Health.PENDING or health is Health.UNKNOWN:
-        desired.pop("status", None)  # the status is compared once the notebook is in a known, steady one
+    if (health is Health.PENDING or health is Health.UNKNOWN) and final is not None:
+        # the status is compared once the notebook is in a known, steady one
+        desired = {p: v for p, v in desired.items() if p != "status"}
     observed_flat = observed_values(observed, desired, before)
+    status_text = status._value_ if status is not None else None
+    if health is Health.HEALTHY and observed_flat == desired:  # in sync: the common case in a fleet
+        return ResourceChange(
+            name=entry.name,
+            notebook_id=observed.id or spec.id,
+            location=entry.location,
+            actions=_NO_OP,
+            ignored=ignored_paths,
+            health=health,
+            status=status_text,
+            sensitive=sensitive,
+            before=before,
+            after=before,  # nothing is written: `after` is `before` itself, as `_after` gives it
+        )
     diffs = [] if observed_flat == desired else _differences(observed, observed_flat, desired, final)
     notes: list[str] = []
-    status_text = status._value_ if status is not None else None
     if health is Health.FAILED:
         diffs = [d for d in diffs if d.path != ("status",)]
         diffs.append(
@@ -239,7 +276,7 @@ def compare(
         location=entry.location,
         actions=actions,
         differences=tuple(diffs),
-        ignored=tuple(sorted(ignored)) if ignored else (),
+        ignored=ignored_paths,
         health=health,
         status=status_text,
         notes=tuple(notes),

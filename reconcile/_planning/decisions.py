@@ -241,6 +241,9 @@ def decide(
     return attrs.evolve(rc, steps=steps, create_missing=create_missing(rc, steps), notes=notes)
 
 
+#: The intent of a no-op (no step reads it): one frozen instance for all of them.
+_NO_INTENT: Final = Intent()
+
 _Compare = TypeVar("_Compare", bound=Callable[..., ResourceChange])
 
 
@@ -250,10 +253,12 @@ def decided(compare: _Compare) -> _Compare:
     @functools.wraps(compare)
     def with_steps(entry: Any, observed: Any = None, *args: Any, **kwargs: Any) -> ResourceChange:
         rc = compare(entry, observed, *args, **kwargs)
+        if not rc.is_change and not rc.steps:
+            return rc  # a no-op, the common case in a fleet: `decide` would add nothing
         status = getattr(observed, "status", None)
         spec = getattr(entry, "notebook", None)
         # Read only for a change: a fleet's no-ops (the common case) skip it.
-        intent = Intent.of(spec) if rc.is_change and isinstance(spec, NotebookSpec) else Intent()
+        intent = Intent.of(spec) if rc.is_change and isinstance(spec, NotebookSpec) else _NO_INTENT
         return decide(rc, None if status is None else str(status._value_), intent)
 
     return cast(_Compare, with_steps)

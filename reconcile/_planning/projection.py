@@ -108,19 +108,44 @@ def observed_values(nb: Notebook, paths: Flat, before: Mapping[str, Any] | None 
     `before` (the notebook as JSON, `unstructure(nb)`), a path that needs no normalisation is read
     from it: the same value (an enum member's text is what the JSON holds), without a call per path.
     """
-    flat: Flat = {}
-    for path, read, default, head, rest in _readers(tuple(paths)):
-        if head is None or before is None:
+    if before is None:
+        flat: Flat = {}
+        for path, read, default, _, _ in _readers(tuple(paths)):
             value = read(nb)
-        else:
-            value = before.get(head)
-            if rest is not None and value is not None:
-                value = value.get(rest)
-        flat[path] = default if value is None else value
+            flat[path] = default if value is None else value
+    else:
+        flat = _projector(tuple(paths))(nb, before)
     observed = flat.get("image.swr_path")
     if isinstance(observed, str) and isinstance(paths.get("image.swr_path"), str):
         flat["image.swr_path"] = _as_stated(observed, paths["image.swr_path"])
     return flat
+
+
+@functools.lru_cache(maxsize=256)
+def _projector(paths: tuple[str, ...]) -> Callable[[Notebook, Mapping[str, Any]], Flat]:
+    """`observed_values` of these paths from a notebook and its JSON, as one generated function (a
+    fleet's entries state the same few sets of paths): a plain field is read from the JSON by key
+    and subkey, any other through its accessor, each with its default, in one dict display. It
+    reads exactly what the loop over `_readers` reads (`tests/test_compare.py` holds them equal)."""
+    names: dict[str, Any] = {}
+    lines = ["def project(nb, before):"]
+    items = []
+    for i, (path, read, default, head, rest) in enumerate(_readers(paths)):
+        names[f"A{i}"], names[f"D{i}"] = read, default
+        if head is None:
+            lines.append(f"    v{i} = A{i}(nb)")
+        elif rest is None:
+            lines.append(f"    v{i} = before.get({head!r})")
+        else:
+            lines.append(f"    v{i} = before.get({head!r})")
+            lines.append(f"    if v{i} is not None: v{i} = v{i}.get({rest!r})")
+        if default is not None:
+            lines.append(f"    if v{i} is None: v{i} = D{i}")
+        items.append(f"{path!r}: v{i}")
+    lines.append(f"    return {{{', '.join(items)}}}")
+    exec(compile("\n".join(lines) + "\n", "<reconcile projection>", "exec"), names)
+    function: Callable[[Notebook, Mapping[str, Any]], Flat] = names["project"]
+    return function
 
 
 #: Paths read with normalisation (the accessors say how); every other path is a plain field.
