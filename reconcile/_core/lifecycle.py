@@ -66,4 +66,4 @@ def _health(status: NotebookStatus) -> Health:
 
 
 #: The health of every documented status, worked out once (a plan asks once per notebook).
-_HEALTH: Final = {status: _health(status) for status in NotebookStatus if status.known}
+_HEALTH: Final[dict[NotebookStatus | None, Health]] = {s: _health(s) for s in NotebookStatus if s.known}
