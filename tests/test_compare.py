@@ -294,21 +294,24 @@ def test_only_stated_fields_are_compared() -> None:
     assert desired_values(entry_for({"id": "a"}).notebook) == {}
 
 
-def test_an_entrys_projection_is_worked_out_once_and_is_invisible() -> None:
-    """`desired_items` keeps the projection beside the entry's fields: the same tuple on a second
-    call, equal to `desired_values`; equality, hashing and the repr ignore it, and an evolved entry
-    works out its own."""
+def test_what_an_entry_compares_is_remembered_by_identity_and_bounded() -> None:
+    """The same entry compared again reuses what it compares; an equal but distinct entry, or an
+    evolved one, works out its own; the memo never holds more than its size."""
     import attrs
 
-    from reconcile._planning.projection import desired_items
+    from reconcile._planning import compare as module
 
-    spec = entry_for({"id": "a", "flavor": "f1"}).notebook
-    fresh = entry_for({"id": "a", "flavor": "f1"}).notebook
-    first = desired_items(spec)
-    assert first is desired_items(spec) and dict(first) == desired_values(spec) == {"flavor": "f1"}
-    assert spec == fresh and hash(spec) == hash(fresh) and repr(spec) == repr(fresh)
-    assert dict(desired_items(attrs.evolve(spec, flavor="f2"))) == {"flavor": "f2"}
-    assert dict(desired_items(spec)) == {"flavor": "f1"}
+    spec = entry_for({"id": "a", "flavor": "f1", "ignore_changes": ["lease"]}).notebook
+    first = module._stated(spec)
+    assert module._stated(spec) is first
+    assert first.paths == ("flavor",) and first.values == ("f1",) and first.ignored == ("lease",)
+    twin = entry_for({"id": "a", "flavor": "f1", "ignore_changes": ["lease"]}).notebook
+    assert module._stated(twin) is not first and module._stated(twin)[1:5] == first[1:5]
+    assert module._stated(attrs.evolve(spec, flavor="f2")).values == ("f2",)
+    for i in range(module._STATED_SIZE + 10):
+        module._stated(attrs.evolve(spec, flavor=f"f{i}"))
+    assert len(module._STATED) <= module._STATED_SIZE
+    assert module._stated(spec).values == ("f1",)
 
 
 def test_name_is_identity_without_id_and_managed_with_it() -> None:

@@ -126,7 +126,7 @@ class PoolSpec:
     name: str | None = None
 
 
-@attrs.frozen(slots=False)  # dict-based: a plan keeps the entry's projection beside its fields
+@attrs.frozen
 class NotebookSpec:
     """The desired state of one notebook.
 

@@ -12,7 +12,7 @@ field catalogue (`reconcile._core.catalogue`) refined by the notebook's state
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -29,7 +29,7 @@ from reconcile._planning.after import after as _after
 from reconcile._planning.after import json_value as _json
 from reconcile._planning.after import merge as _merge
 from reconcile._planning.decisions import decided
-from reconcile._planning.projection import Flat, desired_items, desired_values, observed_values
+from reconcile._planning.projection import Flat, Projector, desired_values, projector
 from reconcile._planning.projection import plain as _value
 
 __all__ = ["compare"]
@@ -177,27 +177,56 @@ def _differences(observed: Notebook, observed_flat: Flat, desired: Flat, final: 
     ]
 
 
-def _stated(spec: NotebookSpec) -> tuple[Flat, tuple[str, ...]]:
-    """What an entry compares: its projection without the `ignore_changes` paths (and without a
-    disabled auto-stop's duration), and the ignored paths sorted, as the plan lists them.
+class _Stated(NamedTuple):
+    """What one entry compares, worked out once (`_stated`)."""
 
-    Worked out once per entry and kept beside its fields (as `desired_items` keeps the projection);
-    the dict is shared by every compare of the entry, so it is never modified.
+    spec: NotebookSpec  # the entry itself: what the memo is keyed by
+    paths: tuple[str, ...]  # its stated paths, `ignore_changes` and a disabled lease's duration left out
+    values: tuple[Any, ...]  # their desired values, in that order
+    final: Any  # the desired status, or None
+    ignored: tuple[str, ...]  # the ignored paths, sorted, as the plan lists them
+    project: Projector  # reads those paths of an observed notebook
+
+
+def _stated(spec: NotebookSpec) -> _Stated:
+    """What `spec` compares, remembered for the last few thousand entries compared.
+
+    A fleet compares each entry once; a benchmark, a watch loop or list mode's confirmation the
+    same entry again. Kept by the entry's identity (the memo holds the entry, so the identity is
+    never reused while it is there), not by equality, which would hash the whole entry each time;
+    cleared when full, so it holds a bounded number of entries and never grows with the fleet.
     """
-    found: tuple[Flat, tuple[str, ...]] | None = spec.__dict__.get(_STATED)
-    if found is None:
-        ignored = frozenset(spec.ignore_changes) if spec.ignore_changes else _NOTHING
-        desired = dict(desired_items(spec))
-        if ignored:
-            desired = {p: v for p, v in desired.items() if not is_ignored(p, ignored)}
-        if desired.get("lease.enable") is False:
-            desired.pop("lease.duration", None)  # how long a disabled auto-stop would wait is moot
-        found = spec.__dict__[_STATED] = (desired, tuple(sorted(ignored)))
+    found = _STATED.get(id(spec))
+    if found is not None and found.spec is spec:
+        return found
+    ignored = frozenset(spec.ignore_changes) if spec.ignore_changes else _NOTHING
+    desired = desired_values(spec)
+    if ignored:
+        desired = {p: v for p, v in desired.items() if not is_ignored(p, ignored)}
+    if desired.get("lease.enable") is False:
+        desired.pop("lease.duration", None)  # how long a disabled auto-stop would wait is moot
+    paths = tuple(desired)
+    found = _Stated(
+        spec, paths, tuple(desired.values()), desired.get("status"), tuple(sorted(ignored)), projector(paths)
+    )
+    if len(_STATED) >= _STATED_SIZE:
+        _STATED.clear()
+    _STATED[id(spec)] = found
     return found
 
 
-#: Where a spec entry keeps what it compares (`_stated`).
-_STATED: Final = "_reconcile_stated"
+#: The entries `_stated` remembers, by identity; at most `_STATED_SIZE` of them.
+_STATED: dict[int, _Stated] = {}
+_STATED_SIZE: Final = 4096
+
+
+def _without_status(stated: _Stated) -> _Stated:
+    """`stated` without the status (not compared while the notebook is in a transitional state)."""
+    keep = [i for i, p in enumerate(stated.paths) if p != "status"]
+    paths = tuple(stated.paths[i] for i in keep)
+    return stated._replace(
+        paths=paths, values=tuple(stated.values[i] for i in keep), project=projector(paths)
+    )
 
 
 @decided
@@ -227,27 +256,29 @@ def compare(
     status = observed.status
     health = health_of(status)
     spec = entry.notebook
-    desired, ignored_paths = _stated(spec)
-    final = desired.get("status")
+    stated = _stated(spec)
+    final = stated.final
     if (health is Health.PENDING or health is Health.UNKNOWN) and final is not None:
-        # the status is compared once the notebook is in a known, steady one
-        desired = {p: v for p, v in desired.items() if p != "status"}
-    observed_flat = observed_values(observed, desired, before)
+        stated = _without_status(stated)  # compared once the notebook is in a known, steady state
+    observed_now = stated.project(observed, before, stated.values)
+    in_sync = observed_now == stated.values
     status_text = status._value_ if status is not None else None
-    if health is Health.HEALTHY and observed_flat == desired:  # in sync: the common case in a fleet
+    if in_sync and health is Health.HEALTHY:  # the common case in a fleet
         return ResourceChange(
             name=entry.name,
             notebook_id=observed.id or spec.id,
             location=entry.location,
             actions=_NO_OP,
-            ignored=ignored_paths,
+            ignored=stated.ignored,
             health=health,
             status=status_text,
             sensitive=sensitive,
             before=before,
             after=before,  # nothing is written: `after` is `before` itself, as `_after` gives it
         )
-    diffs = [] if observed_flat == desired else _differences(observed, observed_flat, desired, final)
+    desired = dict(zip(stated.paths, stated.values, strict=True))
+    observed_flat = dict(zip(stated.paths, observed_now, strict=True))
+    diffs = [] if in_sync else _differences(observed, observed_flat, desired, final)
     notes: list[str] = []
     if health is Health.FAILED:
         diffs = [d for d in diffs if d.path != ("status",)]
@@ -276,7 +307,7 @@ def compare(
         location=entry.location,
         actions=actions,
         differences=tuple(diffs),
-        ignored=ignored_paths,
+        ignored=stated.ignored,
         health=health,
         status=status_text,
         notes=tuple(notes),

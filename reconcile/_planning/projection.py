@@ -21,7 +21,7 @@ from reconcile._core.enums import DevService
 from reconcile._core.model import Notebook
 from reconcile._core.spec import NotebookSpec
 
-__all__ = ["Flat", "desired_items", "desired_values", "observed_values", "plain"]
+__all__ = ["Flat", "Projector", "desired_values", "observed_values", "plain", "projector"]
 
 #: A projection: `{spec path: normalised value}`.
 Flat = dict[str, Any]
@@ -82,25 +82,6 @@ def _paths(cls: type, group: str) -> tuple[tuple[str, str], ...]:
 _PATHS: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
-def desired_items(nb: NotebookSpec) -> tuple[tuple[str, Any], ...]:
-    """`desired_values`, computed once per spec entry and kept beside its fields (a plan compares
-    each entry once, a benchmark, a watch loop or list mode's confirmation more than once).
-
-    It lives in the frozen instance's `__dict__`, which no attrs method reads (fields are read by
-    name), so equality, hashing and the repr ignore it; `attrs.evolve` makes a new instance, which
-    works its own out. Kept there rather than in a cache keyed by the entry, which would hash the
-    whole entry on every call.
-    """
-    found: tuple[tuple[str, Any], ...] | None = nb.__dict__.get(_DESIRED)
-    if found is None:
-        found = nb.__dict__[_DESIRED] = tuple(desired_values(nb).items())
-    return found
-
-
-#: Where a spec entry keeps its projection (`desired_items`).
-_DESIRED: Final = "_reconcile_desired"
-
-
 def observed_values(nb: Notebook, paths: Flat, before: Mapping[str, Any] | None = None) -> Flat:
     """The observed notebook's values at the paths of `paths` (desired values), normalised alike.
 
@@ -108,43 +89,53 @@ def observed_values(nb: Notebook, paths: Flat, before: Mapping[str, Any] | None 
     `before` (the notebook as JSON, `unstructure(nb)`), a path that needs no normalisation is read
     from it: the same value (an enum member's text is what the JSON holds), without a call per path.
     """
-    if before is None:
-        flat: Flat = {}
-        for path, read, default, _, _ in _readers(tuple(paths)):
-            value = read(nb)
-            flat[path] = default if value is None else value
-    else:
-        flat = _projector(tuple(paths))(nb, before)
+    if before is not None:
+        return dict(zip(paths, projector(tuple(paths))(nb, before, tuple(paths.values())), strict=True))
+    flat: Flat = {}
+    for path, read, default, _, _ in _readers(tuple(paths)):
+        value = read(nb)
+        flat[path] = default if value is None else value
     observed = flat.get("image.swr_path")
     if isinstance(observed, str) and isinstance(paths.get("image.swr_path"), str):
         flat["image.swr_path"] = _as_stated(observed, paths["image.swr_path"])
     return flat
 
 
+#: A generated projector: a notebook, its JSON and the desired values to the observed values.
+Projector = Callable[[Notebook, Mapping[str, Any], tuple[Any, ...]], tuple[Any, ...]]
+
+
 @functools.lru_cache(maxsize=256)
-def _projector(paths: tuple[str, ...]) -> Callable[[Notebook, Mapping[str, Any]], Flat]:
-    """`observed_values` of these paths from a notebook and its JSON, as one generated function (a
-    fleet's entries state the same few sets of paths): a plain field is read from the JSON by key
-    and subkey, any other through its accessor, each with its default, in one dict display. It
-    reads exactly what the loop over `_readers` reads (`tests/test_compare.py` holds them equal)."""
-    names: dict[str, Any] = {}
-    lines = ["def project(nb, before):"]
-    items = []
+def projector(paths: tuple[str, ...]) -> Projector:
+    """`observed_values` of these paths as one generated function (a fleet's entries state the same
+    few sets of paths): `project(nb, before, desired)` -> the observed values, in the order of
+    `paths`, given the notebook, its JSON and the desired values in that order.
+
+    A plain field is read from the JSON by key and subkey, any other through its accessor, each
+    with its default; the image reference is then read with only the parts the spec states. It
+    reads exactly what the loop over `_readers` reads (`tests/test_codec_compiled.py` holds them
+    equal). The path texts are the catalogue's (`desired_values` makes no other), and they are
+    written into the code as literals.
+    """
+    names: dict[str, Any] = {"as_stated": _as_stated}
+    lines = ["def project(nb, before, desired):"]
     for i, (path, read, default, head, rest) in enumerate(_readers(paths)):
         names[f"A{i}"], names[f"D{i}"] = read, default
         if head is None:
             lines.append(f"    v{i} = A{i}(nb)")
-        elif rest is None:
-            lines.append(f"    v{i} = before.get({head!r})")
         else:
             lines.append(f"    v{i} = before.get({head!r})")
-            lines.append(f"    if v{i} is not None: v{i} = v{i}.get({rest!r})")
+            if rest is not None:
+                lines.append(f"    if v{i} is not None: v{i} = v{i}.get({rest!r})")
         if default is not None:
             lines.append(f"    if v{i} is None: v{i} = D{i}")
-        items.append(f"{path!r}: v{i}")
-    lines.append(f"    return {{{', '.join(items)}}}")
+        if path == "image.swr_path":
+            lines.append(f"    if isinstance(v{i}, str) and isinstance(desired[{i}], str):")
+            lines.append(f"        v{i} = as_stated(v{i}, desired[{i}])")
+    values = "".join(f"v{i}, " for i in range(len(paths)))
+    lines.append(f"    return ({values})")
     exec(compile("\n".join(lines) + "\n", "<reconcile projection>", "exec"), names)
-    function: Callable[[Notebook, Mapping[str, Any]], Flat] = names["project"]
+    function: Projector = names["project"]
     return function
 
 
