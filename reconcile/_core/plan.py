@@ -72,6 +72,10 @@ class Action(enum.StrEnum):
     DELETE = "delete"
 
 
+#: The actions of a no-op, made once (`ResourceChange.is_change` asks of every notebook).
+_NO_OP: Final = (Action.NO_OP,)
+
+
 class ApplyMethod(enum.StrEnum):
     """How the API would apply one difference (the field catalogue: docs/design.md)."""
 
@@ -254,7 +258,7 @@ class ResourceChange:
     @property
     def is_change(self) -> bool:
         """Whether anything would be done to this notebook."""
-        return self.actions != (Action.NO_OP,)
+        return self.actions != _NO_OP
 
 
 @attrs.frozen

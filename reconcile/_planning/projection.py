@@ -18,7 +18,7 @@ import attrs
 from reconcile._core import normalize
 from reconcile._core.catalogue import SERVICES, rule_for
 from reconcile._core.enums import DevService
-from reconcile._core.model import Notebook
+from reconcile._core.model import EndpointsRes, Notebook
 from reconcile._core.spec import NotebookSpec
 
 __all__ = ["Flat", "Projector", "desired_values", "observed_values", "plain", "projector"]
@@ -119,9 +119,17 @@ def projector(paths: tuple[str, ...]) -> Projector:
     """
     names: dict[str, Any] = {"as_stated": _as_stated}
     lines = ["def project(nb, before, desired):"]
+    looked_up: dict[DevService, str] = {}  # the endpoint of each service, looked up once
     for i, (path, read, default, head, rest) in enumerate(_readers(paths)):
         names[f"A{i}"], names[f"D{i}"] = read, default
-        if head is None:
+        if path.startswith("endpoints."):
+            service, names[f"E{i}"] = _endpoint_reader(path)
+            if service not in looked_up:
+                looked_up[service] = f"ep{len(looked_up)}"
+                names[f"S{looked_up[service]}"] = service
+                lines.append(f"    {looked_up[service]} = nb.endpoint(S{looked_up[service]})")
+            lines.append(f"    v{i} = E{i}(nb, {looked_up[service]})")
+        elif head is None:
             lines.append(f"    v{i} = A{i}(nb)")
         else:
             lines.append(f"    v{i} = before.get({head!r})")
@@ -177,31 +185,29 @@ def _as_stated(observed: str, desired: str) -> str:
 
 
 @functools.cache
+def _endpoint_reader(path: str) -> tuple[DevService, Callable[[Notebook, EndpointsRes | None], Any]]:
+    """How to read an `endpoints.SERVICE[.key]` path: the service, and the reader of the path from
+    the notebook and its endpoint for that service (looked up once for every path of the service)."""
+    svc, _, key = path.removeprefix("endpoints.").partition(".")
+    service = DevService(svc)
+    if not key and service is DevService.NOTEBOOK:
+        # Every notebook has its Jupyter endpoint: a body that lists no endpoints at all (the API
+        # page's own example) has it; only a list that leaves it out says it is absent.
+        return service, lambda nb, ep: nb.endpoints is None or ep is not None
+    if not key:
+        return service, lambda nb, ep: ep is not None
+    if key == "allowed_access_ips":
+        return service, lambda nb, ep: normalize.observed_cidrs(ep.allowed_access_ips if ep else None)
+    return service, lambda nb, ep: normalize.string_set(ep.ssh_keys if ep else None)
+
+
+@functools.cache
 def _accessor(path: str) -> Callable[[Notebook], Any]:
     """How to read one spec path from an observed notebook, worked out once per path."""
     head, _, rest = path.partition(".")
     if head == "endpoints":
-        svc, _, key = rest.partition(".")
-        service = DevService(svc)
-        if not key and service is DevService.NOTEBOOK:
-            # Every notebook has its Jupyter endpoint: a body that lists no endpoints at all (the API
-            # page's own example) has it; only a list that leaves it out says it is absent.
-            return lambda nb: nb.endpoints is None or nb.endpoint(service) is not None
-        if not key:
-            return lambda nb: nb.endpoint(service) is not None
-        if key == "allowed_access_ips":
-
-            def allowed(nb: Notebook) -> Any:
-                ep = nb.endpoint(service)
-                return normalize.observed_cidrs(ep.allowed_access_ips if ep else None)
-
-            return allowed
-
-        def keys(nb: Notebook) -> Any:
-            ep = nb.endpoint(service)
-            return normalize.string_set(ep.ssh_keys if ep else None)
-
-        return keys
+        service, read = _endpoint_reader(path)
+        return lambda nb: read(nb, nb.endpoint(service))
     if path == "tags":
         return lambda nb: (
             None
