@@ -65,7 +65,7 @@ def _reference(raw: dict[str, Any]) -> model.Notebook | None:
 def _agrees(raw: dict[str, Any]) -> None:
     reference = _reference(raw)
     try:
-        notebook, before = compiled.notebook_decoder()(raw)
+        notebook, before, strings = compiled.notebook_decoder()(raw)
     except Exception:
         notebook = None
         # Refusing is always safe (the converters then decide), but a refusal of a body the
@@ -79,6 +79,18 @@ def _agrees(raw: dict[str, Any]) -> None:
     assert before == expected
     # the same bytes, keys in the same order, every value of the same JSON type
     assert json.dumps(before, sort_keys=False) == json.dumps(expected, sort_keys=False)
+    # the strings gathered are every string value of the JSON, at any depth (keys left out)
+    assert sorted(strings) == sorted(_string_values(expected))
+
+
+def _string_values(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _string_values(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _string_values(v)]
+    return []
 
 
 @given(notebook_json)
@@ -116,10 +128,11 @@ def test_messy_bodies_are_refused_or_decoded_exactly_as_the_converters_do(raw: d
 
 def test_the_token_is_a_secret_and_not_in_the_json() -> None:
     """The top-level token is held as a `Secret` and left out of the JSON, as `unstructure` leaves it."""
-    notebook, before = compiled.notebook_decoder()(fixtures.rich_document())
+    notebook, before, strings = compiled.notebook_decoder()(fixtures.rich_document())
     assert notebook.token is not None and notebook.token.reveal() == fixtures.rich_document()["token"]
     assert "token" not in before
     assert fixtures.rich_document()["token"] not in json.dumps(before)
+    assert fixtures.rich_document()["token"] not in strings
 
 
 def test_decode_for_plan_keeps_the_json_beside_the_notebook() -> None:

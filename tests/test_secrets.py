@@ -191,3 +191,43 @@ def test_echoed_answers_as_the_scrubber_does(token: str, form: str, depth: int) 
     assert secrets.echoed(token, value) == Scrubber.of(token).found_anywhere(value)
     assert secrets.echoed(Secret(token), value) == secrets.echoed(token, value)
     assert not secrets.echoed(None, value) and not secrets.echoed("", value)
+
+
+@given(
+    token=st.one_of(_plain_tokens, st.text(min_size=1, max_size=20)),
+    form=st.sampled_from(["plain", "upper", "base64", "inside", "url", "none"]),
+    others=st.lists(st.text(max_size=12), max_size=4),
+)
+@example(token="flavor", form="none", others=[])  # a token spelled like a key: the value decides
+@example(token="a\x00b", form="plain", others=[])  # a NUL could join two strings: the value decides
+def test_echoed_in_strings_answers_as_the_value_does_or_defers(
+    token: str, form: str, others: list[str]
+) -> None:
+    """From a value's strings alone, `echoed_in_strings` answers as `found_anywhere` searches each
+    string of the value (its keys included): true exactly when one holds a needle; None (the value
+    decides) where a needle might be part of a key or span two joined strings."""
+    raw = token.encode("utf-8", "surrogatepass")
+    shown = {
+        "plain": token,
+        "upper": token.upper(),
+        "base64": base64.b64encode(raw).decode(),
+        "inside": base64.b64encode(b"Bearer " + raw).decode(),
+        "url": quote(token, safe=""),
+        "none": "nothing to see",
+    }[form]
+    strings = [*others, f"x {shown} y"]
+    value = {"flavor": strings[0], "tags": [{"key": s} for s in strings[1:]]}
+    key_bytes = bytes(sorted(set(b"flavortagskey_")))
+    found = secrets.echoed_in_strings(token, strings, key_bytes)
+    needles = secrets._secret_needles(token)
+    # what `found_anywhere` looks for in each string of the value, its keys included
+    holders = [
+        s
+        for s in [*value, "key", *strings]
+        if any(n in s.encode("utf-8", "surrogatepass").lower() for n in needles)
+    ]
+    if found is not None:
+        assert found == bool(holders)
+    else:
+        assert any(not n.translate(None, key_bytes) or b"\0" in n for n in secrets._secret_needles(token))
+    assert secrets.echoed_in_strings(None, strings, key_bytes) is False

@@ -38,8 +38,10 @@ from reconcile._core.secrets import Secret
 
 __all__ = ["Compiled", "notebook_decoder", "notebook_only_decoder"]
 
-#: A generated function: a body (a dict) to the instance and its JSON, or an exception.
-Compiled = Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]]
+#: A generated function: a body (a dict) to the instance, its JSON and the strings the JSON holds
+#: (every string value at any depth, not the keys, which are the model's own field names), or an
+#: exception.
+Compiled = Callable[[dict[str, Any]], tuple[Any, dict[str, Any], list[str]]]
 
 _SCALARS = (str, int, bool)
 
@@ -50,7 +52,9 @@ class _Unsupported(Exception):
 
 @functools.cache
 def notebook_decoder() -> Compiled:
-    """The generated decoder of a notebook body and its JSON (built on first use, kept for the process)."""
+    """The generated decoder of a notebook body, its JSON and the JSON's strings (built on first use,
+    kept for the process): a plan checks the strings for echoes of the notebook's token
+    (`reconcile._core.secrets.echoed_in_strings`) without serialising the JSON again."""
     from reconcile._codec.converters import observed_fast
 
     return _Generator(observed_fast().get_unstructure_hook).build(model.Notebook)
@@ -75,7 +79,7 @@ class _Generator:
 
     def __init__(self, unstructure_hook: Callable[[Any], Callable[[Any], Any]], *, json: bool = True) -> None:
         self.unstructure_hook = unstructure_hook
-        self.json = json  # write the JSON too (else the functions return the instance alone)
+        self.json = json  # write the JSON and collect its strings too (else the instance alone)
         self.names: dict[str, Any] = {
             "new": object.__new__,
             "isfinite": math.isfinite,
@@ -97,8 +101,11 @@ class _Generator:
         name = _fn(cls)
         if cls not in self.done:
             self.done.add(cls)
-            returned = "i0, b0" if self.json else "i0"
-            lines = [f"def {name}(o0):", *_indent(self._body(cls, 0, top=top), 1), f"    return {returned}"]
+            # The strings are gathered in one list, `S`, made by the root's function and passed on.
+            returned = ("i0, b0, S" if top else "i0, b0") if self.json else "i0"
+            head = f"def {name}(o0):" if top or not self.json else f"def {name}(o0, S):"
+            start = ["S = []"] if top and self.json else []
+            lines = [head, *_indent(start + self._body(cls, 0, top=top), 1), f"    return {returned}"]
             self.sources.append("\n".join(lines))
         return name
 
@@ -145,6 +152,7 @@ class _Generator:
             body = [
                 f"if type({v}) is not {inner.__name__}: raise TypeError",
                 self._store(d, b, key, v),
+                *(self._js(f"S.append({v})") if inner is str else []),
             ]
         elif inner is float:
             body = [
@@ -157,6 +165,7 @@ class _Generator:
             body = [  # inlined: a call per enum field would be a tenth of the decode
                 f"if type({v}) is not {base}: raise TypeError",
                 *self._js(f"{b}[{key!r}] = {v}"),
+                *(self._js(f"S.append({v})") if base == "str" else []),
                 f"{m} = {members}.get({v})",
                 f"{d}[{key!r}] = {m} if {m} is not None else {make}({v})",
             ]
@@ -172,7 +181,7 @@ class _Generator:
             function = self._class(inner)
             body = [
                 f"if type({v}) is not dict: raise TypeError",
-                f"{d}[{key!r}], {b}[{key!r}] = {function}({v})"
+                f"{d}[{key!r}], {b}[{key!r}] = {function}({v}, S)"
                 if self.json
                 else f"{d}[{key!r}] = {function}({v})",
             ]
@@ -186,7 +195,9 @@ class _Generator:
                 f"    for {x} in {v}:",
                 f"        if type({x}) is not str: raise TypeError",
                 f"    {v} = tuple({v})",
+                *self._js(f"    S.extend({v})"),
                 f"elif type({v}) is not str: raise TypeError",
+                *self._js(f"else: S.append({v})"),
                 f"{d}[{key!r}] = {v}",
                 *self._js(f"{b}[{key!r}] = {hook}({v})"),
             ]
@@ -236,6 +247,7 @@ class _Generator:
                 f"for {x} in {v}:",
                 f"    if type({x}) is not str: raise TypeError",
                 *self._js(f"{b}[{key!r}] = list({v})"),
+                *self._js(f"S.extend({v})"),
                 f"{d}[{key!r}] = tuple({v})",
             ]
         if is_open_enum(item):
@@ -248,6 +260,7 @@ class _Generator:
                 f"    {m} = {members}.get({x})",
                 f"    {t}.append({m} if {m} is not None else {make}({x}))",
                 *self._js(f"{b}[{key!r}] = list({v})"),
+                *(self._js(f"S.extend({v})") if base == "str" else []),
                 f"{d}[{key!r}] = tuple({t})",
             ]
         if attrs.has(item):
@@ -258,7 +271,7 @@ class _Generator:
                 *self._js(f"{j} = []"),
                 f"for {x} in {v}:",
                 f"    if type({x}) is not dict: raise TypeError",
-                f"    {y}, {z} = {function}({x})" if self.json else f"    {y} = {function}({x})",
+                f"    {y}, {z} = {function}({x}, S)" if self.json else f"    {y} = {function}({x})",
                 f"    {t}.append({y})",
                 *self._js(f"    {j}.append({z})"),
                 f"{d}[{key!r}] = tuple({t})",

@@ -20,10 +20,17 @@ from reconcile._codec.errors import Issue
 from reconcile._codec.wording import describe_value
 from reconcile._core import model
 from reconcile._core.errors import DecodeError, FieldProblem
-from reconcile._core.secrets import Scrubber
+from reconcile._core.secrets import Scrubber, echoed_in_strings
 from reconcile._files.jsonparse import HugeNumberDict, JsonProblem, find_huge_number, parse_json
 
-__all__ = ["before_of", "decode_for_plan", "decode_notebook", "decode_notebook_list", "unstructure"]
+__all__ = [
+    "before_of",
+    "decode_for_plan",
+    "decode_notebook",
+    "decode_notebook_list",
+    "echo_of",
+    "unstructure",
+]
 
 T = TypeVar("T")
 
@@ -34,7 +41,7 @@ class _Bound:
     structure: Callable[[Any, Any], Any] | None = None
     unstructure: Callable[[Any], Any] | None = None
     notebook: Callable[[dict[str, Any]], model.Notebook] | None = None
-    planned: Callable[[dict[str, Any]], tuple[model.Notebook, dict[str, Any]]] | None = None
+    planned: Callable[[dict[str, Any]], tuple[model.Notebook, dict[str, Any], list[str]]] | None = None
 
     @classmethod
     def load(cls) -> None:
@@ -50,9 +57,11 @@ def _structure_fast() -> Callable[[Any, Any], Any]:
     return _Bound.structure
 
 
-#: Where a decoded notebook keeps its JSON (`before_of`): an entry of the instance's `__dict__` that
-#: no attrs method reads (fields are read by name), so equality, hashing and the repr ignore it.
+#: Where a decoded notebook keeps its JSON (`before_of`) and whether that JSON echoes its token
+#: (`echo_of`): entries of the instance's `__dict__` that no attrs method reads (fields are read by
+#: name), so equality, hashing and the repr ignore them.
 _BEFORE = "_reconcile_json"
+_ECHOED = "_reconcile_echoed"
 
 
 _json_loads = json.loads
@@ -68,10 +77,16 @@ def _one_pass(data: Any, *, with_json: bool) -> model.Notebook | None:
             return None
         if not with_json:
             return (_Bound.notebook or _load_one_pass(with_json=False))(raw)
-        notebook, before = (_Bound.planned or _load_one_pass(with_json=True))(raw)
+        notebook, before, strings = (_Bound.planned or _load_one_pass(with_json=True))(raw)
+        # Whether the JSON echoes the token, from the strings the pass gathered (None: it cannot
+        # tell, and `echoed` of the JSON decides when asked).
+        echoed = echoed_in_strings(notebook.token, strings, _KEY_BYTES) if notebook.token else False
     except Exception:
         return None
-    notebook.__dict__[_BEFORE] = before  # kept with the notebook for `before_of`
+    found = notebook.__dict__
+    found[_BEFORE] = before  # kept with the notebook for `before_of`
+    if echoed is not None:
+        found[_ECHOED] = echoed
     return notebook
 
 
@@ -195,3 +210,26 @@ def before_of(notebook: model.Notebook) -> dict[str, Any]:
     """
     before = notebook.__dict__.get(_BEFORE) if hasattr(notebook, "__dict__") else None
     return before if before is not None else unstructure(notebook)  # type: ignore[no-any-return]
+
+
+def echo_of(notebook: model.Notebook) -> bool | None:
+    """Whether the notebook's JSON (`before_of`) holds its token, in any encoded form, in any string,
+    as `decode_for_plan` found from the strings its pass gathered; None when it was not decoded so
+    (or could not tell), and `secrets.echoed(token, before_of(notebook))` must decide."""
+    found: bool | None = notebook.__dict__.get(_ECHOED) if hasattr(notebook, "__dict__") else None
+    return found
+
+
+def _key_bytes() -> bytes:
+    """Every byte of every field name of the observed model: the keys a plan's JSON can hold."""
+    import attrs
+
+    names: set[str] = set()
+    for cls in vars(model).values():
+        if isinstance(cls, type) and attrs.has(cls) and cls.__module__ == model.__name__:
+            names.update(field.name for field in attrs.fields(cls))
+    return bytes(sorted({byte for name in names for byte in name.lower().encode()}))
+
+
+#: The bytes the observed model's field names are made of (`echoed_in_strings`).
+_KEY_BYTES = _key_bytes()

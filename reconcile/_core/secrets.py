@@ -23,7 +23,7 @@ from urllib.parse import quote, quote_plus
 
 import attrs
 
-__all__ = ["REDACTED", "SHORT_SECRET", "Scrubber", "Secret", "echoed", "encoded_forms"]
+__all__ = ["REDACTED", "SHORT_SECRET", "Scrubber", "Secret", "echoed", "echoed_in_strings", "encoded_forms"]
 
 #: What a secret prints as, everywhere.
 REDACTED: Final = "<redacted>"
@@ -310,3 +310,34 @@ def echoed(secret: Secret | str | None, value: Any) -> bool:
         if needle in blob:
             return True
     return False
+
+
+def echoed_in_strings(secret: Secret | str | None, strings: list[str], key_bytes: bytes) -> bool | None:
+    """`echoed(secret, value)` for a JSON-like value given as its string values, without its keys.
+
+    A decoder that gathers the strings as it writes them saves serialising the value again. The
+    keys are left out, so this answers only when no needle could be part of a key: when every
+    needle holds a byte that `key_bytes` (what the keys are made of) does not; otherwise None, and
+    `echoed` of the value itself must decide. Each string is searched as `found_anywhere` searches
+    it (UTF-8, ASCII letters lowered); strings are joined with NUL, which no needle of a secret
+    without one holds, and a secret with one gets None too.
+    """
+    text = secret.reveal() if isinstance(secret, Secret) else secret
+    if not text:
+        return False
+    needles, in_keys = _string_needles(text, key_bytes)
+    if in_keys:
+        return None
+    blob = "\0".join(strings).encode("utf-8", "surrogatepass").lower()
+    for needle in needles:  # noqa: SIM110 - a loop: any() makes a generator per notebook
+        if needle in blob:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _string_needles(value: str, key_bytes: bytes) -> tuple[tuple[bytes, ...], bool]:
+    """The secret's needles (`_secret_needles`), and whether one might be part of a key (is made of
+    `key_bytes` alone) or could span two joined strings (holds a NUL)."""
+    needles = _secret_needles(value)
+    return needles, any(not needle.translate(None, key_bytes) or b"\0" in needle for needle in needles)

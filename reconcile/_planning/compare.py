@@ -17,7 +17,7 @@ from typing import Any, Final, NamedTuple
 import attrs
 
 from reconcile._codec import decode_notebook
-from reconcile._codec.observed import before_of
+from reconcile._codec.observed import before_of, echo_of
 from reconcile._core.catalogue import Change, is_ignored, rule_for
 from reconcile._core.enums import NotebookStatus, VolumeCategory
 from reconcile._core.lifecycle import STARTING_STATES, health_of
@@ -109,12 +109,17 @@ def _without_echoes(observed: Notebook) -> tuple[Notebook, dict[str, Any]]:
 
     The service echoes the token inside other strings (an endpoint `uri` such as `.../lab?token=...`,
     a `fail_reason`, a data volume `url`, a tag value), at any depth and in any encoding. One fast
-    check of the whole body runs on every notebook; only when it finds something is every string
-    scrubbed and the notebook decoded again from the scrubbed JSON, so that the projection, the
-    differences, the notes and `before`/`after` all read the scrubbed values.
+    check of the whole body runs on every notebook (made by `decode_for_plan` from the strings its
+    pass wrote, or here of the JSON); only when it finds something is every string scrubbed and
+    the notebook decoded again from the scrubbed JSON, so that the projection, the differences, the
+    notes and `before`/`after` all read the scrubbed values.
     """
     before = before_of(observed)  # made by the decoder's own pass, or unstructured now
-    if not observed.token or not echoed(observed.token, before):
+    token = observed.token
+    if not token:
+        return observed, before
+    found = echo_of(observed)  # what the decoder's pass found in the strings it wrote, if it could tell
+    if not (echoed(token, before) if found is None else found):
         return observed, before
     before = Scrubber.of(observed.token).value(before)
     return decode_notebook(before), before
