@@ -169,27 +169,18 @@ def desired_key(nb: NotebookSpec) -> tuple[Any, ...]:
     result carries), so the engine judges each key once. It leaves out only what no built-in rule
     reads: id, name, description, workspace_id, feature, pool and the values of tags.
     """
-    image, volume, lease, eps, tags = nb.image, nb.volume, nb.lease, nb.endpoints, nb.tags
+    image, eps, tags = nb.image, nb.endpoints, nb.tags
     # Plain values, not the spec's attrs objects: a tuple of texts and numbers hashes and compares
     # in C, where each nested attrs object would call its generated `__hash__` and `__eq__`.
     return (
         nb.flavor,
         None if nb.status is None else nb.status._value_,
         None if image is None else (image.id, image.name, image.tag, image.swr_path),
-        None
-        if volume is None
-        else (
-            None if volume.category is None else volume.category._value_,
-            volume.capacity,
-            None if volume.ownership is None else volume.ownership._value_,
-            volume.mount_path,
-        ),
+        _volume_key(nb.volume),
         None
         if eps is None
         else tuple([(ep.dev_service._value_, ep.allowed_access_ips, ep.ssh_keys) for ep in eps]),
-        None
-        if lease is None
-        else (lease.enable, lease.duration, None if lease.type is None else lease.type._value_),
+        _lease_key(nb.lease),
         None if tags is None else tuple([key for key, _ in tags]),
     )
 
@@ -198,25 +189,16 @@ def observed_key(nb: Notebook, spec_services: tuple[str, ...]) -> tuple[Any, ...
     """As `desired_key`, for `observed_document(nb)` with its endpoints numbered as the spec's
     `spec_services` are; it also leaves out `create_at` and `update_at`, which make every
     notebook's key unique: rules reading them are `volatile` and judged notebook by notebook."""
-    image, volume, lease, eps, tags = nb.image, nb.volume, nb.lease, nb.endpoints, nb.tags
+    image, eps, tags = nb.image, nb.endpoints, nb.tags
     status = nb.status
-    # Enums as their exact texts (`_value_`, read inline: a call each is a tenth of the key).
+    # Enums as their exact texts (`_value_`): what the documents hold.
     return (
         nb.flavor,
         None if status is None else status._value_,
         nb.fail_reason,
         None if image is None else (image.id, image.name, image.swr_path, image.tag, image.namespace),
-        None
-        if volume is None
-        else (
-            None if volume.category is None else volume.category._value_,
-            volume.capacity,
-            None if volume.ownership is None else volume.ownership._value_,
-            volume.mount_path,
-        ),
-        None
-        if lease is None
-        else (lease.enable, lease.duration, None if lease.type is None else lease.type._value_),
+        _volume_key(nb.volume),
+        _lease_key(nb.lease),
         None
         if eps is None
         else tuple(
@@ -232,6 +214,27 @@ def observed_key(nb: Notebook, spec_services: tuple[str, ...]) -> tuple[Any, ...
         None if tags is None else tuple([t.key for t in tags]),
         spec_services,
     )
+
+
+def _volume_key(volume: Any) -> tuple[Any, ...] | None:
+    """What the rules read of `volume`, as plain values (the spec's and the service's classes share
+    the names, as `_put_volume` reads them)."""
+    if volume is None:
+        return None
+    category, ownership = volume.category, volume.ownership
+    return (
+        None if category is None else category._value_,
+        volume.capacity,
+        None if ownership is None else ownership._value_,
+        volume.mount_path,
+    )
+
+
+def _lease_key(lease: Any) -> tuple[Any, ...] | None:
+    """What the rules read of `lease`, as plain values (both states' classes share the names)."""
+    if lease is None:
+        return None
+    return (lease.enable, lease.duration, None if lease.type is None else lease.type._value_)
 
 
 def _value(member: Any) -> Any:
