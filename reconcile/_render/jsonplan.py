@@ -321,11 +321,11 @@ class _Fragments:
 
 
 def _planned(views: _Views, before: Any, after: Any) -> dict[str, Any]:
-    return _state_resource(views.rc, after)
+    return _state_resource(views, after)
 
 
 def _prior(views: _Views, before: Any, after: Any) -> dict[str, Any]:
-    return _state_resource(views.rc, before)
+    return _state_resource(views, before)
 
 
 def _changed(views: _Views, before: Any, after: Any) -> dict[str, Any]:
@@ -393,7 +393,7 @@ def _document(plan: Plan, views: list[_Views], holes: dict[str, str] | None) -> 
             "root_module": {
                 "resources": section(
                     "planned_values",
-                    lambda: [_state_resource(v.rc, v.after) for v in views if v.after is not None],
+                    lambda: [_state_resource(v, v.after) for v in views if v.after is not None],
                 )
             }
         },
@@ -408,7 +408,7 @@ def _document(plan: Plan, views: list[_Views], holes: dict[str, str] | None) -> 
                 "root_module": {
                     "resources": section(
                         "prior_state",
-                        lambda: [_state_resource(v.rc, v.before) for v in views if v.before is not None],
+                        lambda: [_state_resource(v, v.before) for v in views if v.before is not None],
                     )
                 }
             },
@@ -558,14 +558,16 @@ def _written_after(rc: ResourceChange, secrets: frozenset[str]) -> Mapping[str, 
     return without_sensitive(rc.after, secrets | _unknown_after(rc))
 
 
-def _state_resource(rc: ResourceChange, values: Any) -> dict[str, Any]:
-    """A resource of `planned_values` or `prior_state`: identity, provider, values and their secret flags."""
+def _state_resource(views: _Views, values: Any) -> dict[str, Any]:
+    """A resource of `planned_values` or `prior_state`: identity, provider, values and their secret
+    flags (the notebook's `flags`, worked out once for every section)."""
+    rc = views.rc
     return {
         **_identity(rc.name, rc.address),
         "provider_name": PROVIDER_NAME,
         "schema_version": 0,
         "values": values,
-        "sensitive_values": dict.fromkeys(sorted(sensitive_fields(rc)), True),
+        "sensitive_values": views.flags,
     }
 
 
