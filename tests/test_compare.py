@@ -441,6 +441,18 @@ def test_token_echoed_anywhere_in_any_encoding_reaches_no_output(
     assert REDACTED in outputs["json"]
 
 
+@pytest.mark.parametrize("decode", [decode_notebook, decode_for_plan])
+def test_a_non_ascii_token_echoed_in_another_letter_case_reaches_no_output(decode: Any) -> None:
+    """A token that is not ASCII, echoed upper-cased in a `fail_reason` and an endpoint `uri`, is
+    redacted in every format, however the notebook was decoded."""
+    token = "tökén-0000-1111-aaaa"
+    body = _placed([("fail_reason",)], "auth failed for " + token.upper(), token)
+    body["endpoints"][0]["uri"] = "https://h/lab?token=" + "tÖkén-0000-1111-aaaa"
+    for fmt, text in _outputs(body, decode).items():
+        assert not _finder(token).search(text), f"{fmt} holds the token"
+        assert "TÖKÉN" not in text and "tÖkén" not in text, f"{fmt} holds the token"
+
+
 def test_token_in_a_nested_uri_is_redacted_there_and_nowhere_else() -> None:
     """An endpoint `uri` ending in `?token=...` reads `<redacted>` there; every other value is as sent."""
     token = RICH["token"]

@@ -10,6 +10,7 @@ import string
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -229,5 +230,28 @@ def test_echoed_in_strings_answers_as_the_value_does_or_defers(
     if found is not None:
         assert found == bool(holders)
     else:
-        assert any(not n.translate(None, key_bytes) or b"\0" in n for n in secrets._secret_needles(token))
+        assert not token.isascii() or any(
+            not n.translate(None, key_bytes) or b"\0" in n for n in secrets._secret_needles(token)
+        )
     assert secrets.echoed_in_strings(None, strings, key_bytes) is False
+
+
+@pytest.mark.parametrize(
+    ("token", "echo"),
+    [
+        ("tökén-0000-1111-aaaa", "TÖKÉN-0000-1111-AAAA"),  # upper-cased, as an ASCII token is found
+        ("tökén-0000-1111-aaaa", "tÖkén-0000-1111-aaaa"),
+        ("Ö1", "ö1"),  # short: found standing alone
+    ],
+)
+def test_a_token_that_is_not_ascii_is_found_in_any_letter_case_the_scrubber_redacts(
+    token: str, echo: str
+) -> None:
+    """An echo of a non-ASCII token in another Unicode letter case, which the scrubber redacts, is
+    found by `echoed` and `found_anywhere`, and `echoed_in_strings` leaves the verdict to them."""
+    value = {"fail_reason": f"bad {echo} here", "tags": [{"key": "k", "value": "v"}]}
+    assert Scrubber.of(token).value(value) != value  # what redaction does
+    assert Scrubber.of(token).found_anywhere(value)
+    assert secrets.echoed(token, value) and secrets.echoed(Secret(token), value)
+    assert secrets.echoed_in_strings(token, [value["fail_reason"], "k", "v"], b"") is None
+    assert not secrets.echoed(token, {"fail_reason": "nothing to see"})

@@ -220,10 +220,16 @@ class Scrubber:
         is or in another ASCII letter case (`%2f`, an upper-cased UUID); it may also be true where
         `value()` redacts nothing (a short secret inside a word, a form across two strings), which
         costs only the full pass. Plain data (dict, list, tuple, str, int, float, bool, None) is
-        serialised once with `marshal` (its strings as UTF-8, unescaped); anything else is walked.
+        serialised once with `marshal` (its strings as UTF-8, unescaped); anything else is walked,
+        and so is every value when a form is not ASCII (it is redacted in any Unicode letter case).
         """
         if not self._forms:
             return False
+        if self._ascii_needles is None:
+            # A form that is not ASCII: `value()` redacts it in any Unicode letter case (the pattern
+            # is case-insensitive), which lowering bytes does not reproduce (`Ö` is not `ö` in a
+            # lowered blob), so every string is searched with the pattern itself.
+            return self._walk_finds(value)
         try:
             blob = marshal.dumps(value).lower()
         except ValueError:  # not plain data (a str subclass, an object) or nested too deeply
@@ -302,6 +308,8 @@ def echoed(secret: Secret | str | None, value: Any) -> bool:
     text = secret.reveal() if isinstance(secret, Secret) else secret
     if not text:
         return False
+    if not text.isascii():  # its forms are not all ASCII: the scrubber's pattern decides
+        return Scrubber.of(text).found_anywhere(value)
     try:
         blob = marshal.dumps(value).lower()
     except ValueError:  # not plain data: the scrubber walks it
@@ -320,11 +328,14 @@ def echoed_in_strings(secret: Secret | str | None, strings: list[str], key_bytes
     needle holds a byte that `key_bytes` (what the keys are made of) does not; otherwise None, and
     `echoed` of the value itself must decide. Each string is searched as `found_anywhere` searches
     it (UTF-8, ASCII letters lowered); strings are joined with NUL, which no needle of a secret
-    without one holds, and a secret with one gets None too.
+    without one holds, and a secret with one gets None too, as does a secret that is not ASCII
+    (its scrubber's pattern decides, in any Unicode letter case).
     """
     text = secret.reveal() if isinstance(secret, Secret) else secret
     if not text:
         return False
+    if not text.isascii():  # redacted in any Unicode letter case: `echoed` searches the value
+        return None
     needles, in_keys = _string_needles(text, key_bytes)
     if in_keys:
         return None
