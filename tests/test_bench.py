@@ -208,3 +208,21 @@ def test_fleet_live_measures_one_get_per_notebook(
     measurements = document["benchmarks"]["fleet_live"]["measurements"]
     assert measurements["requests.observe_live"]["runs"] == [50]
     assert measurements["requests.cli"]["runs"] == [50]
+
+
+def test_the_two_cores_experiment_runs_both_sides_and_prints_their_ratio() -> None:
+    """`python -m bench.two_cores` runs both sides in fresh interpreters (the second forking two
+    children) and prints each side's median and the ratio of the two."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.two_cores", "--count", "40", "--rounds", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "two / one: median" in proc.stdout and "one: plan + JSON text" in proc.stdout
