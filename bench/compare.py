@@ -10,10 +10,12 @@ capacity, lease). The baselines, timed round-robin in the same process:
   the cost of diffing the documents with no normalisation and no plan: the simplest thing that
   could claim to detect drift.
 - `decode_for_plan(body)` of the same response, the way a plan reads it (the notebook and its JSON,
-  the plan's `before`, in one pass): the target (issue 14) is that a no-drift compare costs at most
-  half of decoding it, so planning a notebook is dominated by reading it, not by comparing it. The
-  compared notebook is decoded the same way, as `build_plan` decodes it, so compare() finds its
-  `before` made.
+  the plan's `before`, in one pass, which also looks for echoes of the token in the strings it
+  writes): the target (issue 14) is that a no-drift compare costs at most half of decoding it, so
+  planning a notebook is dominated by reading it, not by comparing it. The compared notebook is
+  decoded the same way, as `build_plan` decodes it, so compare() finds its `before` made and the
+  echo check done (which moved from compare into that pass: bench/README.md gives both sides'
+  instruction counts, and their sum).
 """
 
 from __future__ import annotations
