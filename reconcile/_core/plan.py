@@ -28,6 +28,7 @@ from reconcile._version import __version__
 
 __all__ = [
     "FORMAT_VERSION",
+    "NO_OP_ACTIONS",
     "OFFLINE",
     "RECONCILE_FORMAT_VERSION",
     "RESOURCE_TYPE",
@@ -72,8 +73,8 @@ class Action(enum.StrEnum):
     DELETE = "delete"
 
 
-#: The actions of a no-op, made once (`ResourceChange.is_change` asks of every notebook).
-_NO_OP: Final = (Action.NO_OP,)
+#: The actions of a no-op, made once (every notebook of a plan is asked whether it is one).
+NO_OP_ACTIONS: Final = (Action.NO_OP,)
 
 
 class ApplyMethod(enum.StrEnum):
@@ -258,7 +259,7 @@ class ResourceChange:
     @property
     def is_change(self) -> bool:
         """Whether anything would be done to this notebook."""
-        return self.actions != _NO_OP
+        return self.actions != NO_OP_ACTIONS
 
 
 @attrs.frozen
@@ -435,7 +436,7 @@ class Plan:
                 destroy += 1
             if rc.actions == (Action.UPDATE,):
                 change += 1
-            if rc.actions == (Action.NO_OP,):
+            if rc.actions == NO_OP_ACTIONS:
                 no_op += 1
             if rc.health is Health.PENDING:
                 pending += 1

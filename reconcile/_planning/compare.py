@@ -22,7 +22,7 @@ from reconcile._core.catalogue import Change, is_ignored, rule_for
 from reconcile._core.enums import NotebookStatus, VolumeCategory
 from reconcile._core.lifecycle import STARTING_STATES, health_of
 from reconcile._core.model import SECRET_FIELDS, Notebook
-from reconcile._core.plan import Action, ApplyMethod, Difference, Health, ResourceChange
+from reconcile._core.plan import NO_OP_ACTIONS, Action, ApplyMethod, Difference, Health, ResourceChange
 from reconcile._core.secrets import Scrubber, echoed
 from reconcile._core.spec import NotebookSpec, SpecEntry
 from reconcile._planning.after import after as _after
@@ -121,7 +121,7 @@ def _without_echoes(observed: Notebook) -> tuple[Notebook, dict[str, Any]]:
     found = echo_of(observed)  # what the decoder's pass found in the strings it wrote, if it could tell
     if not (echoed(token, before) if found is None else found):
         return observed, before
-    before = Scrubber.of(observed.token).value(before)
+    before = Scrubber.of(token).value(before)
     return decode_notebook(before), before
 
 
@@ -145,13 +145,10 @@ def _actions(diffs: list[Difference]) -> tuple[Action, ...]:
     """Terraform's actions for these differences (the sentences that explain them are derived from
     the plan's steps by the renderers: `reconcile._planning.decisions`)."""
     if not diffs:
-        return _NO_OP  # the common case in a fleet
+        return NO_OP_ACTIONS  # the common case in a fleet
     if any(d.method is ApplyMethod.REPLACE for d in diffs):
         return (Action.DELETE, Action.CREATE)
     return (Action.UPDATE,)
-
-
-_NO_OP: Final = (Action.NO_OP,)
 
 
 _SECRET_ORDER = tuple(sorted(SECRET_FIELDS))
@@ -273,7 +270,7 @@ def compare(
             name=entry.name,
             notebook_id=observed.id or spec.id,
             location=entry.location,
-            actions=_NO_OP,
+            actions=NO_OP_ACTIONS,
             ignored=stated.ignored,
             health=health,
             status=status_text,
