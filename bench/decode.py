@@ -47,6 +47,26 @@ def _repeat(fn: Callable[[bytes], object], body: bytes, times: int) -> Callable[
     return run
 
 
+def _ratio(  # noqa: PLR0917 - the body, its runs, the two cases, the words, the short names
+    label: str,
+    runs: dict[str, list[float]],
+    numerator: str,
+    denominator: str,
+    words: str,
+    top: str | None = None,
+    bottom: str | None = None,
+) -> Ratio:
+    """The per-round ratio `numerator / denominator` of one body's cases, named
+    `label.top/bottom` (the cases' own names unless given)."""
+    return Ratio(
+        f"{label}.{top or numerator}/{bottom or denominator}",
+        f"{label}.{numerator}",
+        f"{label}.{denominator}",
+        per_round_ratios(runs[numerator], runs[denominator]),
+        label=f"{label}: {words}",
+    )
+
+
 def run(config: Config) -> BenchResult:
     """Time the three decoders on both bodies and judge the targets."""
     started = time.perf_counter()
@@ -79,22 +99,11 @@ def run(config: Config) -> BenchResult:
         }
         for case, values in runs.items():
             measurements.append(Measurement(f"{label}.{case}", values, label=f"{label}: {words[case]}"))
-        ours = Ratio(
-            f"{label}.decode/json_loads",
-            f"{label}.decode_notebook",
-            f"{label}.json_loads",
-            per_round_ratios(runs["decode_notebook"], runs["json_loads"]),
-            label=f"{label}: decode_notebook / json.loads",
-        )
+
+        ours = _ratio(label, runs, "decode_notebook", "json_loads", "decode_notebook / json.loads", "decode")
         ratios.append(ours)
         ratios.append(
-            Ratio(
-                f"{label}.decode_for_plan/json_loads",
-                f"{label}.decode_for_plan",
-                f"{label}.json_loads",
-                per_round_ratios(runs["decode_for_plan"], runs["json_loads"]),
-                label=f"{label}: decode_for_plan / json.loads (not judged)",
-            )
+            _ratio(label, runs, "decode_for_plan", "json_loads", "decode_for_plan / json.loads (not judged)")
         )
         limit = DECODE_LIMITS[label]
         targets.append(Target.judge(f"{label}: decode_notebook <= {limit:g}x json.loads", ours, limit))
@@ -105,23 +114,10 @@ def run(config: Config) -> BenchResult:
                 )
             )
         else:
-            vs_sdk = Ratio(
-                f"{label}.sdk/decode",
-                f"{label}.sdk",
-                f"{label}.decode_notebook",
-                per_round_ratios(runs["sdk"], runs["decode_notebook"]),
-                label=f"{label}: SDK / decode_notebook (above 1: we are faster)",
-            )
+            faster = "SDK / decode_notebook (above 1: we are faster)"
+            vs_sdk = _ratio(label, runs, "sdk", "decode_notebook", faster, "sdk", "decode")
             ratios.append(vs_sdk)
-            ratios.append(
-                Ratio(
-                    f"{label}.sdk/json_loads",
-                    f"{label}.sdk",
-                    f"{label}.json_loads",
-                    per_round_ratios(runs["sdk"], runs["json_loads"]),
-                    label=f"{label}: SDK / json.loads",
-                )
-            )
+            ratios.append(_ratio(label, runs, "sdk", "json_loads", "SDK / json.loads"))
             targets.append(
                 Target.judge(f"{label}: decode_notebook faster than the SDK", vs_sdk, 1.0, at_most=False)
             )
